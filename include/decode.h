@@ -1,0 +1,36 @@
+/*
+ * decode.h: turning one TASKSTATS netlink message into records.
+ */
+#ifndef DECODE_H
+#define DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fields.h"
+
+/* One decoded record: a thread's struct or its group's aggregate. */
+struct ts_record {
+	uint8_t		 kind;		/* enum task_kind */
+	uint32_t	 task_id;	/* TYPE_PID or TYPE_TGID value */
+	uint16_t	 version;	/* struct version (first two bytes) */
+	uint16_t	 len;		/* payload length in bytes */
+	uint8_t		 raw[TS_PAYLOAD_MAX]; /* payload, zero past len */
+};
+
+/* A message holds at most a PID record and a TGID record. */
+#define TS_MSG_RECORDS_MAX	2
+
+struct ts_decoded {
+	struct ts_record	 rec[TS_MSG_RECORDS_MAX];
+	int			 nrec;
+	int			 unknown_attrs;	/* skipped, for the counters */
+};
+
+int	ts_decode_msg(const void *, size_t, uint16_t, struct ts_decoded *,
+	    const char **);
+int	ts_record_decode(const void *, size_t, uint8_t, uint32_t,
+	    struct ts_record *, const char **);
+size_t	ts_record_tail_len(const struct ts_record *);
+
+#endif

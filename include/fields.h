@@ -1,0 +1,73 @@
+/*
+ * fields.h: the taskstats field table, the single source of truth for every
+ * field of struct taskstats.  It drives the decoder (offsets per layout and
+ * the version that introduced each field), the database columns and INSERT
+ * (column name = kernel field name), and the query tool's help and units.
+ */
+#ifndef FIELDS_H
+#define FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Highest struct taskstats version this table describes, and its size. */
+#define TS_VERSION_KNOWN	17
+#define TS_SIZE_KNOWN		688
+/*
+ * Largest payload accepted.  A newer version only grows at the end; its
+ * unknown tail (payload past TS_SIZE_KNOWN) is kept as a BLOB.
+ */
+#define TS_PAYLOAD_MAX		1024
+#define TS_COMM_LEN		32
+
+enum field_type {
+	FT_U8,
+	FT_U16,
+	FT_U32,
+	FT_U64,
+	FT_COMM,	/* char[32], NUL-padded */
+	FT_TIMESPEC,	/* struct __kernel_timespec, stored as ns since epoch */
+};
+
+enum field_group {
+	FG_IDENTITY,
+	FG_TIME,
+	FG_CPU,
+	FG_MEMORY,
+	FG_IO,
+	FG_CTXSW,
+	FG_DELAY_CPU,
+	FG_DELAY_BLKIO,
+	FG_DELAY_SWAPIN,
+	FG_DELAY_FREEPAGES,
+	FG_DELAY_THRASHING,
+	FG_DELAY_COMPACT,
+	FG_DELAY_WPCOPY,
+	FG_DELAY_IRQ,
+	FG__COUNT
+};
+
+struct ts_field {
+	const char	*name;		/* kernel field name, = column name */
+	uint16_t	 offset;	/* in every layout but v15 */
+	uint16_t	 offset_v15;	/* in the v15 layout (6.14) */
+	uint8_t		 type;		/* enum field_type */
+	uint8_t		 since;		/* first struct version carrying it */
+	uint8_t		 group;		/* enum field_group */
+	const char	*unit;		/* us, ns, s, KiB, bytes, count, ... */
+	const char	*help;		/* one-line meaning */
+};
+
+extern const struct ts_field	 ts_fields[];
+extern const size_t		 ts_nfields;
+extern const char *const	 field_group_names[FG__COUNT];
+
+size_t		 ts_field_width(const struct ts_field *);
+size_t		 ts_field_offset(const struct ts_field *, unsigned int);
+int		 ts_field_present(const struct ts_field *, unsigned int, size_t);
+size_t		 ts_version_size(unsigned int);
+const struct ts_field *ts_field_find(const char *);
+int64_t		 ts_field_int(const struct ts_field *, const uint8_t *,
+		    unsigned int);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * listener.h: one TASKSTATS netlink socket registered for a set of CPUs.
+ */
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <stdint.h>
+
+#include "queue.h"
+
+/* Messages read per recvmmsg() call, and the size of each buffer. */
+#define LISTENER_BATCH		64
+#define LISTENER_BUFSZ		8192
+/* Queue slots kept free so that a loss can always be queued. */
+#define LISTENER_LOSS_HEADROOM	16
+/* How long to wait for the kernel's answer to (de)registration. */
+#define LISTENER_ACK_TIMEOUT_MS	2000
+
+struct listener_stats {
+	uint64_t	 messages;	/* TASKSTATS messages read */
+	uint64_t	 records;	/* records queued */
+	uint64_t	 malformed;	/* messages rejected by the decoder */
+	uint64_t	 foreign;	/* messages not from the kernel */
+	uint64_t	 truncated;	/* datagrams larger than the buffer */
+	uint64_t	 drops;		/* kernel drop counter, total */
+	uint64_t	 refused;	/* records the full queue refused */
+	uint64_t	 enobufs;	/* ENOBUFS episodes */
+	uint64_t	 unknown_attrs;	/* skipped attributes */
+};
+
+enum drain_result {
+	DRAIN_EMPTY,	/* read until EAGAIN */
+	DRAIN_BLOCKED,	/* stopped: the queue is nearly full */
+	DRAIN_ERROR,	/* the socket failed */
+};
+
+struct listener;
+
+struct listener	*listener_open(const char *, int, char *, size_t);
+int		 listener_register(struct listener *, struct queue *, char *,
+		    size_t);
+int		 listener_deregister(struct listener *, struct queue *);
+enum drain_result listener_drain(struct listener *, struct queue *,
+		    size_t *);
+void		 listener_note_losses(struct listener *, struct queue *);
+int		 listener_fd(const struct listener *);
+int		 listener_rcvbuf(const struct listener *);
+int		 listener_family(const struct listener *);
+const struct listener_stats *listener_stats(const struct listener *);
+void		 listener_close(struct listener *);
+
+#endif

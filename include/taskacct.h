@@ -1,0 +1,24 @@
+/*
+ * taskacct.h: definitions shared by the recorder (taskacctd) and the query
+ * tool (taskacct): program version, schema version, default paths.
+ */
+#ifndef TASKACCT_H
+#define TASKACCT_H
+
+#define TASKACCT_VERSION	"0.1.0"
+
+/* PRAGMA user_version of a database this build writes and reads. */
+#define TASKACCT_SCHEMA_VERSION	1
+/* PRAGMA application_id: 'TACT', marks a file as a taskacct database. */
+#define TASKACCT_APPLICATION_ID	0x54414354
+
+#define TASKACCT_DEFAULT_DB	"/var/lib/taskacct/taskacct.db"
+#define TASKACCT_DB_ENV		"TASKACCT_DB"
+
+/* Values of the tasks.kind column. */
+enum task_kind {
+	TASK_KIND_THREAD = 0,	/* TASKSTATS_TYPE_AGGR_PID: one exiting task */
+	TASK_KIND_GROUP = 1,	/* TASKSTATS_TYPE_AGGR_TGID: whole thread group */
+};
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * taskstats_proto.h: the TASKSTATS generic-netlink protocol constants.
+ *
+ * Defined here rather than taken from <linux/taskstats.h> because the
+ * installed header describes one struct version only (Debian 12: v13) and
+ * the decoder must handle every version; the numbers below are stable ABI.
+ */
+#ifndef TASKSTATS_PROTO_H
+#define TASKSTATS_PROTO_H
+
+#define TS_FAMILY_NAME		"TASKSTATS"
+#define TS_GENL_VERSION		1
+
+enum {
+	TS_CMD_UNSPEC = 0,
+	TS_CMD_GET = 1,		/* user -> kernel: query, (de)register */
+	TS_CMD_NEW = 2,		/* kernel -> user: a record */
+};
+
+enum {
+	TS_TYPE_UNSPEC = 0,
+	TS_TYPE_PID = 1,	/* u32 */
+	TS_TYPE_TGID = 2,	/* u32 */
+	TS_TYPE_STATS = 3,	/* struct taskstats */
+	TS_TYPE_AGGR_PID = 4,	/* nest: PID + STATS */
+	TS_TYPE_AGGR_TGID = 5,	/* nest: TGID + STATS */
+	TS_TYPE_NULL = 6,	/* zero-length padding */
+};
+
+enum {
+	TS_CMD_ATTR_UNSPEC = 0,
+	TS_CMD_ATTR_PID = 1,
+	TS_CMD_ATTR_TGID = 2,
+	TS_CMD_ATTR_REGISTER_CPUMASK = 3,
+	TS_CMD_ATTR_DEREGISTER_CPUMASK = 4,
+};
+
+/* ac_flag bits (from <linux/acct.h>). */
+#define TS_AFORK	0x01	/* forked but did not exec */
+#define TS_ASU		0x02	/* used super-user privileges */
+#define TS_ACORE	0x08	/* dumped core */
+#define TS_AXSIG	0x10	/* killed by a signal */
+#define TS_AGROUP	0x20	/* last thread of the thread group */
+
+#endif

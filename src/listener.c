@@ -1,0 +1,491 @@
+/*
+ * listener.c: one generic-netlink socket listening to TASKSTATS exits.
+ *
+ * libnl-genl-3 resolves the family and builds the (de)registration request;
+ * the socket is then drained directly with recvmmsg(), which costs a third of
+ * libnl's peek-then-read per message.  Every datagram is checked (sender port
+ * 0, MSG_TRUNC) before the decoder sees it.  Losses are exact: the kernel's
+ * per-socket drop counter (SO_MEMINFO) is read after each drain and its
+ * growth queued as a loss, as are records the full queue refused.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "listener.h"
+#include "log.h"
+#include "taskstats_proto.h"
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO	55
+#endif
+#ifndef NETLINK_NO_ENOBUFS
+#define NETLINK_NO_ENOBUFS 5
+#endif
+
+struct listener {
+	struct nl_sock		*sk;
+	int			 fd;
+	int			 family;
+	int			 rcvbuf;	/* granted, as getsockopt says */
+	char			*cpumask;
+	uint32_t		 drops_raw;	/* last SO_MEMINFO drop counter */
+	uint64_t		 drops_seen;	/* drops already queued */
+	uint64_t		 refused_seen;	/* refusals already queued */
+	uint64_t		 malformed_seen;
+	uint64_t		 foreign_seen;
+	const char		*last_why;	/* last decoder complaint */
+	struct listener_stats	 stats;
+	struct log_rate		 rate;
+	/* recvmmsg() buffers */
+	struct mmsghdr		 msgs[LISTENER_BATCH];
+	struct iovec		 iov[LISTENER_BATCH];
+	struct sockaddr_nl	 from[LISTENER_BATCH];
+	uint8_t			 bufs[LISTENER_BATCH][LISTENER_BUFSZ];
+};
+
+static int64_t
+real_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Size the receive buffer.  SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed
+ * net.core.rmem_max; without it fall back to SO_RCVBUF, capped, and say so.
+ */
+static void
+listener_size_buffer(struct listener *l, int want)
+{
+	socklen_t	 len = sizeof(l->rcvbuf);
+
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+	    sizeof(want)) == -1) {
+		log_warn("SO_RCVBUFFORCE %d (falling back to SO_RCVBUF, capped "
+		    "by net.core.rmem_max; expect drops in storms)", want);
+		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &want,
+		    sizeof(want)) == -1)
+			log_warn("SO_RCVBUF %d", want);
+	}
+	if (getsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, &len) == -1)
+		l->rcvbuf = 0;
+}
+
+static void
+listener_init_iov(struct listener *l)
+{
+	int	 i;
+
+	for (i = 0; i < LISTENER_BATCH; i++) {
+		l->iov[i].iov_base = l->bufs[i];
+		l->iov[i].iov_len = LISTENER_BUFSZ;
+		l->msgs[i].msg_hdr.msg_iov = &l->iov[i];
+		l->msgs[i].msg_hdr.msg_iovlen = 1;
+		l->msgs[i].msg_hdr.msg_name = &l->from[i];
+	}
+}
+
+/*
+ * Open a socket for the CPUs in cpumask (a kernel cpulist), resolve the
+ * family and size its buffer.  Not yet registered.
+ */
+struct listener *
+listener_open(const char *cpumask, int rcvbuf, char *err, size_t errlen)
+{
+	struct listener	*l;
+	int		 one = 1, r;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->cpumask = strdup(cpumask)) == NULL ||
+	    (l->sk = nl_socket_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	nl_socket_disable_seq_check(l->sk);
+	/* Before connecting, or libnl shrinks the buffer to 32 KiB. */
+	nl_socket_set_buffer_size(l->sk, rcvbuf, 0);
+	if ((r = genl_connect(l->sk)) < 0) {
+		snprintf(err, errlen, "generic netlink socket: %s",
+		    nl_geterror(r));
+		goto fail;
+	}
+	if ((l->family = genl_ctrl_resolve(l->sk, TS_FAMILY_NAME)) < 0) {
+		snprintf(err, errlen, "the kernel has no TASKSTATS generic "
+		    "netlink family (CONFIG_TASKSTATS off, or not in the "
+		    "initial network namespace): %s", nl_geterror(l->family));
+		goto fail;
+	}
+	l->fd = nl_socket_get_fd(l->sk);
+	listener_size_buffer(l, rcvbuf);
+	/*
+	 * The drop counter, not ENOBUFS, tells us what was lost; without this
+	 * option one overrun makes the kernel drop everything until the queue
+	 * is drained empty.
+	 */
+	if (setsockopt(l->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one,
+	    sizeof(one)) == -1)
+		log_warn("NETLINK_NO_ENOBUFS");
+	if ((r = nl_socket_set_nonblocking(l->sk)) < 0) {
+		snprintf(err, errlen, "non-blocking socket: %s",
+		    nl_geterror(r));
+		goto fail;
+	}
+	listener_init_iov(l);
+	return l;
+fail:
+	listener_close(l);
+	return NULL;
+}
+
+void
+listener_close(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->sk != NULL)
+		nl_socket_free(l->sk);
+	free(l->cpumask);
+	free(l);
+}
+
+int
+listener_fd(const struct listener *l)
+{
+	return l->fd;
+}
+
+int
+listener_rcvbuf(const struct listener *l)
+{
+	return l->rcvbuf;
+}
+
+int
+listener_family(const struct listener *l)
+{
+	return l->family;
+}
+
+const struct listener_stats *
+listener_stats(const struct listener *l)
+{
+	return &l->stats;
+}
+
+static void
+queue_loss(struct queue *q, int64_t now, const char *kind, int64_t records,
+    const char *detail)
+{
+	struct qitem	*it;
+
+	if ((it = queue_reserve(q, 0)) == NULL)
+		return;
+	it->type = QI_LOSS;
+	it->recv_time = now;
+	it->loss.kind = kind;
+	it->loss.records = records;
+	snprintf(it->loss.detail, sizeof(it->loss.detail), "%s",
+	    detail ? detail : "");
+	queue_commit(q);
+}
+
+/* Queue the records of one decoded message, both or neither. */
+static void
+listener_queue_records(struct listener *l, struct queue *q,
+    const struct ts_decoded *d, int64_t now)
+{
+	struct qitem	*it;
+	int		 i;
+
+	if (queue_free_slots(q) < (size_t)d->nrec + LISTENER_LOSS_HEADROOM) {
+		l->stats.refused += (uint64_t)d->nrec;
+		return;
+	}
+	for (i = 0; i < d->nrec; i++) {
+		it = queue_reserve(q, 0);
+		it->type = QI_RECORD;
+		it->recv_time = now;
+		it->rec = d->rec[i];
+		queue_commit(q);
+	}
+	l->stats.records += (uint64_t)d->nrec;
+}
+
+/*
+ * Handle one netlink message.  Exit records are queued; an error or ack
+ * for ack_seq (when non-zero) sets *ack_err.
+ */
+static void
+listener_message(struct listener *l, struct queue *q, const uint8_t *p,
+    size_t len, int64_t now, uint32_t ack_seq, int *ack_err)
+{
+	struct nlmsghdr		 nlh;
+	struct nlmsgerr		 e;
+	struct ts_decoded	 d;
+	const char		*why = NULL;
+
+	memcpy(&nlh, p, sizeof(nlh));
+	if (nlh.nlmsg_type == NLMSG_ERROR) {
+		if (nlh.nlmsg_len >= NLMSG_LENGTH(sizeof(e)) && ack_seq != 0) {
+			memcpy(&e, p + NLMSG_HDRLEN, sizeof(e));
+			if (e.msg.nlmsg_seq == ack_seq)
+				*ack_err = -e.error;
+		}
+		return;
+	}
+	if (nlh.nlmsg_type < NLMSG_MIN_TYPE)
+		return;
+	l->stats.messages++;
+	if (ts_decode_msg(p, len, (uint16_t)l->family, &d, &why) == -1) {
+		l->stats.malformed++;
+		l->last_why = why;
+		log_rate_warnx(&l->rate, "malformed TASKSTATS message "
+		    "(%zu bytes): %s", len, why);
+		return;
+	}
+	l->stats.unknown_attrs += (uint64_t)d.unknown_attrs;
+	listener_queue_records(l, q, &d, now);
+}
+
+/* Walk the netlink messages of one datagram. */
+static void
+listener_datagram(struct listener *l, struct queue *q, const uint8_t *buf,
+    size_t len, int64_t now, uint32_t ack_seq, int *ack_err)
+{
+	struct nlmsghdr	 nlh;
+	size_t		 off = 0, step;
+
+	while (len - off >= sizeof(nlh)) {
+		memcpy(&nlh, buf + off, sizeof(nlh));
+		if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > len - off) {
+			l->stats.malformed++;
+			l->last_why = "netlink length out of bounds";
+			log_rate_warnx(&l->rate, "malformed netlink datagram");
+			return;
+		}
+		listener_message(l, q, buf + off, nlh.nlmsg_len, now, ack_seq,
+		    ack_err);
+		step = NLMSG_ALIGN(nlh.nlmsg_len);
+		if (step >= len - off)
+			break;
+		off += step;
+	}
+}
+
+/* Read one batch; returns messages read, 0 on EAGAIN, -1 on error. */
+static int
+listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
+    int *ack_err)
+{
+	int64_t		 now;
+	int		 i, n;
+
+	for (i = 0; i < LISTENER_BATCH; i++)
+		l->msgs[i].msg_hdr.msg_namelen = sizeof(l->from[i]);
+	n = recvmmsg(l->fd, l->msgs, LISTENER_BATCH, MSG_DONTWAIT, NULL);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		if (errno == ENOBUFS) {
+			/* Overrun; the drop counter has the exact count. */
+			l->stats.enobufs++;
+			queue_loss(q, real_us(), "enobufs", -1,
+			    "receive buffer overrun reported");
+			return 1;
+		}
+		return -1;
+	}
+	now = real_us();
+	for (i = 0; i < n; i++) {
+		struct msghdr *mh = &l->msgs[i].msg_hdr;
+
+		if (mh->msg_flags & MSG_TRUNC) {
+			l->stats.truncated++;
+			l->stats.malformed++;
+			l->last_why = "datagram truncated";
+			log_rate_warnx(&l->rate, "netlink datagram larger than "
+			    "%d bytes, truncated", LISTENER_BUFSZ);
+			continue;
+		}
+		if (mh->msg_namelen < sizeof(struct sockaddr_nl) ||
+		    l->from[i].nl_pid != 0) {
+			l->stats.foreign++;
+			log_rate_warnx(&l->rate, "ignored a netlink message "
+			    "from port %u, not the kernel", l->from[i].nl_pid);
+			continue;
+		}
+		listener_datagram(l, q, l->bufs[i], l->msgs[i].msg_len, now,
+		    ack_seq, ack_err);
+	}
+	return n;
+}
+
+/*
+ * Read until EAGAIN, or until the queue has no room for a whole batch
+ * (DRAIN_BLOCKED: the kernel's buffer holds the rest, and anything it must
+ * drop is counted).  *records gets how many records were queued.
+ */
+enum drain_result
+listener_drain(struct listener *l, struct queue *q, size_t *records)
+{
+	uint64_t		 before = l->stats.records;
+	enum drain_result	 res = DRAIN_EMPTY;
+	int			 n, dummy = 0;
+
+	for (;;) {
+		if (queue_free_slots(q) < 2 * LISTENER_BATCH +
+		    LISTENER_LOSS_HEADROOM) {
+			res = DRAIN_BLOCKED;
+			break;
+		}
+		if ((n = listener_read(l, q, 0, &dummy)) == 0)
+			break;
+		if (n == -1) {
+			log_warn("netlink receive");
+			res = DRAIN_ERROR;
+			break;
+		}
+	}
+	listener_note_losses(l, q);
+	queue_publish(q);
+	*records = (size_t)(l->stats.records - before);
+	return res;
+}
+
+static void
+note_counter(struct queue *q, int64_t now, uint64_t total, uint64_t *seen,
+    const char *kind, const char *detail)
+{
+	if (total == *seen || queue_free_slots(q) == 0)
+		return;
+	queue_loss(q, now, kind, (int64_t)(total - *seen), detail);
+	*seen = total;
+}
+
+/*
+ * Queue a loss for each counter that grew since the last call: the kernel's
+ * exact drop counter, queue refusals, malformed and foreign messages.
+ */
+void
+listener_note_losses(struct listener *l, struct queue *q)
+{
+	uint32_t	 mem[SK_MEMINFO_VARS];
+	socklen_t	 len = sizeof(mem);
+	int64_t		 now = real_us();
+	char		 detail[64];
+
+	if (getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) {
+		/* Unsigned difference: the counter may wrap. */
+		l->stats.drops += (uint32_t)(mem[SK_MEMINFO_DROPS] -
+		    l->drops_raw);
+		l->drops_raw = mem[SK_MEMINFO_DROPS];
+	}
+	if (l->stats.drops != l->drops_seen) {
+		snprintf(detail, sizeof(detail), "socket drop counter, cpus %s",
+		    l->cpumask);
+		log_rate_warnx(&l->rate, "the kernel dropped %llu records "
+		    "(receive buffer full)",
+		    (unsigned long long)(l->stats.drops - l->drops_seen));
+		note_counter(q, now, l->stats.drops, &l->drops_seen,
+		    "kernel_drop", detail);
+	}
+	if (l->stats.refused != l->refused_seen)
+		log_rate_warnx(&l->rate, "queue full: %llu records refused",
+		    (unsigned long long)(l->stats.refused - l->refused_seen));
+	note_counter(q, now, l->stats.refused, &l->refused_seen, "queue_full",
+	    "writer queue full");
+	note_counter(q, now, l->stats.malformed, &l->malformed_seen,
+	    "malformed", l->last_why);
+	note_counter(q, now, l->stats.foreign, &l->foreign_seen, "foreign",
+	    "messages not from the kernel, ignored");
+}
+
+/* Send a cpumask (de)registration and wait for the kernel's answer. */
+static int
+listener_request(struct listener *l, struct queue *q, int attr, char *err,
+    size_t errlen)
+{
+	struct nl_msg	*msg;
+	struct pollfd	 pfd = { .fd = l->fd, .events = POLLIN };
+	uint32_t	 seq;
+	int		 r, ack_err = -1, waited = 0;
+
+	if ((msg = nlmsg_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, l->family, 0,
+	    NLM_F_ACK, TS_CMD_GET, TS_GENL_VERSION) == NULL ||
+	    nla_put_string(msg, attr, l->cpumask) < 0) {
+		nlmsg_free(msg);
+		snprintf(err, errlen, "cannot build the request");
+		return -1;
+	}
+	r = nl_send_auto(l->sk, msg);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	if (r < 0) {
+		snprintf(err, errlen, "send: %s", nl_geterror(r));
+		return -1;
+	}
+	/* Exit records may arrive before the answer: queue them too. */
+	while (ack_err == -1 && waited < LISTENER_ACK_TIMEOUT_MS) {
+		if (poll(&pfd, 1, 100) == 0) {
+			waited += 100;
+			continue;
+		}
+		if (listener_read(l, q, seq, &ack_err) == -1) {
+			snprintf(err, errlen, "receive: %s", strerror(errno));
+			return -1;
+		}
+	}
+	queue_publish(q);
+	if (ack_err == -1) {
+		snprintf(err, errlen, "no answer from the kernel");
+		return -1;
+	}
+	if (ack_err != 0) {
+		snprintf(err, errlen, "%s", strerror(ack_err));
+		errno = ack_err;
+		return -1;
+	}
+	return 0;
+}
+
+int
+listener_register(struct listener *l, struct queue *q, char *err,
+    size_t errlen)
+{
+	return listener_request(l, q, TS_CMD_ATTR_REGISTER_CPUMASK, err,
+	    errlen);
+}
+
+int
+listener_deregister(struct listener *l, struct queue *q)
+{
+	char	 err[128];
+
+	if (listener_request(l, q, TS_CMD_ATTR_DEREGISTER_CPUMASK, err,
+	    sizeof(err)) == -1) {
+		log_warnx("deregistering cpus %s: %s", l->cpumask, err);
+		return -1;
+	}
+	return 0;
+}

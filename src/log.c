@@ -1,0 +1,170 @@
+/*
+ * log.c: logging for the daemon.  Messages go to stderr in the foreground
+ * and to syslog otherwise; log_warn appends strerror(errno) and keeps errno.
+ * Rate-limited warnings protect the log from a misbehaving kernel or disk.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int	 log_foreground = 1;
+static int	 log_verbose;
+
+void
+log_init(int foreground, int verbose)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	if (!foreground)
+		openlog("taskacctd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	if (log_foreground) {
+		fputs("taskacctd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	} else
+		vsyslog(pri, fmt, ap);
+}
+
+static void
+vlog_errno(int pri, int saved, const char *fmt, va_list ap)
+{
+	char	 buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_foreground)
+		fprintf(stderr, "taskacctd: %s: %s\n", buf, strerror(saved));
+	else
+		syslog(pri, "%s: %s", buf, strerror(saved));
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int	 saved = errno;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_WARNING, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int	 saved = errno;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_CRIT, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
+{
+	time_t	 now = time(NULL);
+	va_list	 ap;
+
+	if (now - lr->window >= LOG_RATE_WINDOW_S) {
+		if (lr->suppressed > 0)
+			log_warnx("%lu similar messages suppressed",
+			    lr->suppressed);
+		lr->window = now;
+		lr->sent = 0;
+		lr->suppressed = 0;
+	}
+	if (lr->sent >= LOG_RATE_BURST) {
+		lr->suppressed++;
+		return;
+	}
+	lr->sent++;
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Escape a task name for a log line: printable ASCII as is, backslash and
+ * everything else as \ooo.  Always NUL-terminates dst.
+ */
+char *
+log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t	 i, o = 0;
+
+	if (dstlen == 0)
+		return dst;
+	for (i = 0; i < srclen && src[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (isprint(c) && c != '\\' && c < 0x80) {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= dstlen)
+				break;
+			snprintf(dst + o, 5, "\\%03o", c);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
