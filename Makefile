@@ -16,6 +16,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wformat=2
 WERROR	?=
+ifeq ($(CI),true)
+WERROR	 = -Werror
+endif
 OPT	?= -O2 -g
 CFLAGS	?=
 CFLAGS	+= -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \

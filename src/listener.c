@@ -27,6 +27,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "sysinfo.h"
 #include "taskstats_proto.h"
 
 #ifndef SO_MEMINFO
@@ -57,14 +58,6 @@ struct listener {
 	uint8_t			 bufs[LISTENER_BATCH][LISTENER_BUFSZ];
 };
 
-static int64_t
-real_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
  * Size the receive buffer.  SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed
@@ -305,13 +298,13 @@ listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
 		if (errno == ENOBUFS) {
 			/* Overrun; the drop counter has the exact count. */
 			l->stats.enobufs++;
-			queue_loss(q, real_us(), "enobufs", -1,
+			queue_loss(q, now_real_us(), "enobufs", -1,
 			    "receive buffer overrun reported");
 			return 1;
 		}
 		return -1;
 	}
-	now = real_us();
+	now = now_real_us();
 	for (i = 0; i < n; i++) {
 		struct msghdr *mh = &l->msgs[i].msg_hdr;
 
@@ -387,7 +380,7 @@ listener_note_losses(struct listener *l, struct queue *q)
 {
 	uint32_t	 mem[SK_MEMINFO_VARS];
 	socklen_t	 len = sizeof(mem);
-	int64_t		 now = real_us();
+	int64_t		 now = now_real_us();
 	char		 detail[64];
 
 	if (getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct store {
 	sqlite3_stmt	*ts_version;
 	int64_t		 run_id;
 	int		 in_txn;
+	int		 lock_fd;	/* flock: one recorder per database */
 };
 
 /* Column list of the record INSERT, in bind order. */
@@ -68,17 +70,25 @@ store_mkdir(const char *path, char *err, size_t errlen)
 	return r;
 }
 
-/* Create the file with a mode that keeps other users out. */
+/*
+ * Create the file with a mode that keeps other users out, and take an
+ * exclusive flock(2) on it for as long as we record: two recorders on one
+ * database would store every exit twice.  The descriptor stays open until
+ * store_close(), after SQLite's own, since closing any descriptor of a file
+ * drops the POSIX locks SQLite holds on it.
+ */
 static int
-store_create_file(const char *path, char *err, size_t errlen)
+store_lock_file(struct store *st, const char *path, char *err, size_t errlen)
 {
-	int	 fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, STORE_FILE_MODE);
-	if (fd == -1)
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    STORE_FILE_MODE);
+	if (st->lock_fd == -1)
 		return errf(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
-	close(fd);
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == -1)
+		return errf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
+		    "another taskacctd is already recording into it" :
+		    strerror(errno));
 	return 0;
 }
 
@@ -192,13 +202,15 @@ store_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
 
-	if (store_mkdir(path, err, errlen) == -1 ||
-	    store_create_file(path, err, errlen) == -1)
+	if (store_mkdir(path, err, errlen) == -1)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		errf(err, errlen, "out of memory");
 		return NULL;
 	}
+	st->lock_fd = -1;
+	if (store_lock_file(st, path, err, errlen) == -1)
+		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		errf(err, errlen, "%s: %s", path, st->db ?
@@ -234,6 +246,8 @@ store_close(struct store *st)
 	sqlite3_finalize(st->alive);
 	sqlite3_finalize(st->ts_version);
 	sqlite3_close(st->db);
+	if (st->lock_fd != -1)
+		close(st->lock_fd);
 	free(st);
 }
 

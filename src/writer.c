@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "sysinfo.h"
 #include "taskacct.h"
 #include "writer.h"
 
@@ -29,23 +30,7 @@ struct writer {
 	struct log_rate	 rate;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-real_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int
 write_item(struct writer *w, const struct qitem *it)
@@ -103,7 +88,7 @@ writer_batch(struct writer *w)
 				writer_fail(w, "transaction start");
 				return -1;
 			}
-			w->txn_start_ms = mono_ms();
+			w->txn_start_ms = now_mono_ms();
 		}
 		for (i = 0; i < n; i++) {
 			if (write_item(w, &items[i]) == -1) {
@@ -123,7 +108,7 @@ writer_flush(struct writer *w)
 {
 	if (w->seen == 0)
 		return 0;
-	if (store_commit(w->store, real_us()) == -1) {
+	if (store_commit(w->store, now_real_us()) == -1) {
 		writer_fail(w, "commit");
 		return -1;
 	}
@@ -146,7 +131,7 @@ writer_main(void *arg)
 			continue;
 		wait_ms = WRITER_FLUSH_INTERVAL_MS;
 		if (w->seen > 0) {
-			wait_ms -= mono_ms() - w->txn_start_ms;
+			wait_ms -= now_mono_ms() - w->txn_start_ms;
 			if (w->seen >= WRITER_FLUSH_ROWS || wait_ms <= 0 ||
 			    r == -1) {
 				writer_flush(w);
