@@ -92,11 +92,15 @@ ts_record_decode(const void *payload, size_t len, uint8_t kind,
 	return 0;
 }
 
-/* Bytes past what the table knows, kept so a newer version loses nothing. */
+/*
+ * Bytes past what the table knows, kept so a newer version loses nothing.
+ * A version-0 TGID aggregate comes from an older kernel: no unknown tail.
+ */
 size_t
 ts_record_tail_len(const struct ts_record *rec)
 {
-	size_t	 known = ts_version_size(rec->version);
+	size_t	 known = rec->version == 0 ? TS_SIZE_KNOWN :
+	    ts_version_size(rec->version);
 
 	return rec->len > known ? rec->len - known : 0;
 }
@@ -174,6 +178,11 @@ decode_attrs(const uint8_t *p, size_t len, struct ts_decoded *out,
 			have_pid = 1;
 			break;
 		case TS_TYPE_AGGR_TGID:
+			/* The group record belongs to the thread before it. */
+			if (!have_pid) {
+				*why = "TGID record before the PID record";
+				return -1;
+			}
 			if (decode_aggr(data, dlen, TASK_KIND_GROUP, out,
 			    why) == -1)
 				return -1;
