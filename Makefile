@@ -41,7 +41,7 @@ taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 taskacct: $(CLI_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs sqlite3)
 
 # The schema is SQL text in sql/, embedded as a C string at build time.
 src/schema.c: sql/schema.sql

@@ -20,6 +20,5 @@ struct writer;
 
 struct writer	*writer_start(struct store *, struct queue *);
 int		 writer_stop(struct writer *, uint64_t *);
-uint64_t	 writer_rows(struct writer *);
 
 #endif

@@ -201,6 +201,7 @@ struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
+	int		 one = 1;
 
 	if (store_mkdir(path, err, errlen) == -1)
 		return NULL;
@@ -225,6 +226,11 @@ store_open(const char *path, char *err, size_t errlen)
 		errf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	/*
+	 * Keep the -wal and -shm files after we close: without them a reader
+	 * who cannot write the directory cannot open a WAL database at all.
+	 */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	if (store_prepare(st) == -1) {
 		errf(err, errlen, "%s: preparing statements: %s", path,
 		    sqlite3_errmsg(st->db));

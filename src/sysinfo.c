@@ -17,6 +17,7 @@
 /* Inode numbers of the initial namespaces (include/linux/proc_ns.h). */
 #define PROC_USER_INIT_INO	0xEFFFFFFDU
 #define PROC_PID_INIT_INO	0xEFFFFFFCU
+#define PROC_NET_INIT_INO	0xEFFFFFF9U	/* fixed since Linux 6.x */
 #define CAP_NET_ADMIN_BIT	12
 
 /* Read the first line of a small file, without its newline. */
@@ -82,6 +83,7 @@ ns_inode(const char *path, ino_t *ino)
  * sends exit records only into the initial network namespace.  The user and
  * pid ones have fixed inode numbers; once in the initial pid namespace,
  * /proc/1 is the real init, whose network namespace is the initial one.
+ * From another network namespace /proc/1/ns/net cannot even be looked at.
  */
 int
 preflight_namespaces(char *err, size_t errlen)
@@ -101,7 +103,8 @@ preflight_namespaces(char *err, size_t errlen)
 		return -1;
 	}
 	if (ns_inode("/proc/self/ns/net", &self) == 0 &&
-	    ns_inode("/proc/1/ns/net", &init) == 0 && self != init) {
+	    self != PROC_NET_INIT_INO &&
+	    (ns_inode("/proc/1/ns/net", &init) == -1 || self != init)) {
 		snprintf(err, errlen, "not in the initial network namespace: "
 		    "the kernel sends exit records only there");
 		return -1;

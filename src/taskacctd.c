@@ -65,6 +65,7 @@ struct daemon {
 	struct event	*poll_ev;
 	struct event	*sig_ev[3];
 	int		 ready_fd;	/* to the waiting parent, or -1 */
+	int64_t		 start_time;	/* us, just before registering */
 };
 
 static void __attribute__((noreturn))
@@ -228,13 +229,15 @@ check_delayacct(int enable)
 			    "on carry delay data");
 		return;
 	}
-	log_warnx("kernel.task_delayacct is 0: delay columns (cpu, blkio, "
-	    "swapin, ... _delay_*) will be zero; use --enable-delayacct or "
-	    "sysctl kernel.task_delayacct=1 (applies to tasks started after)");
+	log_warnx("kernel.task_delayacct is 0: the blkio, swapin, freepages, "
+	    "thrashing, compact, wpcopy and irq delay columns stay zero (cpu "
+	    "delays come from the scheduler and are filled); use "
+	    "--enable-delayacct or sysctl kernel.task_delayacct=1 (applies to "
+	    "tasks started after)");
 }
 
 static void
-run_begin(struct daemon *d)
+run_begin(struct daemon *d, int64_t start_time)
 {
 	struct run_info	 ri = { 0 };
 	struct utsname	 u;
@@ -249,7 +252,7 @@ run_begin(struct daemon *d)
 	ri.cpumask = d->cpumask;
 	ri.rcvbuf = listener_rcvbuf(d->listener);
 	ri.sockets = 1;
-	ri.start_time = now_real_us();
+	ri.start_time = start_time;
 	if (store_run_begin(d->store, &ri) == -1)
 		fatalx("%s: recording the run: %s", d->opt.db,
 		    store_errmsg(d->store));
@@ -301,6 +304,16 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* Database reopening on SIGHUP is not implemented: say so, keep going. */
+static void
+on_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	log_warnx("SIGHUP ignored: this version does not reopen the database");
+}
+
 static void
 on_libevent_log(int severity, const char *msg)
 {
@@ -313,7 +326,14 @@ on_libevent_log(int severity, const char *msg)
 static void
 loop_setup(struct daemon *d)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const struct {
+		int		 sig;
+		event_callback_fn cb;
+	} sigs[] = {
+		{ SIGTERM, on_signal },
+		{ SIGINT, on_signal },
+		{ SIGHUP, on_sighup },
+	};
 	size_t	 i;
 
 	event_set_log_callback(on_libevent_log);
@@ -325,7 +345,8 @@ loop_setup(struct daemon *d)
 	if (d->read_ev == NULL || d->poll_ev == NULL)
 		fatalx("event_new failed");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i].sig, sigs[i].cb,
+		    d);
 		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
 			fatalx("evsignal_new failed");
 	}
@@ -405,10 +426,13 @@ setup(struct daemon *d)
 	if ((d->listener = listener_open(d->cpumask, d->opt.rcvbuf, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* Records may come with the kernel's answer: the run starts here. */
+	d->start_time = now_real_us();
 	if (listener_register(d->listener, d->queue, err, sizeof(err)) == -1)
 		fatalx("registering cpus %s with taskstats: %s%s", d->cpumask,
-		    err, errno == EINVAL ? " (bad CPU list, or not in the "
-		    "initial user/pid namespace)" : "");
+		    err, errno == EINVAL || errno == ERANGE ? " (CPUs outside "
+		    "/sys/devices/system/cpu/possible, or not in the initial "
+		    "user/pid namespace)" : "");
 }
 
 int
@@ -422,7 +446,7 @@ main(int argc, char **argv)
 	if (!d.opt.foreground)
 		d.ready_fd = daemon_fork();
 	setup(&d);
-	run_begin(&d);
+	run_begin(&d, d.start_time);
 	if ((d.writer = writer_start(d.store, d.queue)) == NULL)
 		fatal("writer thread");
 	loop_setup(&d);

@@ -21,6 +21,7 @@ struct writer {
 	struct store	*store;
 	struct queue	*queue;
 	size_t		 seen;		/* peeked, written, not committed */
+	size_t		 seen_rows;	/* records among them */
 	int64_t		 last_thread;	/* row id, to link a group record */
 	int64_t		 txn_start_ms;
 	int		 retry_ms;
@@ -45,6 +46,7 @@ write_item(struct writer *w, const struct qitem *it)
 		link = w->last_thread;
 	if (store_put_record(w->store, rec, it->recv_time, link, &rowid) == -1)
 		return -1;
+	w->seen_rows++;
 	w->last_thread = rec->kind == TASK_KIND_THREAD ? rowid : 0;
 	if (!w->version_noted && rec->kind == TASK_KIND_THREAD) {
 		if (store_set_ts_version(w->store, rec->version) == -1)
@@ -63,6 +65,7 @@ writer_fail(struct writer *w, const char *what)
 	    queue_length(w->queue));
 	store_rollback(w->store);
 	w->seen = 0;
+	w->seen_rows = 0;
 	w->last_thread = 0;
 	w->version_noted = 0;
 	struct timespec ts = { w->retry_ms / 1000,
@@ -112,9 +115,10 @@ writer_flush(struct writer *w)
 		writer_fail(w, "commit");
 		return -1;
 	}
-	atomic_fetch_add(&w->rows, w->seen);
+	atomic_fetch_add(&w->rows, w->seen_rows);
 	queue_release(w->queue, w->seen);
 	w->seen = 0;
+	w->seen_rows = 0;
 	w->retry_ms = WRITER_RETRY_MIN_MS;
 	return 0;
 }
@@ -175,10 +179,4 @@ writer_stop(struct writer *w, uint64_t *rows)
 	left = queue_length(w->queue) > 0;
 	free(w);
 	return left ? -1 : 0;
-}
-
-uint64_t
-writer_rows(struct writer *w)
-{
-	return atomic_load(&w->rows);
 }

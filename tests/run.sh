@@ -14,7 +14,8 @@ run_one() {
 	name=$1; shift
 	log=tests/out/$name.log
 	echo "== $name"
-	"$@" >"$log" 2>&1
+	# A hang (e.g. a decoder loop) must fail, not stall make check.
+	timeout "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	p=$(grep -c '^ok ' "$log" | tr -d ' ')
