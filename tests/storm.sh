@@ -1,0 +1,92 @@
+#!/bin/sh
+# storm.sh: taskacctd keeps up with a fork storm without losing a record.
+#
+# tests/workload forks and reaps STORM_N children back to back (PIDs wrap
+# at pid_max, so a pid alone does not identify a child: rows are matched on
+# pid, the storm's parent as ac_ppid, and the run) and writes their pids to
+# a file, which is loaded into a temporary table.  Every child must have
+# exactly one thread row, and the run must report no loss.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+
+STORM_N=${STORM_N:-20000}
+
+need_daemon_env
+skipping || need_binaries
+t_setup storm
+
+check "taskacctd starts and commits its runs row" d_start
+
+if active; then
+	wl storm storm "$STORM_N" "$T_TMP/pids"
+	diag "storm: $(tr '\n' ' ' <"$T_TMP/storm.out")"
+fi
+check "taskacctd exits 0 on SIGTERM after the storm" d_stop
+
+R=${RUN_ID:-0}
+if active; then
+	parent=$(kv "$T_TMP/storm.out" parent)
+	: "${parent:=0}"
+	npids=$(grep -c . "$T_TMP/pids" 2>/dev/null)
+	grep 'stopped:' "$T_LOG" | tail -n 1 | sed 's/^/# /'
+fi
+# the storm's pids as table s, then the query
+sq() {
+	q -cmd "CREATE TEMP TABLE s(pid INTEGER)" \
+	    -cmd ".import '$T_TMP/pids' s" "$@"
+}
+st="t.kind = 0 AND t.run_id = $R AND t.ac_ppid = ${parent:-0}"
+
+if skipping; then
+	t_skip "storm's $STORM_N pids loaded into SQL" "$T_SKIP"
+elif broken; then
+	t_fail "storm's $STORM_N pids loaded into SQL"
+else
+	got=$(sq "SELECT count(*) FROM s" 2>&1)
+	if [ "$got" = "$STORM_N" ] && [ "$npids" = "$STORM_N" ]; then
+		t_pass "storm's $STORM_N pids loaded into SQL"
+	else
+		t_fail "storm's $STORM_N pids loaded into SQL"
+		diag "pid file lines: $npids, rows imported: $got"
+	fi
+fi
+if skipping; then
+	t_skip "every storm pid has a thread row" "$T_SKIP"
+elif broken; then
+	t_fail "every storm pid has a thread row"
+else
+	got=$(sq "SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM
+	    tasks t WHERE t.ac_pid = s.pid AND $st)" 2>&1)
+	if [ "$got" = 0 ]; then
+		t_pass "every storm pid has a thread row"
+	else
+		t_fail "every storm pid has a thread row"
+		diag "missing: $got; some of them:"
+		sq "SELECT pid FROM s WHERE NOT EXISTS (SELECT 1 FROM tasks t
+		    WHERE t.ac_pid = s.pid AND $st) LIMIT 10" 2>&1 |
+		    paste -sd' ' - | sed 's/^/#   /'
+	fi
+fi
+sql_is "$STORM_N distinct storm rows (pid + parent + run), no more" \
+    "$STORM_N|$STORM_N" \
+    "SELECT count(*), count(DISTINCT ac_pid || '/' || ac_btime64 || '/' ||
+     ac_etime) FROM tasks t WHERE $st" \
+    "SELECT ac_pid, count(*) FROM tasks t WHERE $st GROUP BY ac_pid
+     HAVING count(*) > 1"
+sql_is "storm rows are single-threaded exits: AGROUP|AFORK, code 0" "0" \
+    "SELECT count(*) FROM tasks t WHERE $st AND
+     (ac_flag & 33 <> 33 OR ac_exitcode <> 0 OR ac_tgid <> ac_pid)" \
+    "$(task_diag "kind = 0 AND ac_ppid = ${parent:-0} AND
+     (ac_flag & 33 <> 33 OR ac_exitcode <> 0)")"
+sql_is "storm rows' recv_time lies within the run" "0" \
+    "SELECT count(*) FROM tasks t JOIN runs r ON r.id = t.run_id
+     WHERE $st AND (t.recv_time < r.start_time OR
+     t.recv_time > r.stop_time)"
+sql_is "no kernel_drop or queue_full losses in the run" "0" \
+    "SELECT coalesce(sum(records), 0) FROM losses WHERE run_id = $R AND
+     kind IN ('kernel_drop', 'queue_full')" "SELECT * FROM losses"
+sql_is "run ended clean=1 with stop_time set" "1|1" \
+    "SELECT clean, stop_time >= start_time FROM runs WHERE id = $R" \
+    "SELECT * FROM runs"
+
+t_done
