@@ -1,0 +1,685 @@
+/*
+ * output.c: how the query tool writes result sets: table, csv, tsv, json and
+ * jsonl.  Commands hand over column names and rows of typed values; this
+ * file owns the formats, column sizing and the escaping of hostile text.
+ *
+ * Task names (ac_comm) are whatever bytes a process put there: control
+ * characters, terminal escapes, newlines, invalid UTF-8.  No format ever
+ * writes such a byte raw.
+ *
+ *   table  every byte outside printable ASCII as \ooo, backslash as \\, so
+ *          a column's width is its byte count and nothing can drive the
+ *          terminal (not even bidi or zero-width characters).
+ *   tsv    PostgreSQL's COPY text format: \t \n \r \\ escapes, NULL as \N;
+ *          other unsafe bytes as \ooo; valid UTF-8 passes through.
+ *   csv    RFC 4180 quoting (fields with , " or a newline are quoted, an
+ *          empty string is "" and NULL is empty); tab and newline are kept
+ *          inside quotes, backslash is \\ and other unsafe bytes \ooo.
+ *   json   valid JSON in UTF-8: control and format characters as \uXXXX;
+ *          a byte that is not valid UTF-8 as \u00XX (its Latin-1 reading:
+ *          visible but ambiguous; select hex(col) for the exact bytes).
+ *
+ * "Unsafe" beyond C0 controls and DEL: C1 controls, and the invisible
+ * format characters used for spoofing (zero-width, bidi overrides, BOM).
+ * The table format buffers each result set to size its columns; the others
+ * stream row by row.
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+#define TABLE_GAP		2	/* spaces between table columns */
+#define TABLE_MIN_WIDTH		4	/* a column is never cut below this */
+
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 size;
+};
+
+struct cell {
+	char	*s;		/* escaped text, NUL-terminated */
+	size_t	 len;
+	int	 null;
+	int	 number;
+};
+
+/* A table column: its width, how far it may shrink, its alignment. */
+struct column {
+	size_t	 w;
+	size_t	 min;
+	int	 right;
+};
+
+struct output {
+	FILE			*fp;
+	enum output_format	 format;
+	int			 flags;
+	unsigned int		 width;		/* table: 0 = no limit */
+	const char		*ellipsis;
+	size_t			 ellipsis_width;
+
+	size_t			 nsets;		/* result sets begun */
+	size_t			 nrows;		/* rows, all sets */
+	size_t			 ncol;
+	struct cell		*names;		/* ncol escaped names */
+	struct cell		*cells;		/* table: buffered rows */
+	size_t			 ncells;
+	size_t			 cellsize;
+};
+
+static const char *const output_format_name[] = {
+	[OUTPUT_TABLE] = "table",
+	[OUTPUT_CSV] = "csv",
+	[OUTPUT_TSV] = "tsv",
+	[OUTPUT_JSON] = "json",
+	[OUTPUT_JSONL] = "jsonl",
+};
+#define OUTPUT_NFORMATS \
+	(sizeof(output_format_name) / sizeof(output_format_name[0]))
+
+static void	*xreallocarray(void *, size_t, size_t);
+static void	 buf_add(struct buf *, const void *, size_t);
+static void	 buf_addc(struct buf *, char);
+static void	 buf_addf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n, size)) == NULL)
+		err(1, NULL);
+	return p;
+}
+
+static void
+buf_add(struct buf *b, const void *p, size_t len)
+{
+	if (b->len + len + 1 > b->size) {
+		b->size = (b->len + len + 1) * 2;
+		b->p = xreallocarray(b->p, b->size, 1);
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+static void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	char	 tmp[64];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		errx(1, "output: formatted value too long");
+	buf_add(b, tmp, n);
+}
+
+int
+output_format_parse(const char *s, enum output_format *fmt)
+{
+	size_t	 i;
+
+	for (i = 0; i < OUTPUT_NFORMATS; i++) {
+		if (strcmp(s, output_format_name[i]) == 0) {
+			*fmt = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+output_format_names(void)
+{
+	return "table, csv, tsv, json, jsonl";
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence at p (2 to 4 bytes), storing
+ * its code point; 0 if the bytes there are not one (stray continuation,
+ * truncated, overlong, surrogate, beyond U+10FFFF).
+ */
+static size_t
+utf8_decode(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	static const uint32_t	 min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t			 n, i;
+	uint32_t		 c;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Controls and invisible format characters: never written raw. */
+static int
+unicode_unsafe(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0xad ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+}
+
+/* A printable ASCII byte, with the quoting its format needs. */
+static void
+esc_printable(struct buf *b, char c, enum output_format fmt)
+{
+	if (c == '\\')
+		buf_add(b, "\\\\", 2);
+	else if (c == '"' && fmt == OUTPUT_CSV)
+		buf_add(b, "\"\"", 2);
+	else if (c == '"' && (fmt == OUTPUT_JSON || fmt == OUTPUT_JSONL))
+		buf_add(b, "\\\"", 2);
+	else
+		buf_addc(b, c);
+}
+
+/* A control byte, in a text format (table, csv, tsv). */
+static void
+esc_control(struct buf *b, unsigned char c, enum output_format fmt)
+{
+	if (fmt == OUTPUT_CSV && (c == '\n' || c == '\t'))
+		buf_addc(b, c);
+	else if (fmt == OUTPUT_TSV && c == '\n')
+		buf_add(b, "\\n", 2);
+	else if (fmt == OUTPUT_TSV && c == '\t')
+		buf_add(b, "\\t", 2);
+	else if (fmt == OUTPUT_TSV && c == '\r')
+		buf_add(b, "\\r", 2);
+	else
+		buf_addf(b, "\\%03o", c);
+}
+
+/* An unsafe code point or a byte that is not UTF-8, in JSON. */
+static void
+esc_json(struct buf *b, uint32_t c)
+{
+	switch (c) {
+	case '\n':
+		buf_add(b, "\\n", 2);
+		break;
+	case '\r':
+		buf_add(b, "\\r", 2);
+		break;
+	case '\t':
+		buf_add(b, "\\t", 2);
+		break;
+	default:
+		buf_addf(b, "\\u%04" PRIx32, c);
+		break;
+	}
+}
+
+/* Append len bytes of hostile text, escaped for fmt. */
+static void
+esc_text(struct buf *b, const unsigned char *p, size_t len,
+    enum output_format fmt)
+{
+	size_t		 i, n;
+	uint32_t	 c;
+	int		 json = fmt == OUTPUT_JSON || fmt == OUTPUT_JSONL;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			esc_printable(b, p[i], fmt);
+			continue;
+		}
+		if (p[i] >= 0x80 && fmt != OUTPUT_TABLE &&
+		    (n = utf8_decode(p + i, len - i, &c)) != 0) {
+			if (!unicode_unsafe(c)) {
+				buf_add(b, p + i, n);
+				continue;
+			}
+			if (json) {
+				esc_json(b, c);
+				continue;
+			}
+		}
+		/* One byte; text formats escape unsafe UTF-8 bytewise. */
+		n = 1;
+		if (json)
+			esc_json(b, p[i]);
+		else
+			esc_control(b, p[i], fmt);
+	}
+}
+
+static void
+fmt_real(struct buf *b, double r, int json)
+{
+	char	 tmp[32];
+
+	if (isinf(r)) {
+		if (json)
+			buf_addf(b, "%s1e999", r < 0 ? "-" : "");
+		else
+			buf_addf(b, "%sInf", r < 0 ? "-" : "");
+		return;
+	}
+	/* The shortest of %.15g and %.17g that reads back exactly. */
+	snprintf(tmp, sizeof(tmp), "%.15g", r);
+	if (strtod(tmp, NULL) != r)
+		snprintf(tmp, sizeof(tmp), "%.17g", r);
+	buf_add(b, tmp, strlen(tmp));
+	/* A real stays one in every format: 2.0, not 2. */
+	if (strspn(tmp, "-0123456789") == strlen(tmp))
+		buf_add(b, ".0", 2);
+}
+
+static void
+fmt_hex(struct buf *b, const unsigned char *p, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		buf_addc(b, hex[p[i] >> 4]);
+		buf_addc(b, hex[p[i] & 0xf]);
+	}
+}
+
+/* A value as its format writes it, quotes included. */
+static void
+fmt_value(struct buf *b, const struct output_value *v,
+    enum output_format fmt)
+{
+	int	 json = fmt == OUTPUT_JSON || fmt == OUTPUT_JSONL;
+	int	 quote;
+
+	switch (v->type) {
+	case OV_NULL:
+		if (json)
+			buf_add(b, "null", 4);
+		else if (fmt == OUTPUT_TSV)
+			buf_add(b, "\\N", 2);
+		break;
+	case OV_INT:
+		buf_addf(b, "%" PRId64, v->i);
+		break;
+	case OV_REAL:
+		fmt_real(b, v->r, json);
+		break;
+	case OV_TEXT:
+		quote = json || (fmt == OUTPUT_CSV && (v->len == 0 ||
+		    memchr(v->p, ',', v->len) != NULL ||
+		    memchr(v->p, '"', v->len) != NULL ||
+		    memchr(v->p, '\n', v->len) != NULL));
+		if (quote)
+			buf_addc(b, '"');
+		esc_text(b, v->p, v->len, fmt);
+		if (quote)
+			buf_addc(b, '"');
+		break;
+	case OV_BLOB:
+		if (json)
+			buf_addc(b, '"');
+		fmt_hex(b, v->p, v->len);
+		if (json)
+			buf_addc(b, '"');
+		break;
+	}
+}
+
+struct output *
+output_open(FILE *fp, enum output_format fmt, int flags, unsigned int width)
+{
+	struct output	*o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		err(1, NULL);
+	o->fp = fp;
+	o->format = fmt;
+	o->flags = flags;
+	o->width = width;
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0) {
+		o->ellipsis = "\xe2\x80\xa6";	/* U+2026 */
+		o->ellipsis_width = 1;
+	} else {
+		o->ellipsis = "...";
+		o->ellipsis_width = 3;
+	}
+	return o;
+}
+
+static void
+cells_free(struct cell *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].s);
+	free(c);
+}
+
+static struct cell
+cell_make(const struct output_value *v, enum output_format fmt)
+{
+	struct cell	 c;
+	struct buf	 b = { NULL, 0, 0 };
+
+	fmt_value(&b, v, fmt);
+	if (b.p == NULL)
+		buf_add(&b, "", 0);
+	c.s = b.p;
+	c.len = b.len;
+	c.null = v->type == OV_NULL;
+	c.number = v->type == OV_INT || v->type == OV_REAL;
+	return c;
+}
+
+/*
+ * The largest cut of an escaped table cell no longer than max bytes that
+ * does not split an escape (\\ or \ooo).
+ */
+static size_t
+table_cut(const struct cell *c, size_t max)
+{
+	size_t	 i = 0, n;
+
+	while (i < c->len) {
+		n = c->s[i] != '\\' ? 1 : (c->s[i + 1] == '\\' ? 2 : 4);
+		if (i + n > max)
+			break;
+		i += n;
+	}
+	return i;
+}
+
+static void
+buf_pad(struct buf *b, size_t n)
+{
+	while (n-- > 0)
+		buf_addc(b, ' ');
+}
+
+/* One cell padded to w columns; returns the end of its content in b. */
+static size_t
+table_cell(struct output *o, struct buf *b, const struct cell *c, size_t w,
+    int right)
+{
+	size_t	 len = c->len, end;
+
+	if (len > w) {
+		len = table_cut(c, w - o->ellipsis_width);
+		buf_add(b, c->s, len);
+		buf_add(b, o->ellipsis, strlen(o->ellipsis));
+		end = b->len;
+		buf_pad(b, w - len - o->ellipsis_width);
+		return end;
+	}
+	if (right)
+		buf_pad(b, w - len);
+	buf_add(b, c->s, len);
+	end = b->len;
+	if (!right)
+		buf_pad(b, w - len);
+	return end;
+}
+
+/* A line of cells, without the padding that would trail it. */
+static void
+table_line(struct output *o, const struct cell *row,
+    const struct column *col)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, len, end = 0;
+
+	buf_add(&b, "", 0);
+	for (i = 0; i < o->ncol; i++) {
+		if (i > 0)
+			buf_pad(&b, TABLE_GAP);
+		len = table_cell(o, &b, &row[i], col[i].w, col[i].right);
+		if (row[i].len != 0)
+			end = len;
+	}
+	fwrite(b.p, 1, end, o->fp);
+	fputc('\n', o->fp);
+	free(b.p);
+}
+
+/*
+ * Shrink the widest column until the line fits, one byte at a time; text
+ * down to TABLE_MIN_WIDTH, a number column only in its header.  A number is
+ * never cut: a line that cannot fit otherwise overflows.
+ */
+static void
+table_fit(struct output *o, struct column *col)
+{
+	size_t	 i, best, total = TABLE_GAP * (o->ncol - 1);
+
+	for (i = 0; i < o->ncol; i++)
+		total += col[i].w;
+	while (o->width != 0 && total > o->width) {
+		best = o->ncol;
+		for (i = 0; i < o->ncol; i++) {
+			if (col[i].w <= col[i].min)
+				continue;
+			if (best == o->ncol || col[i].w > col[best].w)
+				best = i;
+		}
+		if (best == o->ncol)
+			break;
+		col[best].w--;
+		total--;
+	}
+}
+
+/* Size column i: numbers (and NULLs) alone make it right-aligned. */
+static void
+table_size(struct output *o, size_t i, size_t nrow, struct column *col)
+{
+	const struct cell	*c;
+	size_t			 r, data = 0;
+	int			 numbers = 0, text = 0;
+
+	for (r = 0; r < nrow; r++) {
+		c = &o->cells[r * o->ncol + i];
+		if (c->len > data)
+			data = c->len;
+		numbers |= c->number;
+		text |= !c->number && !c->null;
+	}
+	col->right = numbers && !text;
+	col->w = data;
+	if (!(o->flags & OUTPUT_NOHEADER) && o->names[i].len > col->w)
+		col->w = o->names[i].len;
+	col->min = TABLE_MIN_WIDTH;
+	if (col->right && data > col->min)
+		col->min = data;
+}
+
+/* Write the buffered result set: size the columns, then print. */
+static void
+table_flush(struct output *o)
+{
+	struct column	*col;
+	size_t		 i, r, nrow = o->ncells / o->ncol;
+
+	col = xreallocarray(NULL, o->ncol, sizeof(*col));
+	for (i = 0; i < o->ncol; i++)
+		table_size(o, i, nrow, &col[i]);
+	table_fit(o, col);
+	if (!(o->flags & OUTPUT_NOHEADER))
+		table_line(o, o->names, col);
+	for (r = 0; r < nrow; r++)
+		table_line(o, &o->cells[r * o->ncol], col);
+	free(col);
+}
+
+/* End the current result set: the table is written only now. */
+static void
+output_end_set(struct output *o)
+{
+	if (o->format == OUTPUT_TABLE && o->names != NULL)
+		table_flush(o);
+	cells_free(o->cells, o->ncells);
+	o->cells = NULL;
+	o->ncells = o->cellsize = 0;
+	cells_free(o->names, o->ncol);
+	o->names = NULL;
+	o->ncol = 0;
+}
+
+static void
+header_write(struct output *o)
+{
+	size_t	 i;
+	char	 sep = o->format == OUTPUT_CSV ? ',' : '\t';
+
+	for (i = 0; i < o->ncol; i++) {
+		if (i > 0)
+			fputc(sep, o->fp);
+		fwrite(o->names[i].s, 1, o->names[i].len, o->fp);
+	}
+	fputc('\n', o->fp);
+}
+
+/*
+ * Begin a result set of ncol columns.  Text formats separate sets with a
+ * blank line and repeat the header; json keeps every row in one array.
+ */
+void
+output_begin(struct output *o, size_t ncol, const char *const *names)
+{
+	struct output_value	 v = { .type = OV_TEXT };
+	enum output_format	 fmt = o->format;
+	size_t			 i;
+
+	output_end_set(o);
+	if (o->nsets++ > 0 && fmt != OUTPUT_JSON && fmt != OUTPUT_JSONL)
+		fputc('\n', o->fp);
+	if (fmt == OUTPUT_JSON && o->nsets == 1)
+		fputs("[", o->fp);
+	o->ncol = ncol;
+	o->names = xreallocarray(NULL, ncol, sizeof(*o->names));
+	for (i = 0; i < ncol; i++) {
+		v.p = names[i];
+		v.len = strlen(names[i]);
+		o->names[i] = cell_make(&v, fmt);
+	}
+	if ((fmt == OUTPUT_CSV || fmt == OUTPUT_TSV) &&
+	    !(o->flags & OUTPUT_NOHEADER))
+		header_write(o);
+}
+
+static void
+row_table(struct output *o, const struct output_value *v)
+{
+	size_t	 i;
+
+	if (o->ncells + o->ncol > o->cellsize) {
+		o->cellsize = (o->ncells + o->ncol) * 2;
+		o->cells = xreallocarray(o->cells, o->cellsize,
+		    sizeof(*o->cells));
+	}
+	for (i = 0; i < o->ncol; i++)
+		o->cells[o->ncells++] = cell_make(&v[i], o->format);
+}
+
+static void
+row_json(struct output *o, const struct output_value *v)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	if (o->format == OUTPUT_JSON)
+		buf_add(&b, o->nrows == 0 ? "\n" : ",\n", o->nrows == 0 ? 1 : 2);
+	buf_addc(&b, '{');
+	for (i = 0; i < o->ncol; i++) {
+		if (i > 0)
+			buf_addc(&b, ',');
+		buf_add(&b, o->names[i].s, o->names[i].len);
+		buf_addc(&b, ':');
+		fmt_value(&b, &v[i], o->format);
+	}
+	buf_addc(&b, '}');
+	if (o->format == OUTPUT_JSONL)
+		buf_addc(&b, '\n');
+	fwrite(b.p, 1, b.len, o->fp);
+	free(b.p);
+}
+
+static void
+row_text(struct output *o, const struct output_value *v)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	for (i = 0; i < o->ncol; i++) {
+		if (i > 0)
+			buf_addc(&b, o->format == OUTPUT_CSV ? ',' : '\t');
+		fmt_value(&b, &v[i], o->format);
+	}
+	buf_addc(&b, '\n');
+	fwrite(b.p, 1, b.len, o->fp);
+	free(b.p);
+}
+
+/* One row: ncol values, as many as output_begin named. */
+void
+output_row(struct output *o, const struct output_value *v)
+{
+	switch (o->format) {
+	case OUTPUT_TABLE:
+		row_table(o, v);
+		break;
+	case OUTPUT_JSON:
+	case OUTPUT_JSONL:
+		row_json(o, v);
+		break;
+	case OUTPUT_CSV:
+	case OUTPUT_TSV:
+		row_text(o, v);
+		break;
+	}
+	o->nrows++;
+}
+
+/* Finish the output and free it; -1 if writing failed (errno set). */
+int
+output_close(struct output *o)
+{
+	int	 rc = 0;
+
+	output_end_set(o);
+	if (o->format == OUTPUT_JSON && o->nsets > 0)
+		fputs(o->nrows > 0 ? "\n]\n" : "]\n", o->fp);
+	if (fflush(o->fp) == EOF || ferror(o->fp))
+		rc = -1;
+	free(o);
+	return rc;
+}

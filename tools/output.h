@@ -1,0 +1,49 @@
+/*
+ * output.h: the query tool's output module.  Every command hands its
+ * result sets here as typed values; this module alone knows the formats,
+ * the escaping of hostile bytes and the sizing of table columns.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum output_format {
+	OUTPUT_TABLE,
+	OUTPUT_CSV,
+	OUTPUT_TSV,
+	OUTPUT_JSON,
+	OUTPUT_JSONL,
+};
+
+/* Flags for output_open. */
+#define OUTPUT_NOHEADER	0x1	/* no header line (table, csv, tsv) */
+
+enum output_type {
+	OV_NULL,
+	OV_INT,
+	OV_REAL,
+	OV_TEXT,	/* any bytes: escaped as the format needs */
+	OV_BLOB,	/* written as lowercase hex */
+};
+
+struct output_value {
+	enum output_type	 type;
+	int64_t			 i;
+	double			 r;
+	const void		*p;	/* OV_TEXT, OV_BLOB */
+	size_t			 len;	/* bytes at p */
+};
+
+struct output;
+
+int		 output_format_parse(const char *, enum output_format *);
+const char	*output_format_names(void);
+struct output	*output_open(FILE *, enum output_format, int, unsigned int);
+void		 output_begin(struct output *, size_t, const char *const *);
+void		 output_row(struct output *, const struct output_value *);
+int		 output_close(struct output *);
+
+#endif
