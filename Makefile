@@ -30,12 +30,20 @@ DAEMON_OBJS = src/decode.o src/listener.o src/queue.o src/writer.o \
 	      src/store.o src/cpulist.o src/sysinfo.o
 CLI_OBJS    = tools/taskacct.o tools/output.o
 
-UNIT_TESTS  = tests/unit_fields tests/unit_decode tests/unit_schema
+UNIT_TESTS  = $(patsubst %.c,%,$(wildcard tests/unit_*.c))
 TEST_PROGS  = tests/workload
 
 PROGS	= taskacctd taskacct
+# Extra programs installed to BINDIR, benchmarks and check prerequisites;
+# the fragments in mk/ (one per concern) add to these.
+EXTRA_BINS	=
+BENCH_TARGETS	=
+CHECK_DEPS	=
+CLEAN_FILES	=
 
-all: $(PROGS)
+all: $(PROGS) $(EXTRA_BINS)
+
+include $(wildcard mk/*.mk)
 
 taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -62,8 +70,10 @@ tests/unit_%: tests/unit_%.c $(DAEMON_OBJS) $(COMMON_OBJS)
 tests/workload: tests/workload.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-check: all $(UNIT_TESTS) $(TEST_PROGS)
+check: all $(UNIT_TESTS) $(TEST_PROGS) $(CHECK_DEPS)
 	tests/run.sh
+
+bench: all $(BENCH_TARGETS)
 
 run: taskacctd
 	./taskacctd -d $(DB)
@@ -73,12 +83,14 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 taskacctd $(DESTDIR)$(SBINDIR)/taskacctd
 	install -m 0755 taskacct $(DESTDIR)$(BINDIR)/taskacct
+	for b in $(EXTRA_BINS); do \
+	    install -m 0755 $$b $(DESTDIR)$(BINDIR)/$$(basename $$b); done
 	install -m 0644 man/taskacctd.8 $(DESTDIR)$(MANDIR)/man8/taskacctd.8
 	install -m 0644 man/taskacct.1 $(DESTDIR)$(MANDIR)/man1/taskacct.1
 
 clean:
 	rm -f $(PROGS) src/*.o tools/*.o src/schema.c src/schema.c.tmp \
-	    $(UNIT_TESTS) $(TEST_PROGS)
+	    $(UNIT_TESTS) $(TEST_PROGS) $(EXTRA_BINS) $(CLEAN_FILES)
 	rm -rf tests/out
 
-.PHONY: all check run install clean
+.PHONY: all check bench run install clean

@@ -32,11 +32,15 @@ run_one() {
 	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
 }
 
-for t in tests/unit_fields tests/unit_decode tests/unit_schema; do
+# Unit test programs (tests/unit_*.c), then every shell test but the
+# helpers, in name order.
+for c in tests/unit_*.c; do
+	t=${c%.c}
 	run_one "$(basename "$t")" "$t"
 done
-for t in tests/cli.sh tests/e2e.sh tests/storm.sh; do
-	[ -f "$t" ] && run_one "$(basename "$t" .sh)" sh "$t"
+for t in tests/*.sh; do
+	case $t in tests/run.sh|tests/lib.sh) continue ;; esac
+	run_one "$(basename "$t" .sh)" sh "$t"
 done
 
 echo "$pass passed, $fail failed, $skip skipped"
