@@ -17,11 +17,34 @@ t_setup storm
 
 check "taskacctd starts and commits its runs row" d_start
 
+# cpu_ticks: the daemon's user+system CPU so far, in clock ticks.
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$D_PID/stat" 2>/dev/null |
+	    awk '{ print $12 + $13 }'
+}
 if active; then
+	c0=$(cpu_ticks)
 	wl storm storm "$STORM_N" "$T_TMP/pids"
+	sleep 0.3	# one flush interval: the rows are committed
+	c1=$(cpu_ticks)
 	diag "storm: $(tr '\n' ' ' <"$T_TMP/storm.out")"
 fi
 check "taskacctd exits 0 on SIGTERM after the storm" d_stop
+# Figures, not assertions (the machine is shared): exit rate the workload
+# sustained under the recorder, the recorder's CPU per record, and the
+# database's size per stored row.
+if active && [ -n "$c0" ] && [ -n "$c1" ]; then
+	el=$(kv "$T_TMP/storm.out" elapsed_us)
+	hz=$(getconf CLK_TCK)
+	# (|| binds tighter than / in SQL: each figure is parenthesized)
+	q "SELECT 'figures: ' || count(*) || ' rows; ' ||
+	    (CAST($STORM_N * 1000000.0 / ${el:-1} AS INTEGER)) ||
+	    ' exits/s; ' || (round(($c1 - $c0) * 1000000.0 / $hz /
+	    max(count(*), 1), 1)) || ' us daemon CPU per record; ' ||
+	    ((SELECT page_count * page_size FROM pragma_page_count,
+	     pragma_page_size) / max(count(*), 1)) ||
+	    ' database bytes per row' FROM tasks" 2>&1 | sed 's/^/# /'
+fi
 
 R=${RUN_ID:-0}
 if active; then
