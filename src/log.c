@@ -25,7 +25,7 @@ log_init(int foreground, int verbose)
 		openlog("taskacctd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int pri, const char *fmt, va_list ap)
 {
 	if (log_foreground) {
@@ -37,7 +37,7 @@ vlog(int pri, const char *fmt, va_list ap)
 		vsyslog(pri, fmt, ap);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 {
 	char	 buf[1024];

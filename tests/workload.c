@@ -34,7 +34,7 @@
 #define WL_MAX_THREADS		1024
 #define WL_MAX_STORM		10000000
 
-static void
+static void __attribute__((format(printf, 1, 2)))
 emit(const char *fmt, ...)
 {
 	char	 buf[256];

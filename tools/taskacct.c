@@ -486,10 +486,10 @@ sql_run(struct cmd_ctx *ctx, sqlite3_stmt *stmt)
 			sql_value(stmt, i, &v[i]);
 		output_row(ctx->out, v);
 	}
-	if (rc != SQLITE_DONE)
-		errx(1, "sql: %s", sqlite3_errmsg(ctx->db));
 	free(v);
 	free(names);
+	if (rc != SQLITE_DONE)
+		errx(1, "sql: %s", sqlite3_errmsg(ctx->db));
 }
 
 static int
