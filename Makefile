@@ -21,8 +21,9 @@ WERROR	 = -Werror
 endif
 OPT	?= -O2 -g
 CFLAGS	?=
-CFLAGS	+= -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
-	   -Iinclude -Isrc $(PKG_CFLAGS)
+# The project's own flags stay even when CFLAGS is given on the command line.
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
+	   -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread
 
 COMMON_OBJS = src/fields.o src/schema.o src/log.o
@@ -59,16 +60,16 @@ src/schema.c: sql/schema.sql
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
 src/%.o: src/%.c include/*.h src/*.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tools/%.o: tools/%.c include/*.h tools/*.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests/unit_%: tests/unit_%.c $(DAEMON_OBJS) $(COMMON_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 tests/workload: tests/workload.c
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 check: all $(UNIT_TESTS) $(TEST_PROGS) $(CHECK_DEPS)
 	tests/run.sh

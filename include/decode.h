@@ -14,7 +14,8 @@ struct ts_record {
 	uint8_t		 kind;		/* enum task_kind */
 	uint32_t	 task_id;	/* TYPE_PID or TYPE_TGID value */
 	uint16_t	 version;	/* struct version (first two bytes) */
-	uint16_t	 len;		/* payload length in bytes */
+	uint16_t	 size;		/* payload length the kernel sent */
+	uint16_t	 len;		/* bytes of it held in raw */
 	uint8_t		 raw[TS_PAYLOAD_MAX]; /* payload, zero past len */
 };
 
@@ -25,12 +26,13 @@ struct ts_decoded {
 	struct ts_record	 rec[TS_MSG_RECORDS_MAX];
 	int			 nrec;
 	int			 unknown_attrs;	/* skipped, for the counters */
+	int			 cut_tails;	/* payloads cut to TS_PAYLOAD_MAX */
 };
 
 int	ts_decode_msg(const void *, size_t, uint16_t, struct ts_decoded *,
 	    const char **);
 int	ts_record_decode(const void *, size_t, uint8_t, uint32_t,
-	    struct ts_record *, const char **);
+	    struct ts_record *, int *, const char **);
 size_t	ts_record_tail_len(const struct ts_record *);
 
 #endif

@@ -14,8 +14,10 @@
 #define TS_VERSION_KNOWN	17
 #define TS_SIZE_KNOWN		688
 /*
- * Largest payload accepted.  A newer version only grows at the end; its
- * unknown tail (payload past TS_SIZE_KNOWN) is kept as a BLOB.
+ * Largest payload held.  A newer version only grows at the end; its unknown
+ * tail (payload past TS_SIZE_KNOWN) is kept as a BLOB, up to this size: a
+ * longer one is still decoded, its tail cut (tasks.ts_len keeps the size
+ * the kernel sent).
  */
 #define TS_PAYLOAD_MAX		1024
 #define TS_COMM_LEN		32

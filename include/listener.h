@@ -22,8 +22,8 @@ struct listener_stats {
 	uint64_t	 malformed;	/* messages rejected by the decoder */
 	uint64_t	 foreign;	/* messages not from the kernel */
 	uint64_t	 truncated;	/* datagrams larger than the buffer */
-	uint64_t	 drops;		/* kernel drop counter, total */
-	uint64_t	 refused;	/* records the full queue refused */
+	uint64_t	 drops;		/* kernel drop counter: messages */
+	uint64_t	 refused;	/* messages the full queue refused */
 	uint64_t	 enobufs;	/* ENOBUFS episodes */
 	uint64_t	 unknown_attrs;	/* skipped attributes */
 };
@@ -39,7 +39,8 @@ struct listener;
 struct listener	*listener_open(const char *, int, char *, size_t);
 int		 listener_register(struct listener *, struct queue *, char *,
 		    size_t);
-int		 listener_deregister(struct listener *, struct queue *);
+void		 listener_stop(struct listener *, struct queue *, int64_t);
+void		 listener_flush_logs(struct listener *);
 enum drain_result listener_drain(struct listener *, struct queue *,
 		    size_t *);
 void		 listener_note_losses(struct listener *, struct queue *);

@@ -26,12 +26,18 @@ CREATE TABLE runs (
 	taskacct_version	TEXT
 );
 
--- Records the recorder knows it did not store, with exact counts.
---   kernel_drop: socket drop counter (SO_MEMINFO) grew by "records"
+-- What the recorder knows it did not store, with exact counts.  "records"
+-- counts exit messages, the unit of the kernel's drop counter: one per task
+-- exit (the last thread's message of a multi-threaded process also carries
+-- the group aggregate, lost with it).
+--   kernel_drop: the socket's drop counter (SO_MEMINFO) grew by "records"
+--                while its receive buffer was full; one row per drain
 --   queue_full:  the bounded queue to the writer refused "records"
---   enobufs:     an ENOBUFS episode was reported (records NULL)
---   malformed:   messages rejected by the decoder
---   foreign:     messages not sent by the kernel, ignored
+--   malformed:   messages the decoder rejected (detail: the last reason)
+--   foreign:     messages not sent by the kernel, ignored (not exits)
+--   enobufs:     an overrun reported as ENOBUFS (records NULL); not seen
+--                while NETLINK_NO_ENOBUFS is set, as taskacctd sets it:
+--                kernel_drop rows then carry each overrun's exact count
 CREATE TABLE losses (
 	id			INTEGER PRIMARY KEY,
 	run_id			INTEGER NOT NULL REFERENCES runs(id),
@@ -136,8 +142,11 @@ CREATE TABLE tasks (
 	tail			BLOB,		-- bytes past the known struct
 	-- Conveniences derived from the fields above (stored nowhere).
 	exit_time		INTEGER GENERATED ALWAYS AS (recv_time) VIRTUAL,
+	-- thread rows only; later than the true start by the time the
+	-- record waited in the socket (~10 ms, more in a backlog)
 	start_time		INTEGER GENERATED ALWAYS AS
-				    (recv_time - ac_etime) VIRTUAL,
+				    (CASE WHEN kind = 0 THEN recv_time - ac_etime
+				     END) VIRTUAL,
 	exit_code		INTEGER GENERATED ALWAYS AS
 				    ((ac_exitcode >> 8) & 255) VIRTUAL,
 	exit_signal		INTEGER GENERATED ALWAYS AS

@@ -57,20 +57,22 @@ attr_next(struct attr_iter *it, uint16_t *type, const uint8_t **data,
 
 /*
  * Fill a record from one struct taskstats payload.  Rejects payloads too
- * short to hold the version field or shorter than the version claims.
+ * short to hold the version field or shorter than the version claims; one
+ * longer than TS_PAYLOAD_MAX is held up to that size (*cut set).
  */
 int
 ts_record_decode(const void *payload, size_t len, uint8_t kind,
-    uint32_t task_id, struct ts_record *rec, const char **why)
+    uint32_t task_id, struct ts_record *rec, int *cut, const char **why)
 {
 	uint16_t	 version;
+	size_t		 held = len;
 
 	if (len < sizeof(version)) {
 		*why = "struct too short for its version field";
 		return -1;
 	}
-	if (len > TS_PAYLOAD_MAX) {
-		*why = "struct longer than the largest accepted payload";
+	if (len > UINT16_MAX) {
+		*why = "struct longer than a netlink attribute can be";
 		return -1;
 	}
 	memcpy(&version, payload, sizeof(version));
@@ -83,12 +85,16 @@ ts_record_decode(const void *payload, size_t len, uint8_t kind,
 		*why = "struct shorter than its version claims";
 		return -1;
 	}
+	*cut = len > TS_PAYLOAD_MAX;
+	if (*cut)
+		held = TS_PAYLOAD_MAX;
 	memset(rec, 0, sizeof(*rec));
 	rec->kind = kind;
 	rec->task_id = task_id;
 	rec->version = version;
-	rec->len = (uint16_t)len;
-	memcpy(rec->raw, payload, len);
+	rec->size = (uint16_t)len;
+	rec->len = (uint16_t)held;
+	memcpy(rec->raw, payload, held);
 	return 0;
 }
 
@@ -115,7 +121,7 @@ decode_aggr(const uint8_t *data, size_t dlen, uint8_t kind,
 	size_t			 slen = 0, plen;
 	uint16_t		 type, id_type;
 	uint32_t		 id = 0;
-	int			 have_id = 0, r;
+	int			 have_id = 0, r, cut;
 
 	id_type = kind == TASK_KIND_THREAD ? TS_TYPE_PID : TS_TYPE_TGID;
 	while ((r = attr_next(&it, &type, &p, &plen)) == 1) {
@@ -147,8 +153,9 @@ decode_aggr(const uint8_t *data, size_t dlen, uint8_t kind,
 		return -1;
 	}
 	if (ts_record_decode(stats, slen, kind, id, &out->rec[out->nrec],
-	    why) == -1)
+	    &cut, why) == -1)
 		return -1;
+	out->cut_tails += cut;
 	out->nrec++;
 	return 0;
 }
@@ -219,6 +226,7 @@ ts_decode_msg(const void *buf, size_t len, uint16_t family,
 
 	out->nrec = 0;
 	out->unknown_attrs = 0;
+	out->cut_tails = 0;
 	if (len < sizeof(nlh)) {
 		*why = "message shorter than a netlink header";
 		return -1;

@@ -50,7 +50,11 @@ struct listener {
 	uint64_t		 foreign_seen;
 	const char		*last_why;	/* last decoder complaint */
 	struct listener_stats	 stats;
-	struct log_rate		 rate;
+	/* one limiter per kind, so that one kind cannot silence another */
+	struct log_rate		 rate_drop;
+	struct log_rate		 rate_refused;
+	struct log_rate		 rate_malformed;
+	struct log_rate		 rate_foreign;
 	/* recvmmsg() buffers */
 	struct mmsghdr		 msgs[LISTENER_BATCH];
 	struct iovec		 iov[LISTENER_BATCH];
@@ -198,7 +202,10 @@ queue_loss(struct queue *q, int64_t now, const char *kind, int64_t records,
 	queue_commit(q);
 }
 
-/* Queue the records of one decoded message, both or neither. */
+/*
+ * Queue the records of one decoded message, both or neither.  A refusal
+ * counts one lost message (task exit), the unit of the kernel's drop counter.
+ */
 static void
 listener_queue_records(struct listener *l, struct queue *q,
     const struct ts_decoded *d, int64_t now)
@@ -207,7 +214,7 @@ listener_queue_records(struct listener *l, struct queue *q,
 	int		 i;
 
 	if (queue_free_slots(q) < (size_t)d->nrec + LISTENER_LOSS_HEADROOM) {
-		l->stats.refused += (uint64_t)d->nrec;
+		l->stats.refused++;
 		return;
 	}
 	for (i = 0; i < d->nrec; i++) {
@@ -248,11 +255,15 @@ listener_message(struct listener *l, struct queue *q, const uint8_t *p,
 	if (ts_decode_msg(p, len, (uint16_t)l->family, &d, &why) == -1) {
 		l->stats.malformed++;
 		l->last_why = why;
-		log_rate_warnx(&l->rate, "malformed TASKSTATS message "
+		log_rate_warnx(&l->rate_malformed, "malformed TASKSTATS message "
 		    "(%zu bytes): %s", len, why);
 		return;
 	}
 	l->stats.unknown_attrs += (uint64_t)d.unknown_attrs;
+	if (d.cut_tails > 0)
+		log_rate_warnx(&l->rate_malformed, "struct taskstats version %u "
+		    "is longer than %d bytes: its unknown tail is cut",
+		    d.rec[0].version, TS_PAYLOAD_MAX);
 	listener_queue_records(l, q, &d, now);
 }
 
@@ -269,7 +280,8 @@ listener_datagram(struct listener *l, struct queue *q, const uint8_t *buf,
 		if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > len - off) {
 			l->stats.malformed++;
 			l->last_why = "netlink length out of bounds";
-			log_rate_warnx(&l->rate, "malformed netlink datagram");
+			log_rate_warnx(&l->rate_malformed,
+			    "malformed netlink datagram");
 			return;
 		}
 		listener_message(l, q, buf + off, nlh.nlmsg_len, now, ack_seq,
@@ -312,15 +324,16 @@ listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
 			l->stats.truncated++;
 			l->stats.malformed++;
 			l->last_why = "datagram truncated";
-			log_rate_warnx(&l->rate, "netlink datagram larger than "
-			    "%d bytes, truncated", LISTENER_BUFSZ);
+			log_rate_warnx(&l->rate_malformed, "netlink datagram "
+			    "larger than %d bytes, truncated", LISTENER_BUFSZ);
 			continue;
 		}
 		if (mh->msg_namelen < sizeof(struct sockaddr_nl) ||
 		    l->from[i].nl_pid != 0) {
 			l->stats.foreign++;
-			log_rate_warnx(&l->rate, "ignored a netlink message "
-			    "from port %u, not the kernel", l->from[i].nl_pid);
+			log_rate_warnx(&l->rate_foreign, "ignored a netlink "
+			    "message from port %u, not the kernel",
+			    l->from[i].nl_pid);
 			continue;
 		}
 		listener_datagram(l, q, l->bufs[i], l->msgs[i].msg_len, now,
@@ -393,14 +406,16 @@ listener_note_losses(struct listener *l, struct queue *q)
 	if (l->stats.drops != l->drops_seen) {
 		snprintf(detail, sizeof(detail), "socket drop counter, cpus %s",
 		    l->cpumask);
-		log_rate_warnx(&l->rate, "the kernel dropped %llu records "
+		log_rate_warnx(&l->rate_drop, "the kernel dropped %llu exit "
+		    "messages "
 		    "(receive buffer full)",
 		    (unsigned long long)(l->stats.drops - l->drops_seen));
 		note_counter(q, now, l->stats.drops, &l->drops_seen,
 		    "kernel_drop", detail);
 	}
 	if (l->stats.refused != l->refused_seen)
-		log_rate_warnx(&l->rate, "queue full: %llu records refused",
+		log_rate_warnx(&l->rate_refused, "queue full: %llu exit "
+		    "messages refused",
 		    (unsigned long long)(l->stats.refused - l->refused_seen));
 	note_counter(q, now, l->stats.refused, &l->refused_seen, "queue_full",
 	    "writer queue full");
@@ -410,15 +425,13 @@ listener_note_losses(struct listener *l, struct queue *q)
 	    "messages not from the kernel, ignored");
 }
 
-/* Send a cpumask (de)registration and wait for the kernel's answer. */
+/* Send a cpumask (de)registration asking for an answer; *seq gets its seq. */
 static int
-listener_request(struct listener *l, struct queue *q, int attr, char *err,
+listener_send(struct listener *l, int attr, uint32_t *seq, char *err,
     size_t errlen)
 {
 	struct nl_msg	*msg;
-	struct pollfd	 pfd = { .fd = l->fd, .events = POLLIN };
-	uint32_t	 seq;
-	int		 r, ack_err = -1, waited = 0;
+	int		 r;
 
 	if ((msg = nlmsg_alloc()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -432,53 +445,121 @@ listener_request(struct listener *l, struct queue *q, int attr, char *err,
 		return -1;
 	}
 	r = nl_send_auto(l->sk, msg);
-	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	*seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
 	if (r < 0) {
 		snprintf(err, errlen, "send: %s", nl_geterror(r));
 		return -1;
 	}
-	/* Exit records may arrive before the answer: queue them too. */
-	while (ack_err == -1 && waited < LISTENER_ACK_TIMEOUT_MS) {
+	return 0;
+}
+
+/*
+ * Register and wait for the kernel's answer.  Exit records may arrive
+ * before it: they are queued like any other.
+ */
+int
+listener_register(struct listener *l, struct queue *q, char *err,
+    size_t errlen)
+{
+	struct pollfd	 pfd = { .fd = l->fd, .events = POLLIN };
+	uint32_t	 seq;
+	int		 ack = -1, waited = 0;
+
+	if (listener_send(l, TS_CMD_ATTR_REGISTER_CPUMASK, &seq, err,
+	    errlen) == -1)
+		return -1;
+	while (ack == -1 && waited < LISTENER_ACK_TIMEOUT_MS) {
 		if (poll(&pfd, 1, 100) == 0) {
 			waited += 100;
 			continue;
 		}
-		if (listener_read(l, q, seq, &ack_err) == -1) {
+		if (listener_read(l, q, seq, &ack) == -1) {
 			snprintf(err, errlen, "receive: %s", strerror(errno));
 			return -1;
 		}
 	}
 	queue_publish(q);
-	if (ack_err == -1) {
+	if (ack == -1) {
 		snprintf(err, errlen, "no answer from the kernel");
 		return -1;
 	}
-	if (ack_err != 0) {
-		snprintf(err, errlen, "%s", strerror(ack_err));
-		errno = ack_err;
+	if (ack != 0) {
+		snprintf(err, errlen, "%s", strerror(ack));
+		errno = ack;
 		return -1;
 	}
 	return 0;
 }
 
-int
-listener_register(struct listener *l, struct queue *q, char *err,
-    size_t errlen)
+/*
+ * The orderly stop: read what the kernel has queued, deregister, and read
+ * on past the kernel's answer to EAGAIN.  While the queue has no room the
+ * writer is given time, until deadline_ms (monotonic); after it, what is
+ * still in the socket is read and counted as refused, never dropped
+ * silently.  Draining before deregistering also leaves room in the receive
+ * buffer for the answer.
+ */
+void
+listener_stop(struct listener *l, struct queue *q, int64_t deadline_ms)
 {
-	return listener_request(l, q, TS_CMD_ATTR_REGISTER_CPUMASK, err,
-	    errlen);
+	struct pollfd	 pfd = { .fd = l->fd, .events = POLLIN };
+	struct timespec	 nap = { 0, 5 * 1000000L };
+	char		 err[128];
+	uint32_t	 seq = 0;
+	int		 n, ack = -1, sent = 0, late;
+
+	for (;;) {
+		late = now_mono_ms() >= deadline_ms;
+		if (!late && queue_free_slots(q) < 2 * LISTENER_BATCH +
+		    LISTENER_LOSS_HEADROOM) {
+			queue_publish(q);
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if ((n = listener_read(l, q, seq, &ack)) == -1) {
+			log_warn("netlink receive while stopping");
+			break;
+		}
+		queue_publish(q);
+		if (!sent && (n == 0 || late)) {
+			if (listener_send(l, TS_CMD_ATTR_DEREGISTER_CPUMASK,
+			    &seq, err, sizeof(err)) == -1) {
+				log_warnx("deregistering cpus %s: %s",
+				    l->cpumask, err);
+				break;
+			}
+			sent = 1;
+			continue;
+		}
+		if (n > 0)
+			continue;
+		if (ack != -1)
+			break;
+		if (late) {
+			log_warnx("deregistering cpus %s: no answer from the "
+			    "kernel", l->cpumask);
+			break;
+		}
+		poll(&pfd, 1, 10);
+	}
+	if (ack > 0)
+		log_warnx("deregistering cpus %s: %s", l->cpumask,
+		    strerror(ack));
+	if (l->stats.refused > l->refused_seen)
+		log_warnx("stopped before the writer caught up: %llu exit "
+		    "messages refused", (unsigned long long)
+		    (l->stats.refused - l->refused_seen));
+	listener_note_losses(l, q);
+	queue_publish(q);
 }
 
-int
-listener_deregister(struct listener *l, struct queue *q)
+/* Log what the rate limiters held back. */
+void
+listener_flush_logs(struct listener *l)
 {
-	char	 err[128];
-
-	if (listener_request(l, q, TS_CMD_ATTR_DEREGISTER_CPUMASK, err,
-	    sizeof(err)) == -1) {
-		log_warnx("deregistering cpus %s: %s", l->cpumask, err);
-		return -1;
-	}
-	return 0;
+	log_rate_flush(&l->rate_drop);
+	log_rate_flush(&l->rate_refused);
+	log_rate_flush(&l->rate_malformed);
+	log_rate_flush(&l->rate_foreign);
 }

@@ -4,6 +4,7 @@
  * Rate-limited warnings protect the log from a misbehaving kernel or disk.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,9 @@
 
 #include "log.h"
 
-static int	 log_foreground = 1;
-static int	 log_verbose;
+/* Read by every thread; switched once when the daemon detaches. */
+static _Atomic int log_foreground = 1;
+static _Atomic int log_verbose;
 
 void
 log_init(int foreground, int verbose)
@@ -116,6 +118,15 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* Say how many messages a limiter held back, and start counting anew. */
+void
+log_rate_flush(struct log_rate *lr)
+{
+	if (lr->suppressed > 0)
+		log_warnx("%lu similar messages suppressed", lr->suppressed);
+	lr->suppressed = 0;
+}
+
 void
 log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
 {
@@ -123,12 +134,9 @@ log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
 	va_list	 ap;
 
 	if (now - lr->window >= LOG_RATE_WINDOW_S) {
-		if (lr->suppressed > 0)
-			log_warnx("%lu similar messages suppressed",
-			    lr->suppressed);
+		log_rate_flush(lr);
 		lr->window = now;
 		lr->sent = 0;
-		lr->suppressed = 0;
 	}
 	if (lr->sent >= LOG_RATE_BURST) {
 		lr->suppressed++;

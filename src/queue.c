@@ -32,7 +32,8 @@ struct queue {
 struct queue *
 queue_new(size_t cap)
 {
-	struct queue	*q;
+	struct queue		*q;
+	pthread_condattr_t	 attr;
 
 	if (cap < 2) {
 		errno = EINVAL;
@@ -47,7 +48,11 @@ queue_new(size_t cap)
 	}
 	q->cap = cap;
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->cond, NULL);
+	/* Timed waits on the monotonic clock: immune to clock steps. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	return q;
 }
 
@@ -163,7 +168,7 @@ queue_wait(struct queue *q, size_t seen, int timeout_ms)
 
 	pthread_mutex_lock(&q->lock);
 	if (!q->published && !q->closed && queue_length(q) <= seen) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += timeout_ms / 1000;
 		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {

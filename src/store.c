@@ -2,7 +2,9 @@
  * store.c: the SQLite side of the recorder.  Opens (or creates) the database
  * and checks it is taskacct's, applies the schema from sql/schema.sql, and
  * writes runs, records and losses through prepared statements whose column
- * lists come from the field table.  Used by the writer thread only.
+ * lists come from the field table.  One thread at a time: the main thread
+ * opens it and writes the runs row before the writer thread starts and
+ * after it has been joined; the writer thread uses it in between.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +34,6 @@ struct store {
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	int64_t		 run_id;
-	int		 in_txn;
 	int		 lock_fd;	/* flock: one recorder per database */
 };
 
@@ -330,39 +331,39 @@ store_run_end(struct store *st, int64_t now, int clean)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
+/* SQLite's own state decides whether a transaction is open. */
+static int
+store_in_txn(struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
 int
 store_begin(struct store *st)
 {
-	if (st->in_txn)
+	if (store_in_txn(st))
 		return 0;
-	if (exec(st, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	st->in_txn = 1;
-	return 0;
+	return exec(st, "BEGIN IMMEDIATE");
 }
 
 /* Commit the open transaction, with the run's heartbeat in it. */
 int
 store_commit(struct store *st, int64_t now)
 {
-	if (!st->in_txn)
+	if (!store_in_txn(st))
 		return 0;
 	sqlite3_bind_int64(st->alive, 1, now);
 	sqlite3_bind_int64(st->alive, 2, st->run_id);
 	if (step_reset(st->alive) == -1 || exec(st, "COMMIT") == -1)
 		return -1;
-	st->in_txn = 0;
 	return 0;
 }
 
+/* Roll back; a failed COMMIT may have rolled back already. */
 int
 store_rollback(struct store *st)
 {
-	if (!st->in_txn)
-		return 0;
-	st->in_txn = 0;
-	/* A failed COMMIT may have rolled back already. */
-	if (sqlite3_get_autocommit(st->db))
+	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
 }
@@ -407,7 +408,7 @@ store_put_record(struct store *st, const struct ts_record *rec,
 		sqlite3_bind_int64(s, col++, link_id);
 	else
 		sqlite3_bind_null(s, col++);
-	sqlite3_bind_int(s, col++, rec->len);
+	sqlite3_bind_int(s, col++, rec->size);
 	for (i = 0; i < ts_nfields; i++)
 		bind_field(s, col++, &ts_fields[i], rec);
 	if (tail > 0)

@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +68,40 @@ struct daemon {
 	struct event	*sig_ev[3];
 	int		 ready_fd;	/* to the waiting parent, or -1 */
 	int64_t		 start_time;	/* us, just before registering */
+	char		*db_path;	/* absolute */
 };
+
+static const int loop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void
+signals_block(int block)
+{
+	sigset_t	 set;
+	size_t		 i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]); i++)
+		sigaddset(&set, loop_signals[i]);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * The database path made absolute: its directory resolved (it may not
+ * exist yet, then taken relative to the working directory).
+ */
+static char *
+realpath_db(const char *path)
+{
+	char	*abs, cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		return NULL;
+	return abs;
+}
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -99,22 +134,25 @@ parse_size(const char *s, const char *what, long long min, long long max)
 {
 	char		*end;
 	long long	 v;
+	int		 shift = 0;
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno == 0 && end != s) {
 		switch (*end) {
-		case 'k': case 'K': v <<= 10; end++; break;
-		case 'm': case 'M': v <<= 20; end++; break;
-		case 'g': case 'G': v <<= 30; end++; break;
+		case 'k': case 'K': shift = 10; end++; break;
+		case 'm': case 'M': shift = 20; end++; break;
+		case 'g': case 'G': shift = 30; end++; break;
 		}
 	}
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+	/* Range-check before shifting: a shift must not overflow. */
+	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+	    v > (max >> shift) || (v << shift) < min) {
 		fprintf(stderr, "taskacctd: bad %s \"%s\": expected %lld to "
 		    "%lld\n", what, s, min, max);
 		exit(2);
 	}
-	return v;
+	return v << shift;
 }
 
 static void
@@ -181,6 +219,9 @@ daemon_fork(void)
 	if (pid == 0) {
 		close(p[0]);
 		setsid();
+		/* Do not keep the launching directory busy. */
+		if (chdir("/") == -1)
+			fatal("chdir /");
 		return p[1];
 	}
 	close(p[1]);
@@ -367,37 +408,15 @@ loop_teardown(struct daemon *d)
 	event_base_free(d->base);
 }
 
-/*
- * Deregister, then read what the kernel had already queued for us, waiting
- * for the writer when the queue is full.
- */
-static void
-final_drain(struct daemon *d)
-{
-	int64_t			 deadline = now_mono_ms() + STOP_DRAIN_TIMEOUT_MS;
-	size_t			 n;
-	enum drain_result	 r;
-	struct timespec		 ts = { 0, 5 * 1000000L };
-
-	listener_deregister(d->listener, d->queue);
-	while ((r = listener_drain(d->listener, d->queue, &n)) ==
-	    DRAIN_BLOCKED && now_mono_ms() < deadline)
-		nanosleep(&ts, NULL);
-	if (r == DRAIN_BLOCKED)
-		log_warnx("stopped with records still in the kernel's buffer "
-		    "(the writer is too slow)");
-	listener_note_losses(d->listener, d->queue);
-	queue_publish(d->queue);
-}
-
 static void
 log_totals(struct daemon *d, uint64_t rows)
 {
 	const struct listener_stats *s = listener_stats(d->listener);
 
-	log_info("stopped: %llu records received, %llu stored; lost: %llu "
-	    "dropped by the kernel, %llu refused by the queue, %llu malformed "
-	    "messages",
+	listener_flush_logs(d->listener);
+	log_info("stopped: %llu records received, %llu stored; lost exit "
+	    "messages: %llu dropped by the kernel, %llu refused by the queue, "
+	    "%llu malformed",
 	    (unsigned long long)s->records,
 	    (unsigned long long)rows,
 	    (unsigned long long)s->drops, (unsigned long long)s->refused,
@@ -443,6 +462,20 @@ main(int argc, char **argv)
 
 	parse_options(&d.opt, argc, argv);
 	log_init(1, d.opt.verbose);
+	/*
+	 * The database path is used before and after detaching (chdir "/"):
+	 * make it absolute.
+	 */
+	if ((d.db_path = realpath_db(d.opt.db)) == NULL)
+		fatal("%s", d.opt.db);
+	d.opt.db = d.db_path;
+	/*
+	 * Stopping signals stay blocked until the loop handles them, and so
+	 * forever in the writer thread, which inherits the mask.
+	 */
+	signals_block(1);
+	/* Task names and command history are for root and its group only. */
+	umask(027);
 	if (!d.opt.foreground)
 		d.ready_fd = daemon_fork();
 	setup(&d);
@@ -450,12 +483,14 @@ main(int argc, char **argv)
 	if ((d.writer = writer_start(d.store, d.queue)) == NULL)
 		fatal("writer thread");
 	loop_setup(&d);
+	signals_block(0);
 	log_info("recording exits on cpus %s into %s (receive buffer %d "
 	    "bytes)", d.cpumask, d.opt.db, listener_rcvbuf(d.listener));
 	daemon_detach(&d);
 	event_base_dispatch(d.base);
 
-	final_drain(&d);
+	listener_stop(d.listener, d.queue, now_mono_ms() +
+	    STOP_DRAIN_TIMEOUT_MS);
 	queue_close(d.queue);
 	if (writer_stop(d.writer, &rows) == -1)
 		log_warnx("%zu records could not be written to %s",
@@ -468,5 +503,6 @@ main(int argc, char **argv)
 	listener_close(d.listener);
 	store_close(d.store);
 	queue_free(d.queue);
+	free(d.db_path);
 	return 0;
 }

@@ -22,7 +22,9 @@ struct writer {
 	struct queue	*queue;
 	size_t		 seen;		/* peeked, written, not committed */
 	size_t		 seen_rows;	/* records among them */
+	size_t		 flush_rows;	/* commit at this many items */
 	int64_t		 last_thread;	/* row id, to link a group record */
+	int64_t		 committed_last_thread; /* as of the last commit */
 	int64_t		 txn_start_ms;
 	int		 retry_ms;
 	int		 version_noted;
@@ -60,21 +62,24 @@ write_item(struct writer *w, const struct qitem *it)
 static void
 writer_fail(struct writer *w, const char *what)
 {
+	struct timespec	 nap = { w->retry_ms / 1000,
+	    (long)(w->retry_ms % 1000) * 1000000L };
+
 	log_rate_warnx(&w->rate, "database %s failed: %s; %zu records held "
 	    "in the queue, retrying", what, store_errmsg(w->store),
 	    queue_length(w->queue));
 	store_rollback(w->store);
 	w->seen = 0;
 	w->seen_rows = 0;
-	w->last_thread = 0;
+	/* A group record retried first links to the committed thread row. */
+	w->last_thread = w->committed_last_thread;
 	w->version_noted = 0;
-	struct timespec ts = { w->retry_ms / 1000,
-	    (long)(w->retry_ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	if (w->retry_ms < WRITER_RETRY_MAX_MS)
-		w->retry_ms *= 2;
-	else if (queue_closed(w->queue))
+	nanosleep(&nap, NULL);
+	if (w->retry_ms >= WRITER_RETRY_MAX_MS && queue_closed(w->queue))
 		w->give_up = 1;
+	w->retry_ms *= 2;
+	if (w->retry_ms > WRITER_RETRY_MAX_MS)
+		w->retry_ms = WRITER_RETRY_MAX_MS;
 }
 
 /* Write the items not yet seen, in the open transaction. */
@@ -85,7 +90,7 @@ writer_batch(struct writer *w)
 	size_t		 i, n;
 
 	while ((n = queue_peek(w->queue, w->seen, &items,
-	    WRITER_FLUSH_ROWS)) > 0) {
+	    w->flush_rows - w->seen)) > 0) {
 		if (w->seen == 0) {
 			if (store_begin(w->store) == -1) {
 				writer_fail(w, "transaction start");
@@ -100,7 +105,7 @@ writer_batch(struct writer *w)
 			}
 		}
 		w->seen += n;
-		if (w->seen >= WRITER_FLUSH_ROWS)
+		if (w->seen >= w->flush_rows)
 			break;
 	}
 	return 0;
@@ -119,6 +124,7 @@ writer_flush(struct writer *w)
 	queue_release(w->queue, w->seen);
 	w->seen = 0;
 	w->seen_rows = 0;
+	w->committed_last_thread = w->last_thread;
 	w->retry_ms = WRITER_RETRY_MIN_MS;
 	return 0;
 }
@@ -136,7 +142,7 @@ writer_main(void *arg)
 		wait_ms = WRITER_FLUSH_INTERVAL_MS;
 		if (w->seen > 0) {
 			wait_ms -= now_mono_ms() - w->txn_start_ms;
-			if (w->seen >= WRITER_FLUSH_ROWS || wait_ms <= 0 ||
+			if (w->seen >= w->flush_rows || wait_ms <= 0 ||
 			    r == -1) {
 				writer_flush(w);
 				continue;
@@ -158,6 +164,13 @@ writer_start(struct store *store, struct queue *queue)
 	w->store = store;
 	w->queue = queue;
 	w->retry_ms = WRITER_RETRY_MIN_MS;
+	/*
+	 * A small queue must not wait out the flush interval full while the
+	 * kernel drops: commit when half of it is waiting.
+	 */
+	w->flush_rows = queue_capacity(queue) / 2;
+	if (w->flush_rows > WRITER_FLUSH_ROWS)
+		w->flush_rows = WRITER_FLUSH_ROWS;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		free(w);
 		return NULL;

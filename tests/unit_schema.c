@@ -327,9 +327,15 @@ test_generated_columns(void **state)
 	    "exit_signal IS NULL AND core_dumped IS NULL AND "
 	    "start_time IS NULL FROM tasks WHERE task_id = 99"), 1);
 
+	/* A group aggregate has no start time of its own. */
+	exec_ok(db, "INSERT INTO tasks(run_id, recv_time, kind, task_id, "
+	    "ts_len, ac_etime) VALUES (1, 5000000, 1, 98, 560, 1500000)");
+	assert_int_equal(query_int(db, "SELECT start_time IS NULL FROM tasks "
+	    "WHERE task_id = 98"), 1);
+
 	/* The view attaches the boot id of the row's run. */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM task_exits "
-	    "WHERE boot_id = 'boot-1'"), sizeof(cases) / sizeof(cases[0]) + 1);
+	    "WHERE boot_id = 'boot-1'"), sizeof(cases) / sizeof(cases[0]) + 2);
 	assert_int_equal(query_int(db, "SELECT exit_signal FROM task_exits "
 	    "WHERE task_id = 4"), 11);
 	exec_ok(db, "DELETE FROM tasks; DELETE FROM runs");
