@@ -127,4 +127,32 @@ sql_is "run ended clean=1 with stop_time set" "1|1" \
     "SELECT clean, stop_time >= start_time FROM runs WHERE id = $R" \
     "SELECT * FROM runs"
 
+# Stopped in the middle of a storm while the database is locked and the
+# small queue is full: the stop must wait for the writer and store what the
+# kernel had queued, not refuse it.
+T_DB=$T_TMP/stop.db
+check "taskacctd --queue 1024 starts" d_start --queue 1024
+if active; then
+	"$WORKLOAD" storm 30000 /dev/null >/dev/null 2>&1 &
+	storm_pid=$!
+	sleep 0.5
+	# another process holds the write lock for 2 s
+	sqlite3 "$T_DB" 'BEGIN IMMEDIATE' '.shell sleep 2' 'COMMIT' \
+	    >/dev/null 2>&1 &
+	lock_pid=$!
+	sleep 0.5
+fi
+check "SIGTERM mid-storm with the database locked: exit 0" d_stop
+if active; then
+	wait "$lock_pid"
+	kill "$storm_pid" 2>/dev/null
+	wait "$storm_pid" 2>/dev/null
+fi
+R=${RUN_ID:-0}
+sql_is "stop under load: no loss, run clean, rows stored" "0|1|1" \
+    "SELECT (SELECT coalesce(sum(records), 0) FROM losses WHERE run_id = $R
+     AND kind IN ('kernel_drop', 'queue_full')), clean,
+     (SELECT count(*) > 1024 FROM tasks WHERE run_id = $R)
+     FROM runs WHERE id = $R" "SELECT * FROM losses"
+
 t_done
