@@ -8,6 +8,7 @@
  * effort; presence is also bounded by the payload length, so a field past
  * the end of what the kernel sent is never read.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -161,19 +162,12 @@ ts_field_present(const struct ts_field *f, unsigned int version, size_t len)
 	return ts_field_offset(f, version) + ts_field_width(f) <= len;
 }
 
-/*
- * The size of a struct of this version: the end of the last field it
- * carries.  For versions newer than the table, the known size.
- */
-size_t
-ts_version_size(unsigned int version)
+/* The end of the last field a struct of this version carries, rounded up. */
+static size_t
+version_size_compute(unsigned int version)
 {
 	size_t	 i, end, size = 0;
 
-	if (version == 0)
-		return 0;
-	if (version > TS_VERSION_KNOWN)
-		version = TS_VERSION_KNOWN;
 	for (i = 0; i < ts_nfields; i++) {
 		const struct ts_field *f = &ts_fields[i];
 
@@ -186,6 +180,34 @@ ts_version_size(unsigned int version)
 	}
 	/* The kernel struct is 8-byte aligned (trailing ac_tgid padding etc.). */
 	return (size + 7) & ~(size_t)7;
+}
+
+static size_t		 version_sizes[TS_VERSION_KNOWN + 1];
+static pthread_once_t	 version_sizes_once = PTHREAD_ONCE_INIT;
+
+static void
+version_sizes_init(void)
+{
+	unsigned int	 v;
+
+	for (v = 1; v <= TS_VERSION_KNOWN; v++)
+		version_sizes[v] = version_size_compute(v);
+}
+
+/*
+ * The size of a struct of this version, from the table (computed once: it
+ * is asked for every record).  For versions newer than the table, the known
+ * size; 0 for version 0.
+ */
+size_t
+ts_version_size(unsigned int version)
+{
+	if (version == 0)
+		return 0;
+	if (version > TS_VERSION_KNOWN)
+		version = TS_VERSION_KNOWN;
+	pthread_once(&version_sizes_once, version_sizes_init);
+	return version_sizes[version];
 }
 
 const struct ts_field *
