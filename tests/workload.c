@@ -383,6 +383,37 @@ cmd_storm(int argc, char **argv)
 	return bad == 0 ? 0 : 1;
 }
 
+static void *
+thread_nop(void *arg)
+{
+	return arg;
+}
+
+/* Create and join n threads back to back, in this process. */
+static int
+cmd_tstorm(int argc, char **argv)
+{
+	pthread_t	 t;
+	int64_t		 t0, t1;
+	long long	 n, i;
+	int		 r;
+
+	if (argc != 1)
+		errx(2, "usage: tstorm N");
+	n = parse_num(argv[0], 1, WL_MAX_STORM, "count");
+	t0 = clock_us(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		if ((r = pthread_create(&t, NULL, thread_nop, NULL)) != 0)
+			errx(1, "pthread_create: %s", strerror(r));
+		pthread_join(t, NULL);
+	}
+	t1 = clock_us(CLOCK_MONOTONIC);
+	emit("pid=%d", (int)getpid());
+	emit("count=%lld", n);
+	emit("elapsed_us=%lld", (long long)(t1 - t0));
+	return 0;
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
@@ -396,6 +427,7 @@ static const struct {
 	{ "threads",	cmd_threads,	"N" },
 	{ "rename",	cmd_rename,	"NAME" },
 	{ "storm",	cmd_storm,	"N [PIDFILE]" },
+	{ "tstorm",	cmd_tstorm,	"N" },
 };
 
 static void __attribute__((noreturn))
