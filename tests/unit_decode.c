@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "fields.h"
+#include "unit.h"
 #include "taskacct.h"
 #include "taskstats_proto.h"
 
@@ -33,16 +34,6 @@
 #define MSG_PID_TGID_V16	1172
 
 static struct nlb	 msgb;		/* too big for comfort on the stack */
-
-static const struct ts_field *
-must_find(const char *name)
-{
-	const struct ts_field *f = ts_field_find(name);
-
-	if (f == NULL)
-		fail_msg("field %s missing from ts_fields[]", name);
-	return f;
-}
 
 /* Decode a copy of buf held in a heap block of exactly len bytes. */
 static int

@@ -14,17 +14,8 @@
 #include <cmocka.h>
 
 #include "fields.h"
+#include "unit.h"
 #include "ts_expect.h"
-
-static const struct ts_field *
-must_find(const char *name)
-{
-	const struct ts_field *f = ts_field_find(name);
-
-	if (f == NULL)
-		fail_msg("field %s missing from ts_fields[]", name);
-	return f;
-}
 
 static void
 test_version_sizes(void **state)
