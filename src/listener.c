@@ -55,6 +55,7 @@ struct listener {
 	struct log_rate		 rate_refused;
 	struct log_rate		 rate_malformed;
 	struct log_rate		 rate_foreign;
+	struct log_rate		 rate_recv;
 	/* recvmmsg() buffers */
 	struct mmsghdr		 msgs[LISTENER_BATCH];
 	struct iovec		 iov[LISTENER_BATCH];
@@ -363,7 +364,8 @@ listener_drain(struct listener *l, struct queue *q, size_t *records)
 		if ((n = listener_read(l, q, 0, &dummy)) == 0)
 			break;
 		if (n == -1) {
-			log_warn("netlink receive");
+			log_rate_warnx(&l->rate_recv, "netlink receive: %s",
+			    strerror(errno));
 			res = DRAIN_ERROR;
 			break;
 		}
@@ -562,4 +564,5 @@ listener_flush_logs(struct listener *l)
 	log_rate_flush(&l->rate_refused);
 	log_rate_flush(&l->rate_malformed);
 	log_rate_flush(&l->rate_foreign);
+	log_rate_flush(&l->rate_recv);
 }

@@ -44,6 +44,7 @@
 #define DAEMON_QUEUE_MAX	(1 << 20)
 #define DRAIN_POLL_MS		10		/* while records flow */
 #define STOP_DRAIN_TIMEOUT_MS	10000
+#define LOOP_NSIGNALS		3
 
 struct options {
 	const char	*db;
@@ -65,13 +66,14 @@ struct daemon {
 	struct event_base *base;
 	struct event	*read_ev;
 	struct event	*poll_ev;
-	struct event	*sig_ev[3];
+	struct event	*sig_ev[LOOP_NSIGNALS];
 	int		 ready_fd;	/* to the waiting parent, or -1 */
 	int64_t		 start_time;	/* us, just before registering */
 	char		*db_path;	/* absolute */
 };
 
-static const int loop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+/* The signals the loop handles: stop on TERM and INT, log HUP. */
+static const int loop_signals[LOOP_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP };
 
 static void
 signals_block(int block)
@@ -80,14 +82,14 @@ signals_block(int block)
 	size_t		 i;
 
 	sigemptyset(&set);
-	for (i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]); i++)
+	for (i = 0; i < LOOP_NSIGNALS; i++)
 		sigaddset(&set, loop_signals[i]);
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 /*
- * The database path made absolute: its directory resolved (it may not
- * exist yet, then taken relative to the working directory).
+ * The database path made absolute against the working directory, which the
+ * daemon leaves when it detaches.  The file may not exist yet.
  */
 static char *
 realpath_db(const char *path)
@@ -307,9 +309,8 @@ drain(struct daemon *d)
 	enum drain_result	 r;
 	struct timeval		 tv = { 0, DRAIN_POLL_MS * 1000 };
 
+	/* A socket error is logged by the listener; keep going. */
 	r = listener_drain(d->listener, d->queue, &n);
-	if (r == DRAIN_ERROR)
-		log_warnx("netlink socket error; continuing");
 	if (n > 0 || r == DRAIN_BLOCKED) {
 		event_del(d->read_ev);
 		evtimer_add(d->poll_ev, &tv);
@@ -319,16 +320,9 @@ drain(struct daemon *d)
 	}
 }
 
+/* The socket became readable, or the poll timer fired. */
 static void
-on_readable(evutil_socket_t fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	drain(arg);
-}
-
-static void
-on_poll(evutil_socket_t fd, short ev, void *arg)
+on_drain(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
@@ -367,27 +361,20 @@ on_libevent_log(int severity, const char *msg)
 static void
 loop_setup(struct daemon *d)
 {
-	static const struct {
-		int		 sig;
-		event_callback_fn cb;
-	} sigs[] = {
-		{ SIGTERM, on_signal },
-		{ SIGINT, on_signal },
-		{ SIGHUP, on_sighup },
-	};
-	size_t	 i;
+	event_callback_fn cb;
+	size_t		 i;
 
 	event_set_log_callback(on_libevent_log);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d->read_ev = event_new(d->base, listener_fd(d->listener),
-	    EV_READ | EV_PERSIST, on_readable, d);
-	d->poll_ev = evtimer_new(d->base, on_poll, d);
+	    EV_READ | EV_PERSIST, on_drain, d);
+	d->poll_ev = evtimer_new(d->base, on_drain, d);
 	if (d->read_ev == NULL || d->poll_ev == NULL)
 		fatalx("event_new failed");
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d->sig_ev[i] = evsignal_new(d->base, sigs[i].sig, sigs[i].cb,
-		    d);
+	for (i = 0; i < LOOP_NSIGNALS; i++) {
+		cb = loop_signals[i] == SIGHUP ? on_sighup : on_signal;
+		d->sig_ev[i] = evsignal_new(d->base, loop_signals[i], cb, d);
 		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
 			fatalx("evsignal_new failed");
 	}
@@ -401,7 +388,7 @@ loop_teardown(struct daemon *d)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+	for (i = 0; i < LOOP_NSIGNALS; i++)
 		event_free(d->sig_ev[i]);
 	event_free(d->poll_ev);
 	event_free(d->read_ev);
