@@ -29,7 +29,4 @@ void	log_rate_warnx(struct log_rate *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_rate_flush(struct log_rate *);
 
-/* Copy a task name with non-printable bytes escaped as \ooo. */
-char	*log_escape(char *, size_t, const char *, size_t);
-
 #endif

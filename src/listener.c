@@ -174,12 +174,6 @@ listener_rcvbuf(const struct listener *l)
 	return l->rcvbuf;
 }
 
-int
-listener_family(const struct listener *l)
-{
-	return l->family;
-}
-
 const struct listener_stats *
 listener_stats(const struct listener *l)
 {
@@ -343,6 +337,14 @@ listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
 	return n;
 }
 
+/* Room in the queue for a whole batch of PID+TGID messages, and losses. */
+static int
+queue_has_room(struct queue *q)
+{
+	return queue_free_slots(q) >= 2 * LISTENER_BATCH +
+	    LISTENER_LOSS_HEADROOM;
+}
+
 /*
  * Read until EAGAIN, or until the queue has no room for a whole batch
  * (DRAIN_BLOCKED: the kernel's buffer holds the rest, and anything it must
@@ -356,8 +358,7 @@ listener_drain(struct listener *l, struct queue *q, size_t *records)
 	int			 n, dummy = 0;
 
 	for (;;) {
-		if (queue_free_slots(q) < 2 * LISTENER_BATCH +
-		    LISTENER_LOSS_HEADROOM) {
+		if (!queue_has_room(q)) {
 			res = DRAIN_BLOCKED;
 			break;
 		}
@@ -513,8 +514,7 @@ listener_stop(struct listener *l, struct queue *q, int64_t deadline_ms)
 
 	for (;;) {
 		late = now_mono_ms() >= deadline_ms;
-		if (!late && queue_free_slots(q) < 2 * LISTENER_BATCH +
-		    LISTENER_LOSS_HEADROOM) {
+		if (!late && !queue_has_room(q)) {
 			queue_publish(q);
 			nanosleep(&nap, NULL);
 			continue;

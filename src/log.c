@@ -3,7 +3,6 @@
  * and to syslog otherwise; log_warn appends strerror(errno) and keeps errno.
  * Rate-limited warnings protect the log from a misbehaving kernel or disk.
  */
-#include <ctype.h>
 #include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
@@ -146,33 +145,4 @@ log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, fmt, ap);
 	va_end(ap);
-}
-
-/*
- * Escape a task name for a log line: printable ASCII as is, backslash and
- * everything else as \ooo.  Always NUL-terminates dst.
- */
-char *
-log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	size_t	 i, o = 0;
-
-	if (dstlen == 0)
-		return dst;
-	for (i = 0; i < srclen && src[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		if (isprint(c) && c != '\\' && c < 0x80) {
-			if (o + 1 >= dstlen)
-				break;
-			dst[o++] = (char)c;
-		} else {
-			if (o + 4 >= dstlen)
-				break;
-			snprintf(dst + o, 5, "\\%03o", c);
-			o += 4;
-		}
-	}
-	dst[o] = '\0';
-	return dst;
 }
