@@ -52,12 +52,24 @@ taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 taskacct: $(CLI_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs sqlite3)
 
-# The schema is SQL text in sql/, embedded as a C string at build time.
-src/schema.c: sql/schema.sql
-	{ echo '/* generated from sql/schema.sql by make: do not edit */'; \
+# The schema and its migrations are SQL text in sql/, embedded as C strings
+# at build time: taskacct_schema_sql, and taskacct_migrations[N] taking a
+# database from version N-1 to N.
+MIGRATIONS = $(sort $(wildcard sql/migrate-*.sql))
+sql_to_c = sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'
+src/schema.c: sql/schema.sql $(MIGRATIONS) Makefile
+	{ echo '/* generated from sql/ by make: do not edit */'; \
+	  echo '#include <stddef.h>'; \
 	  echo 'const char taskacct_schema_sql[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	  echo ';'; } > $@.tmp && mv $@.tmp $@
+	  $(sql_to_c) sql/schema.sql; echo ';'; \
+	  echo 'const char *const taskacct_migrations[] = {'; \
+	  for f in $(MIGRATIONS); do \
+	    n=$${f#sql/migrate-}; echo "[$${n%.sql}] ="; \
+	    $(sql_to_c) $$f; echo ','; done; \
+	  echo '};'; \
+	  echo 'const size_t taskacct_nmigrations ='; \
+	  echo '    sizeof(taskacct_migrations) / sizeof(taskacct_migrations[0]);'; \
+	} > $@.tmp && mv $@.tmp $@
 
 src/%.o: src/%.c include/*.h src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -21,6 +21,8 @@
  */
 #define TS_PAYLOAD_MAX		1024
 #define TS_COMM_LEN		32
+/* At least the number of entries of the field table (checked there). */
+#define TS_FIELDS_MAX		96
 
 enum field_type {
 	FT_U8,
@@ -71,5 +73,6 @@ size_t		 ts_version_size(unsigned int);
 const struct ts_field *ts_field_find(const char *);
 int64_t		 ts_field_int(const struct ts_field *, const uint8_t *,
 		    unsigned int);
+int64_t		 ts_value_int(unsigned int, const uint8_t *);
 
 #endif

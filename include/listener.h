@@ -45,6 +45,7 @@ enum drain_result listener_drain(struct listener *, struct queue *,
 		    size_t *);
 void		 listener_note_losses(struct listener *, struct queue *);
 int		 listener_fd(const struct listener *);
+const char	*listener_cpus(const struct listener *);
 int		 listener_rcvbuf(const struct listener *);
 const struct listener_stats *listener_stats(const struct listener *);
 void		 listener_close(struct listener *);

@@ -33,7 +33,21 @@ int		 store_put_record(struct store *, const struct ts_record *,
 int		 store_put_loss(struct store *, int64_t, const char *,
 		    int64_t, const char *);
 int		 store_set_ts_version(struct store *, int);
+int		 store_reopen(struct store *, const struct run_info *,
+		    int64_t, char *, size_t);
+
+/* Retention: see store.c. */
+int		 store_prune(struct store *, int64_t, int, int64_t *,
+		    int64_t *);
+int		 store_oldest(struct store *, int64_t *);
+int		 store_used_bytes(struct store *, int64_t *);
+int		 store_vacuum(struct store *, int, int64_t *);
+int		 store_put_prune(struct store *, int64_t, const char *, int64_t,
+		    int64_t, int64_t, int64_t);
 
 extern const char	 taskacct_schema_sql[];
+/* taskacct_migrations[N]: SQL taking a database from version N-1 to N. */
+extern const char *const taskacct_migrations[];
+extern const size_t	 taskacct_nmigrations;
 
 #endif

@@ -16,9 +16,28 @@
 #define WRITER_RETRY_MIN_MS		50
 #define WRITER_RETRY_MAX_MS		2000
 
+/*
+ * Retention: look at the oldest row and the size this often; prune at most
+ * this many rows per transaction, and give back at most this many free
+ * pages per incremental vacuum step, between the batches of inserts.
+ */
+#define WRITER_PRUNE_CHECK_MS		10000
+#define WRITER_PRUNE_BATCH_ROWS		2000
+#define WRITER_VACUUM_STEP_PAGES	1024
+/* A size-limit pass prunes down to this share of the limit (percent). */
+#define WRITER_PRUNE_TARGET_PCT		90
+
+struct writer_opts {
+	const struct run_info	*run;		/* copied: for a reopen */
+	int64_t			 retain_us;	/* 0: keep rows forever */
+	int64_t			 max_bytes;	/* 0: no size limit */
+};
+
 struct writer;
 
-struct writer	*writer_start(struct store *, struct queue *);
+struct writer	*writer_start(struct store *, struct queue *,
+		    const struct writer_opts *);
+void		 writer_reopen(struct writer *);
 int		 writer_stop(struct writer *, uint64_t *);
 
 #endif

@@ -6,6 +6,11 @@
 -- Times are microseconds since the epoch unless a column says otherwise.
 
 PRAGMA application_id = 1413563220;
+-- taskacctd sets PRAGMA auto_vacuum = INCREMENTAL before applying this (it
+-- cannot be set inside the transaction that creates the tables), so that
+-- pruning can give pages back to the file system.  Migrations from older
+-- versions are in sql/migrate-N.sql; a unit test checks that the oldest
+-- schema plus every migration equals this file.
 
 -- One row per life of taskacctd.  Between a run's last_alive (or stop_time)
 -- and the next run's start_time no recorder was listening: a gap.
@@ -156,10 +161,27 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_recv_time ON tasks(recv_time);
 CREATE INDEX tasks_pid ON tasks(ac_pid);
+CREATE INDEX tasks_ppid ON tasks(ac_ppid);	-- children, for tree (v2)
+
+-- Rows removed by retention (taskacctd --retain / --max-size), one row per
+-- pruning pass: the history before before_time is incomplete by design,
+-- not a loss.  reason: 'retain' (older than the age limit) or 'max_size'
+-- (the database outgrew its size limit).  (v2)
+CREATE TABLE prunes (
+	id			INTEGER PRIMARY KEY,
+	run_id			INTEGER NOT NULL REFERENCES runs(id),
+	time			INTEGER NOT NULL,
+	reason			TEXT NOT NULL,
+	before_time		INTEGER, -- rows with recv_time < this are gone
+	rows			INTEGER NOT NULL, -- tasks rows removed
+	losses			INTEGER NOT NULL DEFAULT 0, -- losses rows removed
+	bytes_freed		INTEGER, -- file bytes given back (incremental vacuum)
+	detail			TEXT
+);
 
 -- Rows with the boot they belong to, for identifying a task across reboots
 -- and PID reuse: (boot_id, ac_pid, start_time).
 CREATE VIEW task_exits AS
 	SELECT t.*, r.boot_id AS boot_id FROM tasks t JOIN runs r ON r.id = t.run_id;
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

@@ -99,6 +99,8 @@ const struct ts_field ts_fields[] = {
 };
 
 const size_t ts_nfields = sizeof(ts_fields) / sizeof(ts_fields[0]);
+_Static_assert(sizeof(ts_fields) / sizeof(ts_fields[0]) <= TS_FIELDS_MAX,
+    "TS_FIELDS_MAX is too small for the field table");
 
 const char *const field_group_names[FG__COUNT] = {
 	[FG_IDENTITY] = "identity",
@@ -222,22 +224,20 @@ ts_field_find(const char *name)
 }
 
 /*
- * The value of an integer or timespec field, which must be present.
- * Timespecs become nanoseconds since the epoch.  u64 values above INT64_MAX
- * (never seen in practice) wrap, as SQLite integers are signed.
+ * The integer value of a field of this type at p (unaligned).  Timespecs
+ * become nanoseconds since the epoch.  u64 values above INT64_MAX (never
+ * seen in practice) wrap, as SQLite integers are signed.
  */
 int64_t
-ts_field_int(const struct ts_field *f, const uint8_t *payload,
-    unsigned int version)
+ts_value_int(unsigned int type, const uint8_t *p)
 {
-	const uint8_t		*p = payload + ts_field_offset(f, version);
 	uint8_t			 u8;
 	uint16_t		 u16;
 	uint32_t		 u32;
 	uint64_t		 u64;
 	struct ts_timespec	 ts;
 
-	switch (f->type) {
+	switch (type) {
 	case FT_U8:
 		memcpy(&u8, p, sizeof(u8));
 		return u8;
@@ -256,4 +256,12 @@ ts_field_int(const struct ts_field *f, const uint8_t *payload,
 		    (uint64_t)ts.tv_nsec);
 	}
 	return 0;
+}
+
+/* The value of an integer or timespec field, which must be present. */
+int64_t
+ts_field_int(const struct ts_field *f, const uint8_t *payload,
+    unsigned int version)
+{
+	return ts_value_int(f->type, payload + ts_field_offset(f, version));
 }

@@ -168,6 +168,12 @@ listener_fd(const struct listener *l)
 	return l->fd;
 }
 
+const char *
+listener_cpus(const struct listener *l)
+{
+	return l->cpumask;
+}
+
 int
 listener_rcvbuf(const struct listener *l)
 {
@@ -545,7 +551,17 @@ listener_stop(struct listener *l, struct queue *q, int64_t deadline_ms)
 		}
 		poll(&pfd, 1, 10);
 	}
-	if (ack > 0)
+	/*
+	 * Without CAP_NET_ADMIN (the daemon dropped root) the kernel refuses
+	 * to deregister; closing the socket does it instead: the kernel drops
+	 * a listener whose socket is gone at its next exit on those CPUs.  The
+	 * drain above still ended at the first EAGAIN after the answer.
+	 */
+	if (ack == EPERM)
+		log_debug("deregistering cpus %s: %s (no privilege left); "
+		    "closing the socket deregisters it", l->cpumask,
+		    strerror(ack));
+	else if (ack > 0)
 		log_warnx("deregistering cpus %s: %s", l->cpumask,
 		    strerror(ack));
 	if (l->stats.refused > l->refused_seen)

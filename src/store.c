@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +27,42 @@
 #define STORE_BUSY_TIMEOUT_MS	5000
 #define STORE_DIR_MODE		0750
 #define STORE_FILE_MODE		0640
+/* Largest pre-v2 database converted to incremental vacuum at migration. */
+#define STORE_VACUUM_MAX_BYTES	(64LL << 20)
+/* Truncate the -wal file back to this after a checkpoint (bytes). */
+#define STORE_WAL_LIMIT		"67108864"
+
+/* How to bind one field of a record of a given version and length. */
+struct bind_step {
+	uint16_t	 offset;
+	uint8_t		 type;		/* enum field_type */
+	uint8_t		 present;
+};
+
+/* The bind steps of every field, for one (version, length) of record. */
+struct bind_plan {
+	int		 valid;
+	uint16_t	 version;
+	uint16_t	 len;
+	struct bind_step step[TS_FIELDS_MAX];
+};
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*ins_task;
 	sqlite3_stmt	*ins_loss;
+	sqlite3_stmt	*ins_prune;
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	int64_t		 run_id;
 	int		 lock_fd;	/* flock: one recorder per database */
+	dev_t		 dev;		/* of the file opened, for reopen */
+	ino_t		 ino;
+	char		*path;
+	char		*stale[2];	/* reopen: -wal, -shm left behind */
+	struct run_info	 run;		/* reopen: the caller's, long-lived */
+	char		 err[512];	/* why no database is open */
+	struct bind_plan plan[2];	/* by record kind */
 };
 
 /* Column list of the record INSERT, in bind order. */
@@ -99,7 +127,8 @@ pragma_int(sqlite3 *db, const char *sql, int64_t *v)
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &st, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
@@ -112,6 +141,103 @@ pragma_int(sqlite3 *db, const char *sql, int64_t *v)
  * Check the file is a taskacct database of our schema, or empty; apply the
  * schema to an empty one.  Never modifies a file that is not ours.
  */
+/*
+ * A database made before schema version 2 has no incremental vacuum.
+ * Switching needs a full VACUUM, which rewrites the file: done only while
+ * it is small (a start-up pause of well under a second).  A larger one
+ * keeps its setting, and pages freed by pruning are reused by new rows
+ * instead of going back to the file system.  Failure changes nothing.
+ */
+static void
+store_enable_autovacuum(sqlite3 *db)
+{
+	int64_t	 mode = 0, pages = 0, pagesize = 0;
+
+	if (pragma_int(db, "PRAGMA auto_vacuum", &mode) == -1 || mode != 0 ||
+	    pragma_int(db, "PRAGMA page_count", &pages) == -1 ||
+	    pragma_int(db, "PRAGMA page_size", &pagesize) == -1 ||
+	    pages * pagesize > STORE_VACUUM_MAX_BYTES)
+		return;
+	if (sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL,
+	    NULL) == SQLITE_OK)
+		sqlite3_exec(db, "VACUUM", NULL, NULL, NULL);
+}
+
+/* Apply the schema to an empty database, in one transaction. */
+static int
+store_create_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	/*
+	 * Incremental vacuum lets pruning give pages back to the file system;
+	 * SQLite takes the setting only before the first table exists and
+	 * outside a transaction.
+	 */
+	if (sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return errf(err, errlen, "%s: creating schema: %s", path,
+		    sqlite3_errmsg(db));
+	if (sqlite3_exec(db, taskacct_schema_sql, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		errf(err, errlen, "%s: creating schema: %s", path,
+		    sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return errf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+	return 0;
+}
+
+/*
+ * Migrate a database of an older schema version to ours, in one
+ * transaction: either every step applies or the file is left as it was.
+ * The version is read again under the write lock, in case another program
+ * migrated it meanwhile.
+ */
+static int
+store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int64_t	 ver = 0;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    pragma_int(db, "PRAGMA user_version", &ver) == -1) {
+		errf(err, errlen, "%s: migrating: %s", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	for (ver++; ver <= TASKACCT_SCHEMA_VERSION; ver++) {
+		if ((size_t)ver >= taskacct_nmigrations ||
+		    taskacct_migrations[ver] == NULL) {
+			errf(err, errlen, "%s: no migration to schema version "
+			    "%lld", path, (long long)ver);
+			goto fail;
+		}
+		if (sqlite3_exec(db, taskacct_migrations[ver], NULL, NULL,
+		    NULL) != SQLITE_OK) {
+			errf(err, errlen, "%s: migrating to schema version "
+			    "%lld: %s", path, (long long)ver,
+			    sqlite3_errmsg(db));
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s: migrating: %s", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	store_enable_autovacuum(db);
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/*
+ * Check the file is a taskacct database of our schema (migrating an older
+ * one), or empty; apply the schema to an empty one.  Never modifies a file
+ * that is not ours.
+ */
 static int
 store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
@@ -121,19 +247,8 @@ store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 	    pragma_int(db, "PRAGMA user_version", &ver) == -1 ||
 	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &ntables) == -1)
 		return errf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-	if (app == 0 && ver == 0 && ntables == 0) {
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != 0 ||
-		    sqlite3_exec(db, taskacct_schema_sql, NULL, NULL, NULL) != 0) {
-			errf(err, errlen, "%s: creating schema: %s", path,
-			    sqlite3_errmsg(db));
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			return errf(err, errlen, "%s: %s", path,
-			    sqlite3_errmsg(db));
-		return 0;
-	}
+	if (app == 0 && ver == 0 && ntables == 0)
+		return store_create_schema(db, path, err, errlen);
 	if (app != TASKACCT_APPLICATION_ID)
 		return errf(err, errlen, "%s is not a taskacct database "
 		    "(another program's SQLite file?)", path);
@@ -141,10 +256,11 @@ store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 		return errf(err, errlen, "%s: database schema version %lld is "
 		    "newer than this taskacctd's (%d): upgrade taskacct", path,
 		    (long long)ver, TASKACCT_SCHEMA_VERSION);
+	if (ver < 1)
+		return errf(err, errlen, "%s: taskacct database with no "
+		    "schema version: not made by taskacctd?", path);
 	if (ver < TASKACCT_SCHEMA_VERSION)
-		return errf(err, errlen, "%s: database schema version %lld has "
-		    "no migration to %d", path, (long long)ver,
-		    TASKACCT_SCHEMA_VERSION);
+		return store_migrate(db, path, err, errlen);
 	return 0;
 }
 
@@ -184,6 +300,10 @@ store_prepare(struct store *st)
 	    "kind, records, detail) VALUES (?, ?, ?, ?, ?)", -1,
 	    &st->ins_loss, NULL) != SQLITE_OK)
 		return -1;
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO prunes (run_id, time, "
+	    "reason, before_time, rows, losses, bytes_freed) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", -1, &st->ins_prune, NULL) != SQLITE_OK)
+		return -1;
 	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET last_alive = ? "
 	    "WHERE id = ?", -1, &st->alive, NULL) != SQLITE_OK)
 		return -1;
@@ -191,6 +311,63 @@ store_prepare(struct store *st)
 	    "WHERE id = ? AND ts_version IS NULL", -1, &st->ts_version,
 	    NULL) != SQLITE_OK)
 		return -1;
+	return 0;
+}
+
+/* Close the database and its lock, keeping the struct for reuse. */
+static void
+store_detach(struct store *st)
+{
+	sqlite3_finalize(st->ins_task);
+	sqlite3_finalize(st->ins_loss);
+	sqlite3_finalize(st->ins_prune);
+	sqlite3_finalize(st->alive);
+	sqlite3_finalize(st->ts_version);
+	sqlite3_close(st->db);
+	if (st->lock_fd != -1)
+		close(st->lock_fd);
+	st->ins_task = st->ins_loss = st->ins_prune = NULL;
+	st->alive = st->ts_version = NULL;
+	st->db = NULL;
+	st->lock_fd = -1;
+	memset(st->plan, 0, sizeof(st->plan));
+}
+
+/* Lock, open, check (or create, or migrate) and prepare the database. */
+static int
+store_attach(struct store *st, const char *path, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	int		 one = 1;
+
+	if (store_mkdir(path, err, errlen) == -1 ||
+	    store_lock_file(st, path, err, errlen) == -1)
+		return -1;
+	if (fstat(st->lock_fd, &sb) == -1)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return errf(err, errlen, "%s: %s", path, st->db ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_check_schema(st->db, path, err, errlen) == -1)
+		return -1;
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; "
+	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT ";", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return errf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+	/*
+	 * Keep the -wal and -shm files after we close: without them a reader
+	 * who cannot write the directory cannot open a WAL database at all.
+	 */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	if (store_prepare(st) == -1)
+		return errf(err, errlen, "%s: preparing statements: %s", path,
+		    sqlite3_errmsg(st->db));
 	return 0;
 }
 
@@ -202,45 +379,19 @@ struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
-	int		 one = 1;
 
-	if (store_mkdir(path, err, errlen) == -1)
-		return NULL;
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		free(st);
 		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	st->lock_fd = -1;
-	if (store_lock_file(st, path, err, errlen) == -1)
-		goto fail;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s: %s", path, st->db ?
-		    sqlite3_errmsg(st->db) : "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	if (store_check_schema(st->db, path, err, errlen) == -1)
-		goto fail;
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
-	}
-	/*
-	 * Keep the -wal and -shm files after we close: without them a reader
-	 * who cannot write the directory cannot open a WAL database at all.
-	 */
-	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	if (store_prepare(st) == -1) {
-		errf(err, errlen, "%s: preparing statements: %s", path,
-		    sqlite3_errmsg(st->db));
-		goto fail;
+	if (store_attach(st, path, err, errlen) == -1) {
+		store_close(st);
+		return NULL;
 	}
 	return st;
-fail:
-	store_close(st);
-	return NULL;
 }
 
 void
@@ -248,25 +399,122 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->ins_task);
-	sqlite3_finalize(st->ins_loss);
-	sqlite3_finalize(st->alive);
-	sqlite3_finalize(st->ts_version);
-	sqlite3_close(st->db);
-	if (st->lock_fd != -1)
-		close(st->lock_fd);
+	store_detach(st);
+	free(st->path);
 	free(st);
+}
+
+/* The name a file we hold open has now, wherever it was moved. */
+static int
+fd_path(int fd, char *buf, size_t len)
+{
+	char	 link[64];
+	ssize_t	 n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, buf, len - 1)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Whether suffix's file beside the database's old name was left behind by
+ * a rotation that moved only the main file: then it is the old database's
+ * (emptied) -wal or -shm, and a new database must not adopt it.
+ */
+static int
+left_behind(const char *path, const char *old, const char *suffix)
+{
+	char		 a[PATH_MAX + 8], b[PATH_MAX + 8];
+	struct stat	 sb;
+
+	snprintf(a, sizeof(a), "%s%s", path, suffix);
+	snprintf(b, sizeof(b), "%s%s", old, suffix);
+	return stat(a, &sb) == 0 && stat(b, &sb) == -1;
+}
+
+/* Start recording into the file at path: attach and open a run. */
+static int
+store_start(struct store *st, const char *path, const struct run_info *ri,
+    char *err, size_t errlen)
+{
+	if (store_attach(st, path, err, errlen) == -1)
+		return -1;
+	if (store_run_begin(st, ri) == -1)
+		return errf(err, errlen, "%s: %s", path,
+		    sqlite3_errmsg(st->db));
+	return 0;
+}
+
+/*
+ * After the file was moved away (log rotation) start a new database at the
+ * same path and continue there: the old file's runs row is closed as a
+ * clean stop (its WAL checkpointed into it, so it stands alone wherever it
+ * was moved, with or without its -wal and -shm), the new file gets a runs
+ * row of its own.  Returns 1 when it switched, 0 when the path still names
+ * the file in use (nothing to do).  Returns -1 with err set when the new
+ * file cannot be used: recording goes on in the old file, under its new
+ * name, or, if even that fails, store_begin() tries the path again at each
+ * batch (the queue holds the records meanwhile).  No transaction may be
+ * open.
+ */
+int
+store_reopen(struct store *st, const struct run_info *ri, int64_t now,
+    char *err, size_t errlen)
+{
+	char		 old[PATH_MAX], side[PATH_MAX + 8];
+	struct stat	 sb;
+	const char	*suffix[] = { "-wal", "-shm" };
+	size_t		 i;
+
+	*err = '\0';
+	st->run = *ri;
+	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
+	    sb.st_ino == st->ino)
+		return 0;
+	if (fd_path(st->lock_fd, old, sizeof(old)) == -1)
+		return errf(err, errlen, "cannot find where %s was moved: %s",
+		    st->path, strerror(errno));
+	store_run_end(st, now, 1);
+	sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+	    NULL);
+	for (i = 0; i < 2; i++)
+		if (left_behind(st->path, old, suffix[i])) {
+			snprintf(side, sizeof(side), "%s%s", st->path,
+			    suffix[i]);
+			st->stale[i] = strdup(side);
+		}
+	store_detach(st);
+	for (i = 0; i < 2; i++) {
+		if (st->stale[i] != NULL)
+			unlink(st->stale[i]);
+		free(st->stale[i]);
+		st->stale[i] = NULL;
+	}
+	if (store_start(st, st->path, ri, err, errlen) == 0)
+		return 1;
+	store_detach(st);
+	if (store_start(st, old, ri, side, sizeof(side)) == -1) {
+		store_detach(st);	/* store_begin() retries the path */
+		snprintf(st->err, sizeof(st->err), "%s", err);
+	}
+	return -1;
 }
 
 const char *
 store_errmsg(struct store *st)
 {
+	if (st->db == NULL)
+		return st->err;
 	return sqlite3_errmsg(st->db);
 }
 
 static int
 exec(struct store *st, const char *sql)
 {
+	if (st->db == NULL)
+		return -1;
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
 	    0 : -1;
 }
@@ -318,6 +566,8 @@ store_run_end(struct store *st, int64_t now, int clean)
 	sqlite3_stmt	*s;
 	int		 r;
 
+	if (st->db == NULL)
+		return -1;
 	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET stop_time = ?, "
 	    "last_alive = ?, clean = ? WHERE id = ?", -1, &s, NULL) !=
 	    SQLITE_OK)
@@ -335,12 +585,21 @@ store_run_end(struct store *st, int64_t now, int clean)
 static int
 store_in_txn(struct store *st)
 {
-	return !sqlite3_get_autocommit(st->db);
+	return st->db != NULL && !sqlite3_get_autocommit(st->db);
 }
 
+/*
+ * Open a transaction.  With no database open (a reopen failed), first try
+ * to start recording at the path again.
+ */
 int
 store_begin(struct store *st)
 {
+	if (st->db == NULL && store_start(st, st->path, &st->run, st->err,
+	    sizeof(st->err)) == -1) {
+		store_detach(st);
+		return -1;
+	}
 	if (store_in_txn(st))
 		return 0;
 	return exec(st, "BEGIN IMMEDIATE");
@@ -368,37 +627,46 @@ store_rollback(struct store *st)
 	return exec(st, "ROLLBACK");
 }
 
-static void
-bind_field(sqlite3_stmt *s, int col, const struct ts_field *f,
-    const struct ts_record *rec)
+/* Work out once per kind of record which fields it carries, and where. */
+static const struct bind_plan *
+bind_plan_get(struct store *st, const struct ts_record *rec)
 {
-	const char	*comm;
+	struct bind_plan	*plan = &st->plan[rec->kind != 0];
+	const struct ts_field	*f;
+	size_t			 i;
 
-	if (!ts_field_present(f, rec->version, rec->len)) {
-		sqlite3_bind_null(s, col);
-		return;
+	if (plan->valid && plan->version == rec->version &&
+	    plan->len == rec->len)
+		return plan;
+	for (i = 0; i < ts_nfields; i++) {
+		f = &ts_fields[i];
+		plan->step[i].present = ts_field_present(f, rec->version,
+		    rec->len);
+		plan->step[i].offset = ts_field_offset(f, rec->version);
+		plan->step[i].type = f->type;
 	}
-	if (f->type == FT_COMM) {
-		comm = (const char *)rec->raw + ts_field_offset(f, rec->version);
-		sqlite3_bind_text(s, col, comm, (int)strnlen(comm, TS_COMM_LEN),
-		    SQLITE_STATIC);
-		return;
-	}
-	sqlite3_bind_int64(s, col, ts_field_int(f, rec->raw, rec->version));
+	plan->version = rec->version;
+	plan->len = rec->len;
+	plan->valid = 1;
+	return plan;
 }
 
 /*
  * Insert one record inside the open transaction.  link_id (0: none) is the
  * row id of the thread record a group record came with; *rowid gets the new
- * row's id.
+ * row's id.  Every parameter is bound on every call, so the bindings need
+ * no clearing: this is the recorder's hottest path.
  */
 int
 store_put_record(struct store *st, const struct ts_record *rec,
     int64_t recv_time, int64_t link_id, int64_t *rowid)
 {
-	sqlite3_stmt	*s = st->ins_task;
-	size_t		 i, tail = ts_record_tail_len(rec);
-	int		 col = 1;
+	const struct bind_plan	*plan = bind_plan_get(st, rec);
+	const struct bind_step	*bs;
+	sqlite3_stmt		*s = st->ins_task;
+	const char		*comm;
+	size_t			 i, tail = ts_record_tail_len(rec);
+	int			 col = 1, r;
 
 	sqlite3_bind_int64(s, col++, st->run_id);
 	sqlite3_bind_int64(s, col++, recv_time);
@@ -409,14 +677,26 @@ store_put_record(struct store *st, const struct ts_record *rec,
 	else
 		sqlite3_bind_null(s, col++);
 	sqlite3_bind_int(s, col++, rec->size);
-	for (i = 0; i < ts_nfields; i++)
-		bind_field(s, col++, &ts_fields[i], rec);
+	for (i = 0; i < ts_nfields; i++, col++) {
+		bs = &plan->step[i];
+		if (!bs->present)
+			sqlite3_bind_null(s, col);
+		else if (bs->type == FT_COMM) {
+			comm = (const char *)rec->raw + bs->offset;
+			sqlite3_bind_text(s, col, comm,
+			    (int)strnlen(comm, TS_COMM_LEN), SQLITE_STATIC);
+		} else
+			sqlite3_bind_int64(s, col,
+			    ts_value_int(bs->type, rec->raw + bs->offset));
+	}
 	if (tail > 0)
 		sqlite3_bind_blob(s, col, rec->raw + rec->len - tail,
 		    (int)tail, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, col);
-	if (step_reset(s) == -1)
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -450,4 +730,124 @@ store_set_ts_version(struct store *st, int version)
 	sqlite3_bind_int(st->ts_version, 1, version);
 	sqlite3_bind_int64(st->ts_version, 2, st->run_id);
 	return step_reset(st->ts_version);
+}
+
+/*
+ * Retention.  Rows go oldest first, a bounded batch per call, each call its
+ * own transaction: the writer interleaves them with its inserts so that a
+ * large prune never holds the queue up for long.
+ */
+
+/*
+ * Delete up to batch of the oldest task rows received before before_time,
+ * and the loss rows older than the oldest task row left.  *rows and
+ * *losses get the numbers deleted.
+ */
+int
+store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
+    int64_t *losses)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 oldest;
+	int		 r;
+
+	*rows = *losses = 0;
+	if (exec(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM tasks WHERE id IN "
+	    "(SELECT id FROM tasks WHERE recv_time < ? ORDER BY recv_time "
+	    "LIMIT ?)", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, before_time);
+	sqlite3_bind_int(s, 2, batch);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		goto fail;
+	*rows = sqlite3_changes(st->db);
+	if (store_oldest(st, &oldest) == -1)
+		goto fail;
+	if (oldest == -1)
+		oldest = before_time;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM losses WHERE time < ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, oldest < before_time ? oldest : before_time);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		goto fail;
+	*losses = sqlite3_changes(st->db);
+	if (exec(st, "COMMIT") == -1)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	*rows = *losses = 0;
+	return -1;
+}
+
+/* The receive time of the oldest task row, -1 if there is none. */
+int
+store_oldest(struct store *st, int64_t *oldest)
+{
+	*oldest = -1;
+	if (pragma_int(st->db, "SELECT coalesce(min(recv_time), -1) FROM tasks",
+	    oldest) == -1)
+		return -1;
+	return 0;
+}
+
+/* Bytes of the database's pages in use (free pages not counted). */
+int
+store_used_bytes(struct store *st, int64_t *bytes)
+{
+	int64_t	 pages, freel, size;
+
+	if (pragma_int(st->db, "PRAGMA page_count", &pages) == -1 ||
+	    pragma_int(st->db, "PRAGMA freelist_count", &freel) == -1 ||
+	    pragma_int(st->db, "PRAGMA page_size", &size) == -1)
+		return -1;
+	*bytes = (pages - freel) * size;
+	return 0;
+}
+
+/*
+ * Give up to maxpages free pages back to the file system (incremental
+ * vacuum; a database created before schema version 2 may not have it, and
+ * then keeps its free pages for new rows).  *freed gets the bytes the file
+ * shrank by: 0 when there is nothing (more) to give back.
+ */
+int
+store_vacuum(struct store *st, int maxpages, int64_t *freed)
+{
+	char	 sql[64];
+	int64_t	 before, after, size;
+
+	*freed = 0;
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", maxpages);
+	if (pragma_int(st->db, "PRAGMA page_count", &before) == -1 ||
+	    pragma_int(st->db, "PRAGMA page_size", &size) == -1 ||
+	    exec(st, sql) == -1 ||
+	    pragma_int(st->db, "PRAGMA page_count", &after) == -1)
+		return -1;
+	*freed = (before - after) * size;
+	return 0;
+}
+
+/* Record one pruning pass, in a transaction of its own. */
+int
+store_put_prune(struct store *st, int64_t time, const char *reason,
+    int64_t before_time, int64_t rows, int64_t losses, int64_t freed)
+{
+	sqlite3_stmt	*s = st->ins_prune;
+
+	sqlite3_bind_int64(s, 1, st->run_id);
+	sqlite3_bind_int64(s, 2, time);
+	sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, before_time);
+	sqlite3_bind_int64(s, 5, rows);
+	sqlite3_bind_int64(s, 6, losses);
+	sqlite3_bind_int64(s, 7, freed);
+	return step_reset(s);
 }

@@ -2,19 +2,25 @@
  * taskacctd.c: the recorder's main: options, start-up checks, the libevent
  * loop that drains the TASKSTATS socket, and the orderly stop.
  *
- * Life: check privilege and namespaces, open the database, open and
- * register the socket, go to the background (the parent waits until the
- * child is recording, so start-up errors reach the terminal), write the
- * runs row, start the writer thread, loop.  The socket is drained
- * adaptively: the first message after idleness wakes the loop, which then
- * drains on a short timer until a drain finds nothing, so a fork storm costs
- * a few wake-ups per second rather than one per record.  SIGTERM/SIGINT
- * deregister, drain what the kernel had queued, commit and mark the run
- * clean.
+ * Life: check privilege and namespaces, look up the user to run as, open
+ * the database, open and register the sockets (--sockets N, each for its
+ * share of the CPUs: the kernel sends an exit only to the sockets
+ * registered for the CPU it happened on), go to the background (the parent
+ * waits until the child is recording, so start-up errors reach the
+ * terminal), write the runs row, hand the database to the user and become
+ * it, start the writer thread, loop.  The sockets are drained adaptively:
+ * the first message after idleness wakes the loop, which then drains every
+ * socket on a short timer until a drain finds nothing, so a fork storm
+ * costs a few wake-ups per second rather than one per record.  All
+ * sockets are drained on this one thread, the queue's single producer.
+ * SIGTERM/SIGINT deregister (once unprivileged the kernel refuses, and
+ * closing the sockets does it), drain what the kernel had queued, commit
+ * and mark the run clean.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <limits.h>
 #include <signal.h>
@@ -30,6 +36,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "privdrop.h"
 #include "queue.h"
 #include "store.h"
 #include "sysinfo.h"
@@ -42,6 +49,11 @@
 #define DAEMON_QUEUE_DEFAULT	16384		/* slots, ~1 KiB each */
 #define DAEMON_QUEUE_MIN	1024
 #define DAEMON_QUEUE_MAX	(1 << 20)
+/* Sockets: each holds ~0.5 MiB of read buffers and up to --rcvbuf. */
+#define DAEMON_SOCKETS_MAX	256
+#define DAEMON_RETAIN_MAX_US	(100 * 366 * 86400000000LL)
+#define DAEMON_MAX_SIZE_MIN	(1LL << 20)
+#define DAEMON_MAX_SIZE_MAX	(1LL << 50)
 #define DRAIN_POLL_MS		10		/* while records flow */
 #define STOP_DRAIN_TIMEOUT_MS	10000
 #define LOOP_NSIGNALS		3
@@ -53,18 +65,32 @@ struct options {
 	int		 verbose;
 	int		 rcvbuf;
 	size_t		 queue;
+	int		 sockets;
+	const char	*user;		/* NULL: the default, if it exists */
 	int		 enable_delayacct;
+	int64_t		 retain_us;	/* --retain; 0: keep everything */
+	int64_t		 max_bytes;	/* --max-size; 0: no limit */
 };
 
 struct daemon {
 	struct options	 opt;
 	char		 cpumask[CPULIST_MAX];
+	struct run_info	 run;		/* this life, as in its runs row */
+	char		 boot_id[64];
+	char		 hostname[256];
+	struct utsname	 uts;
 	struct store	*store;
 	struct queue	*queue;
 	struct writer	*writer;
-	struct listener	*listener;
+	struct listener	**listeners;	/* one per socket */
+	struct event	**read_evs;	/* one per socket */
+	int		 nsockets;
+	int		 polling;	/* draining on the timer, not on read */
+	int		 first;		/* the socket drained first next time */
+	struct privdrop_user user;
+	int		 drop;		/* become user after set-up */
+	int		 dir_created;	/* the database directory is ours */
 	struct event_base *base;
-	struct event	*read_ev;
 	struct event	*poll_ev;
 	struct event	*sig_ev[LOOP_NSIGNALS];
 	int		 ready_fd;	/* to the waiting parent, or -1 */
@@ -109,8 +135,10 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: taskacctd [-fv] [-d DB] [--cpus LIST] [--rcvbuf BYTES] "
-	    "[--queue N]\n"
+	    "usage: taskacctd [-fv] [-d DB] [--cpus LIST] [--sockets N] "
+	    "[--rcvbuf BYTES]\n"
+	    "                 [--queue N] [--user NAME] [--retain DAYS] "
+	    "[--max-size BYTES]\n"
 	    "                 [--enable-delayacct]\n"
 	    "Records every task exit the kernel reports (taskstats) into an "
 	    "SQLite database.\n\n"
@@ -118,16 +146,31 @@ usage(int status)
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "      --cpus LIST        CPUs to listen on, e.g. 0-3,8 "
 	    "(default: all possible)\n"
-	    "      --rcvbuf BYTES     socket receive buffer, K/M/G suffixes "
-	    "(default 32M)\n"
+	    "      --sockets N        listen with N sockets, each for a share "
+	    "of the CPUs\n"
+	    "                         (default 1)\n"
+	    "      --rcvbuf BYTES     receive buffer of each socket, K/M/G "
+	    "suffixes\n"
+	    "                         (default 32M)\n"
 	    "      --queue N          records held for the writer (default "
 	    "%d)\n"
+	    "      --user NAME        run as NAME once set up (default %s if "
+	    "it exists;\n"
+	    "                         root: stay root)\n"
+	    "      --retain DAYS      prune rows older than this; a number "
+	    "of days, or with\n"
+	    "                         a unit: 12h, 90m, 30s (default: keep "
+	    "all)\n"
+	    "      --max-size BYTES   prune the oldest rows when the database "
+	    "outgrows this;\n"
+	    "                         K/M/G suffixes, at least 1M (default: "
+	    "no limit)\n"
 	    "      --enable-delayacct set kernel.task_delayacct=1 so delay "
 	    "columns are filled\n"
 	    "  -v, --verbose          more log output\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n",
-	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT);
+	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT, PRIVDROP_DEFAULT_USER);
 	exit(status);
 }
 
@@ -157,16 +200,73 @@ parse_size(const char *s, const char *what, long long min, long long max)
 	return v << shift;
 }
 
+/*
+ * A retention period: a number of days, or a number with the unit d, h,
+ * m or s.
+ */
+static int64_t
+parse_duration(const char *s, const char *what)
+{
+	static const struct { char unit; int64_t us; } units[] = {
+		{ 'd', 86400000000LL }, { 'h', 3600000000LL },
+		{ 'm', 60000000LL }, { 's', 1000000LL },
+	};
+	char		*end;
+	long long	 v;
+	int64_t		 us = units[0].us;
+	size_t		 i;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == 0 && end != s && *end != '\0' && end[1] == '\0') {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (*end == units[i].unit) {
+				us = units[i].us;
+				end++;
+				break;
+			}
+	}
+	if (errno != 0 || end == s || *end != '\0' || v <= 0 ||
+	    v > DAEMON_RETAIN_MAX_US / us) {
+		fprintf(stderr, "taskacctd: bad %s \"%s\": expected a number "
+		    "of days, or a number with unit d, h, m or s\n", what, s);
+		exit(2);
+	}
+	return v * us;
+}
+
+/* A plain count, no suffix. */
+static int
+parse_count(const char *s, const char *what, int min, int max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "taskacctd: bad %s \"%s\": expected %d to %d\n",
+		    what, s, min, max);
+		exit(2);
+	}
+	return (int)v;
+}
+
 static void
 parse_options(struct options *o, int argc, char **argv)
 {
-	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT };
+	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
+	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 		{ "queue", required_argument, NULL, OPT_QUEUE },
+		{ "sockets", required_argument, NULL, OPT_SOCKETS },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "retain", required_argument, NULL, OPT_RETAIN },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -178,6 +278,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->db = TASKACCT_DEFAULT_DB;
 	o->rcvbuf = DAEMON_RCVBUF_DEFAULT;
 	o->queue = DAEMON_QUEUE_DEFAULT;
+	o->sockets = 1;
 	while ((ch = getopt_long(argc, argv, "d:fvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = optarg; break;
@@ -193,6 +294,25 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_QUEUE:
 			o->queue = (size_t)parse_size(optarg, "--queue",
 			    DAEMON_QUEUE_MIN, DAEMON_QUEUE_MAX);
+			break;
+		case OPT_SOCKETS:
+			o->sockets = parse_count(optarg, "--sockets", 1,
+			    DAEMON_SOCKETS_MAX);
+			break;
+		case OPT_USER:
+			if (*optarg == '\0') {
+				fprintf(stderr, "taskacctd: --user needs a "
+				    "name (--user root to stay root)\n");
+				exit(2);
+			}
+			o->user = optarg;
+			break;
+		case OPT_RETAIN:
+			o->retain_us = parse_duration(optarg, "--retain");
+			break;
+		case OPT_MAX_SIZE:
+			o->max_bytes = parse_size(optarg, "--max-size",
+			    DAEMON_MAX_SIZE_MIN, DAEMON_MAX_SIZE_MAX);
 			break;
 		case OPT_DELAYACCT: o->enable_delayacct = 1; break;
 		default: usage(2);
@@ -279,48 +399,92 @@ check_delayacct(int enable)
 	    "tasks started after)");
 }
 
+/* The smallest buffer any socket was granted: what every socket holds. */
+static int
+daemon_rcvbuf(struct daemon *d)
+{
+	int	 i, r, min = 0;
+
+	for (i = 0; i < d->nsockets; i++) {
+		r = listener_rcvbuf(d->listeners[i]);
+		if (i == 0 || r < min)
+			min = r;
+	}
+	return min;
+}
+
+/* Describe this life of the daemon and insert its runs row. */
 static void
 run_begin(struct daemon *d, int64_t start_time)
 {
-	struct run_info	 ri = { 0 };
-	struct utsname	 u;
-	char		 boot[64] = "unknown", host[256] = "";
+	struct run_info	*ri = &d->run;
 
-	read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
-	gethostname(host, sizeof(host) - 1);
-	uname(&u);
-	ri.boot_id = boot;
-	ri.hostname = host;
-	ri.kernel_release = u.release;
-	ri.cpumask = d->cpumask;
-	ri.rcvbuf = listener_rcvbuf(d->listener);
-	ri.sockets = 1;
-	ri.start_time = start_time;
-	if (store_run_begin(d->store, &ri) == -1)
+	snprintf(d->boot_id, sizeof(d->boot_id), "unknown");
+	read_line("/proc/sys/kernel/random/boot_id", d->boot_id,
+	    sizeof(d->boot_id));
+	gethostname(d->hostname, sizeof(d->hostname) - 1);
+	uname(&d->uts);
+	ri->boot_id = d->boot_id;
+	ri->hostname = d->hostname;
+	ri->kernel_release = d->uts.release;
+	ri->cpumask = d->cpumask;
+	ri->rcvbuf = daemon_rcvbuf(d);
+	ri->sockets = d->nsockets;
+	ri->start_time = start_time;
+	if (store_run_begin(d->store, ri) == -1)
 		fatalx("%s: recording the run: %s", d->opt.db,
 		    store_errmsg(d->store));
 }
 
-/* Drain; keep polling on the timer while records flow, else wait on read. */
+/*
+ * Wait for records on the sockets (polling 0), or drain them all on the
+ * timer (polling 1).
+ */
 static void
-drain(struct daemon *d)
+drain_mode(struct daemon *d, int polling)
 {
-	size_t			 n;
-	enum drain_result	 r;
-	struct timeval		 tv = { 0, DRAIN_POLL_MS * 1000 };
+	struct timeval	 tv = { 0, DRAIN_POLL_MS * 1000 };
+	int		 i;
 
-	/* A socket error is logged by the listener; keep going. */
-	r = listener_drain(d->listener, d->queue, &n);
-	if (n > 0 || r == DRAIN_BLOCKED) {
-		event_del(d->read_ev);
+	if (polling) {
+		if (!d->polling)
+			for (i = 0; i < d->nsockets; i++)
+				event_del(d->read_evs[i]);
 		evtimer_add(d->poll_ev, &tv);
 	} else {
 		evtimer_del(d->poll_ev);
-		event_add(d->read_ev, NULL);
+		if (d->polling)
+			for (i = 0; i < d->nsockets; i++)
+				event_add(d->read_evs[i], NULL);
 	}
+	d->polling = polling;
 }
 
-/* The socket became readable, or the poll timer fired. */
+/*
+ * Drain every socket; keep polling on the timer while records flow, else
+ * wait until one is readable.  The socket drained first rotates: when the
+ * queue is nearly full, the first would otherwise take all its room.
+ */
+static void
+drain(struct daemon *d)
+{
+	size_t			 n, total = 0;
+	enum drain_result	 r;
+	int			 i, k, blocked = 0;
+
+	for (k = 0; k < d->nsockets; k++) {
+		i = (d->first + k) % d->nsockets;
+		/* A socket error is logged by the listener; keep going. */
+		r = listener_drain(d->listeners[i], d->queue, &n);
+		total += n;
+		if (r == DRAIN_BLOCKED)
+			blocked = 1;
+	}
+	d->first = (d->first + 1) % d->nsockets;
+	drain_mode(d, total > 0 || blocked);
+}
+
+/* A socket became readable, or the poll timer fired. */
 static void
 on_drain(evutil_socket_t fd, short ev, void *arg)
 {
@@ -339,14 +503,19 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* Database reopening on SIGHUP is not implemented: say so, keep going. */
+/*
+ * SIGHUP: the writer starts a new database file at the path if the old one
+ * was moved away (log rotation), at its next commit boundary.
+ */
 static void
 on_sighup(evutil_socket_t sig, short ev, void *arg)
 {
+	struct daemon	*d = arg;
+
 	(void)sig;
 	(void)ev;
-	(void)arg;
-	log_warnx("SIGHUP ignored: this version does not reopen the database");
+	log_info("SIGHUP: reopening %s if it was moved", d->opt.db);
+	writer_reopen(d->writer);
 }
 
 static void
@@ -363,14 +532,20 @@ loop_setup(struct daemon *d)
 {
 	event_callback_fn cb;
 	size_t		 i;
+	int		 k;
 
 	event_set_log_callback(on_libevent_log);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	d->read_ev = event_new(d->base, listener_fd(d->listener),
-	    EV_READ | EV_PERSIST, on_drain, d);
-	d->poll_ev = evtimer_new(d->base, on_drain, d);
-	if (d->read_ev == NULL || d->poll_ev == NULL)
+	if ((d->read_evs = calloc((size_t)d->nsockets,
+	    sizeof(*d->read_evs))) == NULL)
+		fatal("read events");
+	for (k = 0; k < d->nsockets; k++)
+		if ((d->read_evs[k] = event_new(d->base,
+		    listener_fd(d->listeners[k]), EV_READ | EV_PERSIST,
+		    on_drain, d)) == NULL)
+			fatalx("event_new failed");
+	if ((d->poll_ev = evtimer_new(d->base, on_drain, d)) == NULL)
 		fatalx("event_new failed");
 	for (i = 0; i < LOOP_NSIGNALS; i++) {
 		cb = loop_signals[i] == SIGHUP ? on_sighup : on_signal;
@@ -379,6 +554,8 @@ loop_setup(struct daemon *d)
 			fatalx("evsignal_new failed");
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* No read event is added yet: the first drain_mode(d, 0) adds them. */
+	d->polling = 1;
 	/* Records may already be waiting from registration on. */
 	drain(d);
 }
@@ -387,27 +564,125 @@ static void
 loop_teardown(struct daemon *d)
 {
 	size_t	 i;
+	int	 k;
 
 	for (i = 0; i < LOOP_NSIGNALS; i++)
 		event_free(d->sig_ev[i]);
 	event_free(d->poll_ev);
-	event_free(d->read_ev);
+	for (k = 0; k < d->nsockets; k++)
+		event_free(d->read_evs[k]);
+	free(d->read_evs);
 	event_base_free(d->base);
 }
 
 static void
 log_totals(struct daemon *d, uint64_t rows)
 {
-	const struct listener_stats *s = listener_stats(d->listener);
+	const struct listener_stats *s;
+	uint64_t	 records = 0, drops = 0, refused = 0, malformed = 0;
+	int		 i;
 
-	listener_flush_logs(d->listener);
+	for (i = 0; i < d->nsockets; i++) {
+		listener_flush_logs(d->listeners[i]);
+		s = listener_stats(d->listeners[i]);
+		records += s->records;
+		drops += s->drops;
+		refused += s->refused;
+		malformed += s->malformed;
+	}
 	log_info("stopped: %llu records received, %llu stored; lost exit "
 	    "messages: %llu dropped by the kernel, %llu refused by the queue, "
 	    "%llu malformed",
-	    (unsigned long long)s->records,
-	    (unsigned long long)rows,
-	    (unsigned long long)s->drops, (unsigned long long)s->refused,
-	    (unsigned long long)s->malformed);
+	    (unsigned long long)records, (unsigned long long)rows,
+	    (unsigned long long)drops, (unsigned long long)refused,
+	    (unsigned long long)malformed);
+}
+
+/*
+ * Who to run as once set up.  Started as root: the --user, or the default
+ * user if it exists, or stay root (said once).  Started as another user
+ * with CAP_NET_ADMIN (ambient capabilities): stay that user, and drop the
+ * capabilities after set-up.
+ */
+static void
+setup_user(struct daemon *d)
+{
+	char	 err[512];
+	int	 r;
+
+	if (geteuid() != 0) {
+		if (d->opt.user != NULL)
+			fatalx("--user %.64s: taskacctd was not started as "
+			    "root and cannot switch users", d->opt.user);
+		return;
+	}
+	if ((r = privdrop_lookup(d->opt.user, &d->user, err,
+	    sizeof(err))) == -1)
+		fatalx("%s", err);
+	d->drop = r;
+	if (r == 0 && d->opt.user == NULL)
+		log_info("no user %s: staying root; create it (useradd "
+		    "--system --no-create-home %s) to record unprivileged, or "
+		    "pass --user root", PRIVDROP_DEFAULT_USER,
+		    PRIVDROP_DEFAULT_USER);
+}
+
+/* Whether the database's directory exists now, before store_open. */
+static int
+db_dir_exists(const char *db)
+{
+	struct stat	 sb;
+	char		*copy;
+	int		 r;
+
+	if ((copy = strdup(db)) == NULL)
+		fatal("strdup");
+	r = stat(dirname(copy), &sb) == 0;
+	free(copy);
+	return r;
+}
+
+/* Split the CPU list among the sockets; open them all, then register. */
+static void
+setup_sockets(struct daemon *d)
+{
+	char	 err[512], cpus[CPULIST_MAX];
+	int	 i, ncpus;
+
+	if ((ncpus = cpulist_count(d->cpumask)) < 1)
+		fatalx("bad CPU list \"%.64s\"", d->cpumask);
+	d->nsockets = d->opt.sockets;
+	if (d->nsockets > ncpus) {
+		log_warnx("--sockets %d: only %d CPUs to listen on (%s): using "
+		    "%d sockets", d->nsockets, ncpus, d->cpumask, ncpus);
+		d->nsockets = ncpus;
+	}
+	if ((d->listeners = calloc((size_t)d->nsockets,
+	    sizeof(*d->listeners))) == NULL)
+		fatal("sockets");
+	for (i = 0; i < d->nsockets; i++) {
+		if (cpulist_part(d->cpumask, d->nsockets, i, cpus,
+		    sizeof(cpus)) == -1)
+			fatal("splitting cpus %s in %d", d->cpumask,
+			    d->nsockets);
+		if ((d->listeners[i] = listener_open(cpus, d->opt.rcvbuf, err,
+		    sizeof(err))) == NULL)
+			fatalx("%s", err);
+	}
+	/* Records may come with the kernel's answer: the run starts here. */
+	d->start_time = now_real_us();
+	for (i = 0; i < d->nsockets; i++) {
+		if (listener_register(d->listeners[i], d->queue, err,
+		    sizeof(err)) == -1)
+			fatalx("registering cpus %s with taskstats: %s%s",
+			    listener_cpus(d->listeners[i]), err,
+			    errno == EINVAL || errno == ERANGE ? " (CPUs "
+			    "outside /sys/devices/system/cpu/possible, or not "
+			    "in the initial user/pid namespace)" : "");
+		log_debug("socket %d of %d: cpus %s, receive buffer %d bytes",
+		    i + 1, d->nsockets, listener_cpus(d->listeners[i]),
+		    listener_rcvbuf(d->listeners[i]));
+	}
 }
 
 static void
@@ -418,27 +693,58 @@ setup(struct daemon *d)
 	if (preflight_privilege(err, sizeof(err)) == -1 ||
 	    preflight_namespaces(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	setup_user(d);
 	if (d->opt.cpus != NULL) {
 		if (cpulist_valid(d->opt.cpus, NULL, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 		snprintf(d->cpumask, sizeof(d->cpumask), "%s", d->opt.cpus);
 	} else if (cpulist_possible(d->cpumask, sizeof(d->cpumask)) == -1)
 		fatal("reading /sys/devices/system/cpu/possible");
+	d->dir_created = !db_dir_exists(d->opt.db);
 	if ((d->store = store_open(d->opt.db, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	check_delayacct(d->opt.enable_delayacct);
 	if ((d->queue = queue_new(d->opt.queue)) == NULL)
 		fatal("queue of %zu records", d->opt.queue);
-	if ((d->listener = listener_open(d->cpumask, d->opt.rcvbuf, err,
-	    sizeof(err))) == NULL)
+	setup_sockets(d);
+}
+
+/*
+ * Hand the database to the user and become it.  Its directory is handed
+ * over too when it is the database's own (created by this start, or the
+ * default one), so that the user can create a new database there; a
+ * directory that was already there may be shared (a -d /var/lib/x.db must
+ * not give /var/lib away) and is left to its owner.
+ */
+static void
+drop_privileges(struct daemon *d)
+{
+	struct stat	 sb;
+	char		 err[512], *copy, *dir, *defcopy;
+	int		 own;
+
+	if (!d->drop) {
+		if (geteuid() != 0 && privdrop_caps_clear(err,
+		    sizeof(err)) == -1)
+			fatalx("dropping capabilities: %s", err);
+		return;
+	}
+	if ((copy = strdup(d->opt.db)) == NULL ||
+	    (defcopy = strdup(TASKACCT_DEFAULT_DB)) == NULL)
+		fatal("strdup");
+	dir = dirname(copy);
+	own = d->dir_created || strcmp(dir, dirname(defcopy)) == 0;
+	if (privdrop_handover(&d->user, d->opt.db, own, err,
+	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	/* Records may come with the kernel's answer: the run starts here. */
-	d->start_time = now_real_us();
-	if (listener_register(d->listener, d->queue, err, sizeof(err)) == -1)
-		fatalx("registering cpus %s with taskstats: %s%s", d->cpumask,
-		    err, errno == EINVAL || errno == ERANGE ? " (CPUs outside "
-		    "/sys/devices/system/cpu/possible, or not in the initial "
-		    "user/pid namespace)" : "");
+	if (!own && stat(dir, &sb) == 0 && sb.st_uid != d->user.uid)
+		log_warnx("%s: directory not created by taskacctd, left to its "
+		    "owner: user %s cannot create a database in it (make it "
+		    "the user's own for SIGHUP reopening)", dir, d->user.name);
+	free(defcopy);
+	free(copy);
+	if (privdrop_switch(&d->user, err, sizeof(err)) == -1)
+		fatalx("becoming user %s: %s", d->user.name, err);
 }
 
 int
@@ -446,6 +752,8 @@ main(int argc, char **argv)
 {
 	struct daemon	 d = { .ready_fd = -1 };
 	uint64_t	 rows;
+	int64_t		 deadline;
+	int		 i;
 
 	parse_options(&d.opt, argc, argv);
 	log_init(1, d.opt.verbose);
@@ -467,17 +775,25 @@ main(int argc, char **argv)
 		d.ready_fd = daemon_fork();
 	setup(&d);
 	run_begin(&d, d.start_time);
-	if ((d.writer = writer_start(d.store, d.queue)) == NULL)
+	/* After the runs row: SQLite's -wal and -shm files exist by now. */
+	drop_privileges(&d);
+	if ((d.writer = writer_start(d.store, d.queue, &(struct writer_opts){
+	    .run = &d.run, .retain_us = d.opt.retain_us,
+	    .max_bytes = d.opt.max_bytes })) == NULL)
 		fatal("writer thread");
 	loop_setup(&d);
 	signals_block(0);
-	log_info("recording exits on cpus %s into %s (receive buffer %d "
-	    "bytes)", d.cpumask, d.opt.db, listener_rcvbuf(d.listener));
+	log_info("recording exits on cpus %s with %d socket%s into %s "
+	    "(receive buffer %d bytes%s)%s%s", d.cpumask, d.nsockets,
+	    d.nsockets > 1 ? "s" : "", d.opt.db, daemon_rcvbuf(&d),
+	    d.nsockets > 1 ? " each" : "", d.drop ? " as user " : "",
+	    d.drop ? d.user.name : "");
 	daemon_detach(&d);
 	event_base_dispatch(d.base);
 
-	listener_stop(d.listener, d.queue, now_mono_ms() +
-	    STOP_DRAIN_TIMEOUT_MS);
+	deadline = now_mono_ms() + STOP_DRAIN_TIMEOUT_MS;
+	for (i = 0; i < d.nsockets; i++)
+		listener_stop(d.listeners[i], d.queue, deadline);
 	queue_close(d.queue);
 	if (writer_stop(d.writer, &rows) == -1)
 		log_warnx("%zu records could not be written to %s",
@@ -487,7 +803,9 @@ main(int argc, char **argv)
 		    store_errmsg(d.store));
 	log_totals(&d, rows);
 	loop_teardown(&d);
-	listener_close(d.listener);
+	for (i = 0; i < d.nsockets; i++)
+		listener_close(d.listeners[i]);
+	free(d.listeners);
 	store_close(d.store);
 	queue_free(d.queue);
 	free(d.db_path);

@@ -5,10 +5,17 @@
  * the queue.  A failed transaction (disk full, database locked) is rolled
  * back and retried with back-off while the queue keeps the records; the
  * socket-draining thread never waits for any of this.
+ *
+ * Between batches, with no transaction open, it also does the slow
+ * housekeeping in small steps: reopening the database after a SIGHUP, and
+ * retention (pruning the oldest rows by age or by size, then giving the
+ * freed pages back), so none of it holds the queue up for long.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -30,9 +37,26 @@ struct writer {
 	int		 version_noted;
 	int		 give_up;	/* closing and the database still fails */
 	_Atomic uint64_t rows;
+	atomic_int	 reopen;	/* set by writer_reopen() */
 	struct log_rate	 rate;
-};
 
+	/* For a reopen: this run's description, owned copies. */
+	struct run_info	 run;
+	char		*run_strings[4];
+
+	/* Retention. */
+	int64_t		 retain_us;
+	int64_t		 max_bytes;
+	int64_t		 next_check_ms;
+	struct prune_pass {
+		const char	*reason;	/* NULL: no pass under way */
+		int64_t		 before_time;
+		int64_t		 rows;
+		int64_t		 losses;
+		int64_t		 freed;
+		int		 vacuuming;
+	} pass;
+};
 
 
 static int
@@ -129,6 +153,141 @@ writer_flush(struct writer *w)
 	return 0;
 }
 
+/* Open a new database file if the old one was moved away (SIGHUP). */
+static void
+writer_do_reopen(struct writer *w)
+{
+	char	 err[512] = "";
+	int	 r;
+
+	w->run.start_time = now_real_us();
+	r = store_reopen(w->store, &w->run, w->run.start_time, err,
+	    sizeof(err));
+	if (r == 0) {
+		log_info("reopen: the database was not moved; still "
+		    "recording into it");
+		return;
+	}
+	if (r == -1) {
+		log_warnx("reopen failed, still recording into the old "
+		    "file: %s", err);
+		return;
+	}
+	/* Group records cannot link to thread rows of the old file. */
+	w->last_thread = w->committed_last_thread = 0;
+	w->version_noted = 0;
+	memset(&w->pass, 0, sizeof(w->pass));
+	w->next_check_ms = 0;
+	log_info("reopen: recording into a new database file");
+}
+
+/* Start a pruning pass if a limit is exceeded; 0 if none is needed. */
+static int
+writer_prune_start(struct writer *w)
+{
+	int64_t	 now = now_real_us(), oldest, used;
+
+	if (w->retain_us > 0 && store_oldest(w->store, &oldest) == 0 &&
+	    oldest != -1 && oldest < now - w->retain_us) {
+		w->pass.reason = "retain";
+		w->pass.before_time = now - w->retain_us;
+		return 1;
+	}
+	if (w->max_bytes > 0 && store_used_bytes(w->store, &used) == 0 &&
+	    used > w->max_bytes) {
+		w->pass.reason = "max_size";
+		w->pass.before_time = INT64_MAX;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether the pass has pruned enough, after a batch of n rows. */
+static int
+writer_prune_done(struct writer *w, int64_t n)
+{
+	int64_t	 used;
+
+	if (n < WRITER_PRUNE_BATCH_ROWS)
+		return 1;
+	if (w->pass.before_time != INT64_MAX)
+		return 0;
+	return store_used_bytes(w->store, &used) == -1 ||
+	    used <= w->max_bytes / 100 * WRITER_PRUNE_TARGET_PCT;
+}
+
+/* Close the pass: give pages back, step by step, then record it. */
+static void
+writer_prune_finish(struct writer *w)
+{
+	struct prune_pass	*p = &w->pass;
+	int64_t			 freed, oldest;
+
+	if (store_vacuum(w->store, WRITER_VACUUM_STEP_PAGES, &freed) == 0 &&
+	    freed > 0) {
+		p->freed += freed;
+		return;		/* more next time */
+	}
+	if (p->before_time == INT64_MAX)
+		p->before_time = store_oldest(w->store, &oldest) == 0 &&
+		    oldest != -1 ? oldest : now_real_us();
+	if (store_put_prune(w->store, now_real_us(), p->reason,
+	    p->before_time, p->rows, p->losses, p->freed) == -1)
+		log_rate_warnx(&w->rate, "database: recording a prune "
+		    "failed: %s", store_errmsg(w->store));
+	log_info("retention (%s): pruned %lld rows and %lld loss rows, "
+	    "%lld bytes given back", p->reason, (long long)p->rows,
+	    (long long)p->losses, (long long)p->freed);
+	memset(p, 0, sizeof(*p));
+	w->next_check_ms = now_mono_ms() + WRITER_PRUNE_CHECK_MS;
+}
+
+/* One step of retention, if one is due; no transaction may be open. */
+static void
+writer_prune_step(struct writer *w)
+{
+	struct prune_pass	*p = &w->pass;
+	int64_t			 rows, losses;
+
+	if (p->reason == NULL) {
+		if (now_mono_ms() < w->next_check_ms)
+			return;
+		if (!writer_prune_start(w)) {
+			w->next_check_ms = now_mono_ms() +
+			    WRITER_PRUNE_CHECK_MS;
+			return;
+		}
+	}
+	if (p->vacuuming) {
+		writer_prune_finish(w);
+		return;
+	}
+	if (store_prune(w->store, p->before_time, WRITER_PRUNE_BATCH_ROWS,
+	    &rows, &losses) == -1) {
+		log_rate_warnx(&w->rate, "database: pruning failed: %s; "
+		    "trying again later", store_errmsg(w->store));
+		memset(p, 0, sizeof(*p));
+		w->next_check_ms = now_mono_ms() + WRITER_PRUNE_CHECK_MS;
+		return;
+	}
+	p->rows += rows;
+	p->losses += losses;
+	if (writer_prune_done(w, rows))
+		p->vacuuming = 1;
+}
+
+/* Housekeeping between batches: only while no transaction is open. */
+static void
+writer_housekeep(struct writer *w)
+{
+	if (w->seen > 0)
+		return;
+	if (atomic_exchange(&w->reopen, 0) && w->run.boot_id != NULL)
+		writer_do_reopen(w);
+	if (w->retain_us > 0 || w->max_bytes > 0)
+		writer_prune_step(w);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -137,6 +296,7 @@ writer_main(void *arg)
 	int		 r = 1;
 
 	while (!w->give_up) {
+		writer_housekeep(w);
 		if (writer_batch(w) == -1)
 			continue;
 		wait_ms = WRITER_FLUSH_INTERVAL_MS;
@@ -149,13 +309,51 @@ writer_main(void *arg)
 			}
 		} else if (r == -1)
 			break;
+		else if (w->pass.reason != NULL || atomic_load(&w->reopen))
+			wait_ms = 0;	/* housekeeping under way */
 		r = queue_wait(w->queue, w->seen, (int)wait_ms);
 	}
 	return NULL;
 }
 
+/* Keep our own copy of the run's description, for a reopen. */
+static int
+writer_copy_run(struct writer *w, const struct run_info *ri)
+{
+	const char	*src[4];
+	size_t		 i;
+
+	if (ri == NULL)
+		return 0;
+	src[0] = ri->boot_id;
+	src[1] = ri->hostname;
+	src[2] = ri->kernel_release;
+	src[3] = ri->cpumask;
+	w->run = *ri;
+	for (i = 0; i < 4; i++)
+		if (src[i] != NULL &&
+		    (w->run_strings[i] = strdup(src[i])) == NULL)
+			return -1;
+	w->run.boot_id = w->run_strings[0];
+	w->run.hostname = w->run_strings[1];
+	w->run.kernel_release = w->run_strings[2];
+	w->run.cpumask = w->run_strings[3];
+	return 0;
+}
+
+static void
+writer_free(struct writer *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < 4; i++)
+		free(w->run_strings[i]);
+	free(w);
+}
+
 struct writer *
-writer_start(struct store *store, struct queue *queue)
+writer_start(struct store *store, struct queue *queue,
+    const struct writer_opts *opts)
 {
 	struct writer	*w;
 
@@ -164,6 +362,12 @@ writer_start(struct store *store, struct queue *queue)
 	w->store = store;
 	w->queue = queue;
 	w->retry_ms = WRITER_RETRY_MIN_MS;
+	w->retain_us = opts->retain_us;
+	w->max_bytes = opts->max_bytes;
+	if (writer_copy_run(w, opts->run) == -1) {
+		writer_free(w);
+		return NULL;
+	}
 	/*
 	 * A small queue must not wait out the flush interval full while the
 	 * kernel drops: commit when half of it is waiting.
@@ -172,10 +376,21 @@ writer_start(struct store *store, struct queue *queue)
 	if (w->flush_rows > WRITER_FLUSH_ROWS)
 		w->flush_rows = WRITER_FLUSH_ROWS;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		free(w);
+		writer_free(w);
 		return NULL;
 	}
 	return w;
+}
+
+/*
+ * Ask the writer to open a new database file at the same path if the old
+ * one was moved away (SIGHUP).  It does so within one flush interval, at a
+ * commit boundary; records keep queueing meanwhile.
+ */
+void
+writer_reopen(struct writer *w)
+{
+	atomic_store(&w->reopen, 1);
 }
 
 /*
@@ -190,6 +405,6 @@ writer_stop(struct writer *w, uint64_t *rows)
 	pthread_join(w->thread, NULL);
 	*rows = atomic_load(&w->rows);
 	left = queue_length(w->queue) > 0;
-	free(w);
+	writer_free(w);
 	return left ? -1 : 0;
 }

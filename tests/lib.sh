@@ -227,7 +227,10 @@ d_start() {
 	skipping && return 0
 	# TASKACCTD_ARGS: extra options, split on blanks (for experiments)
 	# shellcheck disable=SC2086
-	"$TASKACCTD" -f -d "$T_DB" ${TASKACCTD_ARGS:-} "$@" >>"$T_LOG" 2>&1 &
+	# --user root: the test's temporary directory stays root's (a test
+	# that drops privileges passes its own --user; the last one wins).
+	"$TASKACCTD" -f -d "$T_DB" --user root ${TASKACCTD_ARGS:-} "$@" \
+	    >>"$T_LOG" 2>&1 &
 	D_PID=$!
 	_t=0
 	while [ $_t -lt $((READY_TIMEOUT_S * 10)) ]; do

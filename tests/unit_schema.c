@@ -4,6 +4,8 @@
  * constants: the tasks columns between ts_len and tail are exactly
  * ts_fields[] in order, with the right types; the PRAGMA markers; the runs
  * and losses tables; and the generated exit_code/exit_signal/core_dumped.
+ * Also that the oldest schema (tests/schema_v1.sql, as released) plus every
+ * migration in sql/migrate-N.sql gives exactly sql/schema.sql.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -341,6 +343,90 @@ test_generated_columns(void **state)
 	exec_ok(db, "DELETE FROM tasks; DELETE FROM runs");
 }
 
+/* Every schema object as "type name: sql", white space collapsed. */
+static char *
+schema_dump(sqlite3 *db)
+{
+	sqlite3_stmt	*s;
+	char		*out;
+	size_t		 len = 0, size = 1 << 16;
+	const char	*p;
+	int		 space = 0;
+
+	if ((out = malloc(size)) == NULL)
+		fail_msg("out of memory");
+	if (sqlite3_prepare_v2(db, "SELECT type || ' ' || name || ': ' || "
+	    "coalesce(sql, '') FROM sqlite_master ORDER BY type, name", -1, &s,
+	    NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (p = (const char *)sqlite3_column_text(s, 0); *p; p++) {
+			if (len + 3 >= size &&
+			    (out = realloc(out, size *= 2)) == NULL)
+				fail_msg("out of memory");
+			if (*p == ' ' || *p == '\t' || *p == '\n') {
+				space = 1;
+				continue;
+			}
+			if (space)
+				out[len++] = ' ';
+			space = 0;
+			out[len++] = *p;
+		}
+		out[len++] = '\n';
+	}
+	out[len] = '\0';
+	sqlite3_finalize(s);
+	return out;
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open (run from the repository)", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if ((buf = calloc(1, n + 1)) == NULL ||
+	    fread(buf, 1, n, fp) != (size_t)n)
+		fail_msg("%s: cannot read", path);
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_migrations_give_schema(void **state)
+{
+	sqlite3		*old;
+	char		*v1, *want, *got;
+	size_t		 v;
+
+	want = schema_dump(*state);
+	v1 = read_file("tests/schema_v1.sql");
+	assert_int_equal(sqlite3_open(":memory:", &old), SQLITE_OK);
+	exec_ok(old, v1);
+	assert_int_equal(query_int(old, "PRAGMA user_version"), 1);
+	for (v = 2; v <= TASKACCT_SCHEMA_VERSION; v++) {
+		assert_true(v < taskacct_nmigrations);
+		assert_non_null(taskacct_migrations[v]);
+		exec_ok(old, taskacct_migrations[v]);
+		assert_int_equal(query_int(old, "PRAGMA user_version"), v);
+	}
+	got = schema_dump(old);
+	assert_string_equal(got, want);
+	assert_int_equal(query_int(old, "PRAGMA application_id"),
+	    TASKACCT_APPLICATION_ID);
+	sqlite3_close(old);
+	free(got);
+	free(want);
+	free(v1);
+}
+
 int
 main(void)
 {
@@ -350,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_runs_losses_columns),
 		cmocka_unit_test(test_insert_all_fields),
 		cmocka_unit_test(test_generated_columns),
+		cmocka_unit_test(test_migrations_give_schema),
 	};
 
 	return cmocka_run_group_tests_name("unit_schema", tests, setup_db,

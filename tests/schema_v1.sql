@@ -1,0 +1,165 @@
+-- taskacct database schema.  PRAGMA user_version holds the schema version
+-- (TASKACCT_SCHEMA_VERSION in include/taskacct.h); PRAGMA application_id
+-- marks the file as taskacct's.  The columns of "tasks" between ts_len and
+-- tail are the kernel's struct taskstats field names, in the order of the
+-- field table (src/fields.c); a unit test checks the two agree.
+-- Times are microseconds since the epoch unless a column says otherwise.
+
+PRAGMA application_id = 1413563220;
+
+-- One row per life of taskacctd.  Between a run's last_alive (or stop_time)
+-- and the next run's start_time no recorder was listening: a gap.
+CREATE TABLE runs (
+	id			INTEGER PRIMARY KEY,
+	boot_id			TEXT NOT NULL,	-- /proc/sys/kernel/random/boot_id
+	start_time		INTEGER NOT NULL,
+	stop_time		INTEGER,	-- NULL while running or if it died
+	last_alive		INTEGER,	-- last commit (bounds a crash)
+	clean			INTEGER NOT NULL DEFAULT 0, -- 1: stopped cleanly
+	hostname		TEXT,
+	kernel_release		TEXT,
+	ts_version		INTEGER,	-- struct version first received
+	cpumask			TEXT,
+	rcvbuf			INTEGER,	-- receive buffer granted, bytes
+	sockets			INTEGER,
+	daemon_pid		INTEGER,
+	taskacct_version	TEXT
+);
+
+-- What the recorder knows it did not store, with exact counts.  "records"
+-- counts exit messages, the unit of the kernel's drop counter: one per task
+-- exit (the last thread's message of a multi-threaded process also carries
+-- the group aggregate, lost with it).
+--   kernel_drop: the socket's drop counter (SO_MEMINFO) grew by "records"
+--                while its receive buffer was full; one row per drain
+--   queue_full:  the bounded queue to the writer refused "records"
+--   malformed:   messages the decoder rejected (detail: the last reason)
+--   foreign:     messages not sent by the kernel, ignored (not exits)
+--   enobufs:     an overrun reported as ENOBUFS (records NULL); not seen
+--                while NETLINK_NO_ENOBUFS is set, as taskacctd sets it:
+--                kernel_drop rows then carry each overrun's exact count
+CREATE TABLE losses (
+	id			INTEGER PRIMARY KEY,
+	run_id			INTEGER NOT NULL REFERENCES runs(id),
+	time			INTEGER NOT NULL,
+	kind			TEXT NOT NULL,
+	records			INTEGER,
+	detail			TEXT
+);
+CREATE INDEX losses_time ON losses(time);
+
+-- One row per record: kind 0 = a task (thread) exit, from the message's
+-- AGGR_PID nest; kind 1 = the thread-group aggregate (AGGR_TGID nest), sent
+-- with the last thread of a process that ever had several threads.  Fields
+-- the received struct version does not carry are NULL.
+CREATE TABLE tasks (
+	id			INTEGER PRIMARY KEY,
+	run_id			INTEGER NOT NULL,
+	recv_time		INTEGER NOT NULL, -- when taskacctd read it
+	kind			INTEGER NOT NULL,
+	task_id			INTEGER NOT NULL, -- TYPE_PID / TYPE_TGID value
+	link_id			INTEGER,	-- group row: its thread row's id
+	ts_len			INTEGER NOT NULL, -- struct payload bytes
+	version                    INTEGER, -- struct taskstats version
+	ac_exitcode                INTEGER, -- wstatus, exit status as from waitpid(): code << 8 | core 0x80 | signal
+	ac_flag                    INTEGER, -- flags, AFORK 0x01, ASU 0x02, ACORE 0x08, AXSIG 0x10, AGROUP 0x20
+	ac_nice                    INTEGER, -- nice value (unsigned byte)
+	cpu_count                  INTEGER, -- count, number of CPU run-queue wait delays
+	cpu_delay_total            INTEGER, -- ns, total CPU run-queue wait delay
+	cpu_delay_max              INTEGER, -- ns, longest single CPU run-queue wait delay
+	cpu_delay_min              INTEGER, -- ns, shortest single CPU run-queue wait delay
+	blkio_count                INTEGER, -- count, number of synchronous block I/O wait delays
+	blkio_delay_total          INTEGER, -- ns, total synchronous block I/O wait delay
+	blkio_delay_max            INTEGER, -- ns, longest single synchronous block I/O wait delay
+	blkio_delay_min            INTEGER, -- ns, shortest single synchronous block I/O wait delay
+	swapin_count               INTEGER, -- count, number of swap-in wait delays
+	swapin_delay_total         INTEGER, -- ns, total swap-in wait delay
+	swapin_delay_max           INTEGER, -- ns, longest single swap-in wait delay
+	swapin_delay_min           INTEGER, -- ns, shortest single swap-in wait delay
+	cpu_run_real_total         INTEGER, -- ns, wall-clock CPU running time (may include steal)
+	cpu_run_virtual_total      INTEGER, -- ns, virtual CPU running time (no hypervisor adjustment)
+	ac_comm                    TEXT,    -- command name (up to 15 bytes)
+	ac_sched                   INTEGER, -- scheduling policy
+	ac_uid                     INTEGER, -- real user id
+	ac_gid                     INTEGER, -- real group id
+	ac_pid                     INTEGER, -- task (thread) id
+	ac_ppid                    INTEGER, -- parent process id
+	ac_btime                   INTEGER, -- s, start time, 32-bit seconds since epoch
+	ac_etime                   INTEGER, -- us, elapsed (wall-clock) lifetime
+	ac_utime                   INTEGER, -- us, user CPU time
+	ac_stime                   INTEGER, -- us, system CPU time
+	ac_minflt                  INTEGER, -- count, minor page faults
+	ac_majflt                  INTEGER, -- count, major page faults
+	coremem                    INTEGER, -- MiB*us, accumulated RSS usage
+	virtmem                    INTEGER, -- MiB*us, accumulated virtual memory usage
+	hiwater_rss                INTEGER, -- KiB, peak RSS of the address space
+	hiwater_vm                 INTEGER, -- KiB, peak virtual memory of the address space
+	read_char                  INTEGER, -- bytes, bytes read by read-like syscalls
+	write_char                 INTEGER, -- bytes, bytes written by write-like syscalls
+	read_syscalls              INTEGER, -- count, read-like syscalls
+	write_syscalls             INTEGER, -- count, write-like syscalls
+	read_bytes                 INTEGER, -- bytes, bytes read from storage
+	write_bytes                INTEGER, -- bytes, bytes caused to be written to storage
+	cancelled_write_bytes      INTEGER, -- bytes, written bytes cancelled (truncated dirty page cache)
+	nvcsw                      INTEGER, -- count, voluntary context switches
+	nivcsw                     INTEGER, -- count, involuntary context switches
+	ac_utimescaled             INTEGER, -- us, user CPU time scaled by frequency
+	ac_stimescaled             INTEGER, -- us, system CPU time scaled by frequency
+	cpu_scaled_run_real_total  INTEGER, -- ns, scaled cpu_run_real_total
+	freepages_count            INTEGER, -- count, number of memory reclaim delays
+	freepages_delay_total      INTEGER, -- ns, total memory reclaim delay
+	freepages_delay_max        INTEGER, -- ns, longest single memory reclaim delay
+	freepages_delay_min        INTEGER, -- ns, shortest single memory reclaim delay
+	thrashing_count            INTEGER, -- count, number of page-cache thrashing delays
+	thrashing_delay_total      INTEGER, -- ns, total page-cache thrashing delay
+	thrashing_delay_max        INTEGER, -- ns, longest single page-cache thrashing delay
+	thrashing_delay_min        INTEGER, -- ns, shortest single page-cache thrashing delay
+	ac_btime64                 INTEGER, -- s, start time, seconds since epoch
+	compact_count              INTEGER, -- count, number of memory compaction delays
+	compact_delay_total        INTEGER, -- ns, total memory compaction delay
+	compact_delay_max          INTEGER, -- ns, longest single memory compaction delay
+	compact_delay_min          INTEGER, -- ns, shortest single memory compaction delay
+	ac_tgid                    INTEGER, -- thread group (process) id
+	ac_tgetime                 INTEGER, -- us, thread group elapsed time (whole process if AGROUP)
+	ac_exe_dev                 INTEGER, -- device of the executable (kernel dev_t)
+	ac_exe_inode               INTEGER, -- inode of the executable
+	wpcopy_count               INTEGER, -- count, number of write-protect copy delays
+	wpcopy_delay_total         INTEGER, -- ns, total write-protect copy delay
+	wpcopy_delay_max           INTEGER, -- ns, longest single write-protect copy delay
+	wpcopy_delay_min           INTEGER, -- ns, shortest single write-protect copy delay
+	irq_count                  INTEGER, -- count, number of IRQ/softirq delays
+	irq_delay_total            INTEGER, -- ns, total IRQ/softirq delay
+	irq_delay_max              INTEGER, -- ns, longest single IRQ/softirq delay
+	irq_delay_min              INTEGER, -- ns, shortest single IRQ/softirq delay
+	cpu_delay_max_ts           INTEGER, -- ns, when the longest CPU delay ended
+	blkio_delay_max_ts         INTEGER, -- ns, when the longest block I/O delay ended
+	swapin_delay_max_ts        INTEGER, -- ns, when the longest swap-in delay ended
+	freepages_delay_max_ts     INTEGER, -- ns, when the longest reclaim delay ended
+	thrashing_delay_max_ts     INTEGER, -- ns, when the longest thrashing delay ended
+	compact_delay_max_ts       INTEGER, -- ns, when the longest compaction delay ended
+	wpcopy_delay_max_ts        INTEGER, -- ns, when the longest wpcopy delay ended
+	irq_delay_max_ts           INTEGER, -- ns, when the longest IRQ delay ended
+	tail			BLOB,		-- bytes past the known struct
+	-- Conveniences derived from the fields above (stored nowhere).
+	exit_time		INTEGER GENERATED ALWAYS AS (recv_time) VIRTUAL,
+	-- thread rows only; later than the true start by the time the
+	-- record waited in the socket (~10 ms, more in a backlog)
+	start_time		INTEGER GENERATED ALWAYS AS
+				    (CASE WHEN kind = 0 THEN recv_time - ac_etime
+				     END) VIRTUAL,
+	exit_code		INTEGER GENERATED ALWAYS AS
+				    ((ac_exitcode >> 8) & 255) VIRTUAL,
+	exit_signal		INTEGER GENERATED ALWAYS AS
+				    (ac_exitcode & 127) VIRTUAL,
+	core_dumped		INTEGER GENERATED ALWAYS AS
+				    ((ac_exitcode >> 7) & 1) VIRTUAL
+);
+CREATE INDEX tasks_recv_time ON tasks(recv_time);
+CREATE INDEX tasks_pid ON tasks(ac_pid);
+
+-- Rows with the boot they belong to, for identifying a task across reboots
+-- and PID reuse: (boot_id, ac_pid, start_time).
+CREATE VIEW task_exits AS
+	SELECT t.*, r.boot_id AS boot_id FROM tasks t JOIN runs r ON r.id = t.run_id;
+
+PRAGMA user_version = 1;
