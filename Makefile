@@ -42,9 +42,13 @@ BENCH_TARGETS	=
 CHECK_DEPS	=
 CLEAN_FILES	=
 
-all: $(PROGS) $(EXTRA_BINS)
+# The default goal; its prerequisites are named after the fragments have
+# added theirs.
+all:
 
 include $(wildcard mk/*.mk)
+
+all: $(PROGS) $(EXTRA_BINS)
 
 taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
