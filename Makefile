@@ -104,6 +104,7 @@ install: all
 	    install -m 0755 $$b $(DESTDIR)$(BINDIR)/$$(basename $$b); done
 	install -m 0644 man/taskacctd.8 $(DESTDIR)$(MANDIR)/man8/taskacctd.8
 	install -m 0644 man/taskacct.1 $(DESTDIR)$(MANDIR)/man1/taskacct.1
+	install -m 0644 man/taskstorm.1 $(DESTDIR)$(MANDIR)/man1/taskstorm.1
 
 clean:
 	rm -f $(PROGS) src/*.o tools/*.o src/schema.c src/schema.c.tmp \
