@@ -29,6 +29,8 @@
 #define STORE_FILE_MODE		0640
 /* Largest pre-v2 database converted to incremental vacuum at migration. */
 #define STORE_VACUUM_MAX_BYTES	(64LL << 20)
+/* A larger file is checked at start only after an unclean stop. */
+#define STORE_CHECK_MAX_BYTES	(256LL << 20)
 /* Truncate the -wal file back to this after a checkpoint (bytes). */
 #define STORE_WAL_LIMIT		"67108864"
 
@@ -234,6 +236,55 @@ fail:
 }
 
 /*
+ * A file damaged in the middle opens without complaint, and our inserts
+ * would land among (or fail forever on) the bad pages: check every page
+ * before anything is written.  That reads the whole file (about 2.5 s for
+ * 320 MB warm, 8 s cold, all of it a gap in the recording), so a large
+ * file is checked only when its last run did not stop cleanly.
+ * quick_check's message may span lines ("*** in database main ***\n..."):
+ * keep the first problem, on one line.
+ */
+static int
+store_quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt	*s;
+	const char	*msg, *nl;
+	char		 what[160];
+	int64_t		 pages = 0, size = 0, clean = 1;
+	size_t		 i;
+	int		 r;
+
+	if (pragma_int(db, "PRAGMA page_count", &pages) == 0 &&
+	    pragma_int(db, "PRAGMA page_size", &size) == 0 &&
+	    pages * size > STORE_CHECK_MAX_BYTES &&
+	    pragma_int(db, "SELECT coalesce((SELECT clean FROM runs ORDER BY "
+	    "id DESC LIMIT 1), 1)", &clean) == 0 && clean == 1)
+		return 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return errf(err, errlen, "%s: the database is damaged: %s",
+		    path, sqlite3_errmsg(db));
+	r = sqlite3_step(s);
+	msg = r == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) :
+	    sqlite3_errmsg(db);
+	if (r == SQLITE_ROW && msg != NULL && strcmp(msg, "ok") == 0) {
+		sqlite3_finalize(s);
+		return 0;
+	}
+	if (msg == NULL)
+		msg = "unknown";
+	if (strncmp(msg, "*** ", 4) == 0 && (nl = strchr(msg, '\n')) != NULL)
+		msg = nl + 1;
+	snprintf(what, sizeof(what), "%s", msg);
+	for (i = 0; what[i] != '\0'; i++)
+		if (what[i] == '\n' || what[i] == '\r')
+			what[i] = ' ';
+	sqlite3_finalize(s);
+	return errf(err, errlen, "%s: the database is damaged (%s): move it "
+	    "away, or recover its rows with sqlite3's .recover", path, what);
+}
+
+/*
  * Check the file is a taskacct database of our schema (migrating an older
  * one), or empty; apply the schema to an empty one.  Never modifies a file
  * that is not ours.
@@ -259,6 +310,8 @@ store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 	if (ver < 1)
 		return errf(err, errlen, "%s: taskacct database with no "
 		    "schema version: not made by taskacctd?", path);
+	if (store_quick_check(db, path, err, errlen) == -1)
+		return -1;
 	if (ver < TASKACCT_SCHEMA_VERSION)
 		return store_migrate(db, path, err, errlen);
 	return 0;

@@ -33,6 +33,7 @@ struct writer {
 	int64_t		 last_thread;	/* row id, to link a group record */
 	int64_t		 committed_last_thread; /* as of the last commit */
 	int64_t		 txn_start_ms;
+	int64_t		 failed_since_ms; /* first failure of a streak */
 	int		 retry_ms;
 	int		 version_noted;
 	int		 give_up;	/* closing and the database still fails */
@@ -93,6 +94,8 @@ writer_fail(struct writer *w, const char *what)
 	    "in the queue, retrying", what, store_errmsg(w->store),
 	    queue_length(w->queue));
 	store_rollback(w->store);
+	if (w->failed_since_ms == 0)
+		w->failed_since_ms = now_mono_ms();
 	w->seen = 0;
 	w->seen_rows = 0;
 	/* A group record retried first links to the committed thread row. */
@@ -145,6 +148,12 @@ writer_flush(struct writer *w)
 		return -1;
 	}
 	atomic_fetch_add(&w->rows, w->seen_rows);
+	if (w->failed_since_ms != 0) {
+		log_info("database writes resumed after %.1f s: the %zu "
+		    "records held are written", (now_mono_ms() -
+		    w->failed_since_ms) / 1000.0, w->seen);
+		w->failed_since_ms = 0;
+	}
 	queue_release(w->queue, w->seen);
 	w->seen = 0;
 	w->seen_rows = 0;
