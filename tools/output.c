@@ -334,6 +334,7 @@ fmt_value(struct buf *b, const struct output_value *v,
 		fmt_real(b, v->r, json);
 		break;
 	case OV_TEXT:
+	case OV_NUMTEXT:
 		quote = json || (fmt == OUTPUT_CSV && (v->len == 0 ||
 		    memchr(v->p, ',', v->len) != NULL ||
 		    memchr(v->p, '"', v->len) != NULL ||
@@ -397,7 +398,8 @@ cell_make(const struct output_value *v, enum output_format fmt)
 	c.s = b.p;
 	c.len = b.len;
 	c.null = v->type == OV_NULL;
-	c.number = v->type == OV_INT || v->type == OV_REAL;
+	c.number = v->type == OV_INT || v->type == OV_REAL ||
+	    v->type == OV_NUMTEXT;
 	return c;
 }
 

@@ -27,6 +27,8 @@ enum output_type {
 	OV_REAL,
 	OV_TEXT,	/* any bytes: escaped as the format needs */
 	OV_BLOB,	/* written as lowercase hex */
+	OV_NUMTEXT,	/* a number already in human units ("1.5MiB"): text,
+			   but aligned and never cut like a number */
 };
 
 struct output_value {

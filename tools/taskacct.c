@@ -10,13 +10,14 @@
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
+#include <inttypes.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,66 +26,66 @@
 
 #include <sqlite3.h>
 
+#include "cli.h"
 #include "fields.h"
 #include "output.h"
 #include "taskacct.h"
+#include "timespec.h"
 
 #define DB_BUSY_TIMEOUT_MS	2000
-#define EXIT_USAGE		2
 #define WIDTH_MAX		100000
-
-struct cmd_ctx {
-	const char		*db_path;
-	sqlite3			*db;
-	struct output		*out;
-	enum output_format	 format;
-	int			 out_flags;
-	int			 width;		/* -1: not given */
-};
-
-/* A command's own options (by short letter) and positional arguments. */
-struct cmd_args {
-	const char	*flag[UCHAR_MAX + 1];	/* optarg, or "" if none */
-	int		 argc;
-	char		**argv;
-};
-
-struct cmd_entry {
-	const char	*name;
-	const char	*template;	/* getopt letters of its own options */
-	int		 lower;		/* positional arguments, at least */
-	int		 upper;		/* at most; -1 for no limit */
-	const char	*usage;
-	const char	*summary;	/* one line, for the command list */
-	const char	*help;		/* paragraph for `taskacct CMD --help` */
-	int		 flags;
-#define CMD_DB		0x1		/* opens the database */
-	int		(*exec)(struct cmd_ctx *, struct cmd_args *);
-};
+#define LONGOPTS_MAX		64
+#define LIMIT_MAX		INT64_C(1000000000)
+/* Schema versions read: 1, and 2 (prunes table, tasks_ppid index). */
+#define SCHEMA_MIN		1
+#define SCHEMA_MAX		(TASKACCT_SCHEMA_VERSION > 2 ? \
+				    TASKACCT_SCHEMA_VERSION : 2)
+/* A fixed "now" for relative times, for tests: any absolute time spec. */
+#define NOW_ENV			"TASKACCT_NOW"
 
 static int	cmd_sql_exec(struct cmd_ctx *, struct cmd_args *);
 static int	cmd_fields_exec(struct cmd_ctx *, struct cmd_args *);
 static int	cmd_help_exec(struct cmd_ctx *, struct cmd_args *);
 
-static const struct cmd_entry cmd_table[] = {
-	{ "sql", "f:", 0, 1, "[-f FILE] [QUERY | -]",
-	  "run read-only SQL against the database",
-	  "Run every statement of QUERY, read from the argument, from FILE\n"
-	  "(-f), or from standard input (QUERY \"-\" or none).  Statements\n"
-	  "that would write are refused before anything runs.  Each\n"
-	  "statement that returns columns is a result set.  Tables: tasks,\n"
-	  "runs, losses; view: task_exits (see `taskacct fields`).\n",
-	  CMD_DB, cmd_sql_exec },
-	{ "fields", "", 0, 0, "",
-	  "list the taskstats fields: group, unit, version, meaning",
-	  "List every taskstats field recorded as a column of the tasks\n"
-	  "table: its name, group, unit, the struct taskstats version that\n"
-	  "introduced it, and its meaning.\n",
-	  0, cmd_fields_exec },
-	{ "help", "", 0, 1, "[COMMAND]",
-	  "show help for the tool or a command",
-	  "Show the tool's help, or that of COMMAND.\n",
-	  0, cmd_help_exec },
+static const struct cmd_entry cmd_sql_entry = {
+	"sql", NULL, "f:", NULL, 0, 1, "[-f FILE] [QUERY | -]",
+	"run read-only SQL against the database",
+	"Run every statement of QUERY, read from the argument, from FILE\n"
+	"(-f), or from standard input (QUERY \"-\" or none).  Statements\n"
+	"that would write are refused before anything runs.  Each\n"
+	"statement that returns columns is a result set.  Tables: tasks,\n"
+	"runs, losses (and prunes); view: task_exits (see `taskacct\n"
+	"fields`).\n",
+	CMD_DB, -1, cmd_sql_exec
+};
+
+static const struct cmd_entry cmd_fields_entry = {
+	"fields", NULL, "", NULL, 0, 0, "",
+	"list the taskstats fields: group, unit, version, meaning",
+	"List every taskstats field recorded as a column of the tasks\n"
+	"table: its name, group, unit, the struct taskstats version that\n"
+	"introduced it, and its meaning.\n",
+	0, -1, cmd_fields_exec
+};
+
+static const struct cmd_entry cmd_help_entry = {
+	"help", NULL, "", NULL, 0, 1, "[COMMAND]",
+	"show help for the tool or a command",
+	"Show the tool's help, or that of COMMAND.\n",
+	0, -1, cmd_help_exec
+};
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_last_entry,
+	&cmd_show_entry,
+	&cmd_top_entry,
+	&cmd_summary_entry,
+	&cmd_short_entry,
+	&cmd_tree_entry,
+	&cmd_status_entry,
+	&cmd_sql_entry,
+	&cmd_fields_entry,
+	&cmd_help_entry,
 };
 #define CMD_NENTRIES	(sizeof(cmd_table) / sizeof(cmd_table[0]))
 
@@ -116,16 +117,7 @@ static const char common_help[] =
 "  -h, --help       show help\n"
 "  -V, --version    show the version\n";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	exit(EXIT_USAGE);
-}
+#define usage_error cli_usage
 
 static void
 help_tool(FILE *fp)
@@ -135,18 +127,52 @@ help_tool(FILE *fp)
 	fprintf(fp, "usage: taskacct [options] COMMAND [ARG ...]\n\n"
 	    "Query the task exit records of taskacctd.\n\ncommands:\n");
 	for (i = 0; i < CMD_NENTRIES; i++)
-		fprintf(fp, "  %-8s %s\n", cmd_table[i].name,
-		    cmd_table[i].summary);
+		fprintf(fp, "  %-8s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->summary);
 	fprintf(fp, "\n%s\nRun `taskacct COMMAND --help` for a command's "
 	    "help; see taskacct(1).\n", common_help);
+}
+
+/* The filter and --limit options of a command, for its help. */
+static void
+help_cmd_options(FILE *fp, const struct cmd_entry *cmd)
+{
+	const struct filter_option	*fo;
+	char				 opt[40];
+	size_t				 i;
+
+	if (cmd->flags & CMD_FILTER) {
+		fprintf(fp, "filters (combined with AND):\n");
+		for (i = 0; i < filter_noptions; i++) {
+			fo = &filter_options[i];
+			snprintf(opt, sizeof(opt), "--%s%s%s", fo->name,
+			    fo->arg != NULL ? " " : "",
+			    fo->arg != NULL ? fo->arg : "");
+			fprintf(fp, "  %-22s %s\n", opt, fo->help);
+		}
+		fprintf(fp, "TIME: 10min, 2h, \"1h30m ago\", today, yesterday, "
+		    "\"2026-11-26 03:14\",\n  @SECONDS; DUR: 500ms, 2s, "
+		    "10min.\n\n");
+	}
+	if (cmd->flags & CMD_LIMIT) {
+		fprintf(fp, "  -n, --limit N          at most N rows, 0 for "
+		    "all");
+		if (cmd->default_limit > 0)
+			fprintf(fp, " (default %" PRId64 ")", cmd->default_limit);
+		fprintf(fp, "\n\n");
+	}
 }
 
 static void
 help_cmd(FILE *fp, const struct cmd_entry *cmd)
 {
-	fprintf(fp, "usage: taskacct [options] %s%s%s\n\n%s\n%s", cmd->name,
-	    *cmd->usage != '\0' ? " " : "", cmd->usage, cmd->help,
-	    common_help);
+	fprintf(fp, "usage: taskacct [options] %s%s%s\n", cmd->name,
+	    *cmd->usage != '\0' ? " " : "", cmd->usage);
+	if (cmd->alias != NULL)
+		fprintf(fp, "       (also: taskacct %s)\n", cmd->alias);
+	fprintf(fp, "\n%s\n", cmd->help);
+	help_cmd_options(fp, cmd);
+	fprintf(fp, "%s", common_help);
 }
 
 static const struct cmd_entry *
@@ -155,8 +181,10 @@ cmd_find(const char *name)
 	size_t	 i;
 
 	for (i = 0; i < CMD_NENTRIES; i++)
-		if (strcmp(cmd_table[i].name, name) == 0)
-			return &cmd_table[i];
+		if (strcmp(cmd_table[i]->name, name) == 0 ||
+		    (cmd_table[i]->alias != NULL &&
+		    strcmp(cmd_table[i]->alias, name) == 0))
+			return cmd_table[i];
 	return NULL;
 }
 
@@ -219,8 +247,81 @@ option_error(int ch, char **argv, const char *where)
 	usage_error("unknown option %s: see `%s --help`", bad, where);
 }
 
+/* The long options of cmd: the common ones, its own, filters, --limit. */
+static void
+cmd_longopts(const struct cmd_entry *cmd, struct option *lo)
+{
+	const struct option	*o;
+	size_t			 n = 0, i;
+
+	for (o = common_options; o->name != NULL; o++)
+		lo[n++] = *o;
+	for (o = cmd->longopts; o != NULL && o->name != NULL; o++)
+		lo[n++] = *o;
+	if (cmd->flags & CMD_FILTER) {
+		for (i = 0; i < filter_noptions; i++)
+			lo[n++] = (struct option){ filter_options[i].name,
+			    filter_options[i].has_arg ? required_argument :
+			    no_argument, NULL, OPT_FILTER + (int)i };
+	}
+	if (cmd->flags & CMD_LIMIT)
+		lo[n++] = (struct option){ "limit", required_argument, NULL,
+		    'n' };
+	if (n >= LONGOPTS_MAX)
+		errx(1, "internal error: too many options");
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* --exe PATH: the file's device and inode, as the kernel reports them. */
+static const char *
+filter_exe(const char *v, char *buf, size_t len)
+{
+	struct stat	 sb;
+
+	if (strchr(v, '/') == NULL)
+		return v;
+	if (stat(v, &sb) == -1)
+		cli_usage("--exe %s: %s", v, strerror(errno));
+	snprintf(buf, len, "%ju:%ju", (uintmax_t)sb.st_dev,
+	    (uintmax_t)sb.st_ino);
+	return buf;
+}
+
+/* The filter options given, checked; a user name resolved to its uid. */
+static void
+cmd_filter(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct filter	*f = &args->filter;
+	struct passwd	*pw;
+	const char	*v;
+	char		 e[256], exe[64];
+	size_t		 i;
+
+	for (i = 0; i < filter_noptions; i++) {
+		if ((v = args->flag[OPT_FILTER + i]) == NULL)
+			continue;
+		if (!filter_options[i].has_arg)
+			v = NULL;
+		else if (strcmp(filter_options[i].name, "exe") == 0)
+			v = filter_exe(v, exe, sizeof(exe));
+		if (filter_set(f, filter_options[i].name, v, ctx->now, e,
+		    sizeof(e)) == -1)
+			cli_usage("%s", e);
+	}
+	if (f->set & FILTER_USERNAME) {
+		if ((pw = getpwnam(f->user)) == NULL)
+			cli_usage("--user: no user `%s' here: give a uid "
+			    "instead", f->user);
+		f->uid = pw->pw_uid;
+		f->set = (f->set & ~FILTER_USERNAME) | FILTER_USER;
+	}
+	if (filter_check(f, e, sizeof(e)) == -1)
+		cli_usage("%s", e);
+}
+
 /*
- * Parse a command's arguments: its own options (cmd->template) and the
+ * Parse a command's arguments: its own options (cmd->template and
+ * cmd->longopts), the filters and --limit if it takes them, and the
  * common ones, then count the positional arguments.  argv[0] is the
  * command name.
  */
@@ -228,15 +329,23 @@ static void
 cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *cmd, int argc,
     char **argv, struct cmd_args *args)
 {
-	char	 optstr[32], where[64];
-	int	 ch;
+	struct option	 lo[LONGOPTS_MAX];
+	char		 optstr[32], where[64];
+	int		 ch;
 
-	snprintf(optstr, sizeof(optstr), "+:hV%s", cmd->template);
+	/*
+	 * Options may follow the arguments (show 42 --at 3:14), except for
+	 * sql, whose query may begin with "-".
+	 */
+	snprintf(optstr, sizeof(optstr), "%s:hV%s%s",
+	    cmd->exec == cmd_sql_exec ? "+" : "", cmd->template,
+	    cmd->flags & CMD_LIMIT ? "n:" : "");
 	snprintf(where, sizeof(where), "taskacct %s", cmd->name);
+	cmd_longopts(cmd, lo);
 	memset(args, 0, sizeof(*args));
+	args->limit = cmd->default_limit;
 	optind = 0;	/* glibc: start over on the new argv */
-	while ((ch = getopt_long(argc, argv, optstr, common_options,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstr, lo, NULL)) != -1) {
 		if (common_option(ctx, ch, optarg))
 			continue;
 		if (ch == 'h') {
@@ -252,6 +361,14 @@ cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *cmd, int argc,
 	if (args->argc < cmd->lower ||
 	    (cmd->upper != -1 && args->argc > cmd->upper))
 		usage_error("usage: %s %s", where, cmd->usage);
+	if (args->flag['n'] != NULL) {
+		args->limit = cli_number("--limit", args->flag['n'], 0,
+		    LIMIT_MAX);
+		if (args->limit == 0)
+			args->limit = -1;
+	}
+	if (cmd->flags & CMD_FILTER)
+		cmd_filter(ctx, args);
 }
 
 static const char *
@@ -310,6 +427,24 @@ db_pragma_int(sqlite3 *db, const char *sql, long long *v)
 	return rc;
 }
 
+/*
+ * Have SQLite read the schema now: a damaged schema page would otherwise
+ * show only in the first query that names a table (or never, for
+ * `SELECT 1`).  Preparing is enough; nothing is read from the table.
+ */
+static void
+db_schema_check(sqlite3 *db, const char *path)
+{
+	sqlite3_stmt	*stmt;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM tasks LIMIT 0", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		errx(1, "cannot read %s: %s: it is damaged or not a taskacct "
+		    "database; pass --db with another path", path,
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+}
+
 /* Refuse anything that is not a taskacct database this build can read. */
 static void
 db_check(sqlite3 *db, const char *path)
@@ -333,10 +468,14 @@ db_check(sqlite3 *db, const char *path)
 	if (id != TASKACCT_APPLICATION_ID)
 		errx(1, "%s is not a taskacct database (application_id %lld): "
 		    "pass --db with the path of a taskacct database", path, id);
-	if (version > TASKACCT_SCHEMA_VERSION)
+	if (version > SCHEMA_MAX)
 		errx(1, "database schema version %lld is newer than this "
-		    "taskacct (%d); upgrade taskacct", version,
-		    TASKACCT_SCHEMA_VERSION);
+		    "taskacct (%d); upgrade taskacct", version, SCHEMA_MAX);
+	if (version < SCHEMA_MIN)
+		errx(1, "%s has no taskacct schema (version %lld): pass --db "
+		    "with the path of a database taskacctd wrote", path,
+		    version);
+	db_schema_check(db, path);
 }
 
 /*
@@ -345,8 +484,10 @@ db_check(sqlite3 *db, const char *path)
  * the moments a checkpoint or recovery holds the lock.
  */
 static sqlite3 *
-db_open(const char *path)
+db_open(const char *path, int *schema)
 {
+	long long	 v = 0;
+
 	sqlite3	*db;
 	int	 rc;
 
@@ -359,6 +500,8 @@ db_open(const char *path)
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	db_check(db, path);
+	db_pragma_int(db, "PRAGMA user_version", &v);
+	*schema = (int)v;
 	return db;
 }
 
@@ -560,6 +703,24 @@ cmd_help_exec(__attribute__((unused)) struct cmd_ctx *ctx,
 	return 0;
 }
 
+/* Now, or TASKACCT_NOW: tests fix it to get the same relative times. */
+static int64_t
+cli_now(void)
+{
+	struct timeval	 tv;
+	const char	*env;
+	char		 e[256];
+	int64_t		 now, t;
+
+	gettimeofday(&tv, NULL);
+	now = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	if ((env = getenv(NOW_ENV)) == NULL || *env == '\0')
+		return now;
+	if (timespec_parse(env, now, &t, e, sizeof(e)) == -1)
+		usage_error("$%s: %s", NOW_ENV, e);
+	return t;
+}
+
 /* The table width: --width, else the terminal's, else no limit. */
 static unsigned int
 output_width(const struct cmd_ctx *ctx)
@@ -585,6 +746,7 @@ main(int argc, char **argv)
 
 	setlocale(LC_CTYPE, "");
 	opterr = 0;
+	ctx.now = cli_now();
 	while ((ch = getopt_long(argc, argv, "+:hV", common_options,
 	    NULL)) != -1) {
 		if (common_option(&ctx, ch, optarg))
@@ -602,8 +764,10 @@ main(int argc, char **argv)
 		    argv[optind]);
 	cmd_parse(&ctx, cmd, argc - optind, argv + optind, &args);
 
+	ctx.human = ctx.format == OUTPUT_TABLE;
+	ctx.db_path = db_path(&ctx);
 	if (cmd->flags & CMD_DB)
-		ctx.db = db_open(db_path(&ctx));
+		ctx.db = db_open(ctx.db_path, &ctx.schema);
 	ctx.out = output_open(stdout, ctx.format, ctx.out_flags,
 	    output_width(&ctx));
 	if (cmd->exec(&ctx, &args) != 0)

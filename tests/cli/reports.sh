@@ -1,0 +1,190 @@
+# reports.sh: golden tests of the report commands (last, show, top,
+# summary, short, tree, status), sourced by tests/cli.sh after the sql
+# tests: it uses run, check, $T, $DB, $OUT and TASKACCT_NOW from there.
+
+# rep NAME DESC ARGS...: run taskacct on the fixture.
+rep() {
+	_name=$1 _desc=$2
+	shift 2
+	run "$_name" "$_desc" $T --db $DB "$@"
+}
+
+# The database's size depends on SQLite's version: not part of the golden.
+status_run() {
+	_name=$1 _desc=$2 _db=$3
+	shift 3
+	$T --db "$_db" "$@" status >"$OUT/$_name.stdout" 2>"$OUT/$_name.stderr"
+	_rc=$?
+	sed -i -e 's/^\(size  *\)[0-9.]*[KMG]*i*B$/\1SIZE/' \
+	    -e 's/"size","value":[0-9]*/"size","value":0/' \
+	    -e 's/^size\([,\t]\)[0-9]*/size\1SIZE/' "$OUT/$_name.stdout"
+	record "$_name" $_rc
+	check "$_name" "$_desc"
+}
+
+# --- last
+rep last "last: one line per process, threads summed, newest first" last
+rep recent "recent is last" recent --limit 3
+for f in csv tsv json jsonl; do
+	rep "last-$f" "last --format $f: raw numbers" --format $f last
+done
+rep last-noheader "last --no-header" --no-header last --limit 2
+rep last-threads "last --threads: one line per thread" last --threads
+rep last-comm "--comm GLOB" last --comm 's[hr]*'
+rep last-user-name "--user NAME" last --user nobody
+rep last-user-uid "--user UID" last --user 0
+rep last-pid "--pid: every life of a reused PID" last --pid 3000
+rep last-ppid "--ppid" last --ppid 2200 --format csv
+rep last-tgid "--tgid with --threads" last --tgid 2000 --threads
+rep last-failed "--failed: non-zero exit or killed" last --failed
+rep last-signal "--signal KILL" last --signal KILL
+rep last-signal-num "--signal 6 (a core dump)" last --signal 6
+rep last-duration "--min-duration and --max-duration" \
+    last --min-duration 1s --max-duration 9.5s
+rep last-exe "--exe MAJOR,MINOR:INODE" last --exe 8,1:77
+rep last-exe-dev "--exe DEV:INODE" last --exe 2049:500 --threads
+rep last-combined "filters combine" last --comm sh --failed --ppid 2200
+rep last-limit "--limit" last --limit 2 --format csv
+rep last-none "no match: the header alone" last --comm nosuch
+
+# --- time specifications (now is 2023-11-14 22:30:00 UTC)
+rep time-abs "--since and --until as local times" \
+    last --since "2023-11-14 22:29:15" --until "2023-11-14 22:29:40"
+rep time-iso "ISO time with T and seconds, Z" \
+    last --since 2023-11-14T22:29:45Z
+rep time-rel "--since 30s (relative)" last --since 30s
+rep time-ago "--since \"1min ago\" --until 20s" \
+    last --since "1min ago" --until 20s
+rep time-compound "--since 1h5m --until \"5min 30s\"" \
+    last --since 1h5m --until "5min 30s"
+rep time-clock "--until HH:MM (today)" last --until 22:25
+rep time-epoch "--since @SECONDS" last --since @1700000980
+rep time-today "--since today" last --since today --limit 1
+rep time-yesterday "--since yesterday --until today" \
+    last --since yesterday --until today
+for spec in 1700000950 2023-02-30 25:00 "10 parsecs" "" "2023-11-14 22:61" \
+    "@x" "1h 2"; do
+	i=$((${j:-0} + 1)) j=$i
+	rep "err-time-$i" "bad time spec: '$spec'" last --since "$spec"
+done
+rep err-time-order "--since after --until" last --since 1min --until 2min
+rep err-duration "bad duration" last --min-duration 5x
+rep err-duration-order "--min-duration above --max-duration" \
+    last --min-duration 2s --max-duration 1s
+rep err-signal "bad signal" last --signal SIGFOO
+rep err-pid "bad pid" last --pid -1
+rep err-user "unknown user name" last --user no-such-user-here
+rep err-exe "bad --exe" last --exe 8:x
+rep err-exe-path "--exe of a missing file" last --exe /nonexistent/bin
+rep err-limit "bad --limit" last --limit ten
+rep err-last-option "unknown option of last" last --bogus
+run err-now "bad TASKACCT_NOW" env TASKACCT_NOW=soon $T --db $DB last
+
+# --- show
+rep show "show PID: grouped, human and raw, process totals" show 2000 \
+    --at "2023-11-14 22:29:15"
+rep show-leader-first "show a process whose leader ended first" show 2100
+rep show-tid "show --tid: one thread" show --tid 2001
+rep show-id-group "show --id of a group row: unknown tail as hex" show --id 8
+rep show-hostile "show of a hostile name" show --id 23
+for f in csv tsv json jsonl; do
+	rep "show-$f" "show --format $f" --format $f show --id 17
+done
+rep err-show-reused "show of a reused PID lists its exits" show 3000
+rep show-at "show --at picks the life alive then" \
+    show 3000 --at "2023-11-14 22:29:39.8"
+rep err-show-at "show --at when none was alive" show 3000 --at 22:29:30
+rep err-show-none "show of a PID never recorded" show 4321
+rep err-show-args "show with neither PID nor --id" show
+rep err-show-both "show with PID and --id" show 2000 --id 17
+rep err-show-at-id "show --at with --id" show --id 17 --at 1min
+rep err-show-id "show --id of no row" show --id 999
+
+# --- top
+rep top "top: processes by CPU, threads summed" top
+rep top-io-command "top --by io --group command" top --by io --group command
+rep top-rss-user "top --by rss --group user" top --by rss --group user
+rep top-parent "top --by count --group parent" top --by count --group parent
+rep top-threads "top --by nvcsw --threads (a field)" top --by nvcsw --threads
+rep top-delay "top --by blkio-delay" top --by blkio-delay --limit 4
+rep top-field-kib "top --by hiwater_vm (field, KiB)" top --by ac_minflt \
+    --limit 3
+rep top-duration-json "top --by duration, json" --format json \
+    top --by duration --limit 3
+rep top-window "top in a window" top --since 1min --until 30s
+rep err-top-field "top --by an unknown field" top --by bogus
+rep err-top-text "top --by a text field" top --by ac_comm
+rep err-top-group "top --group unknown" top --group host
+
+# --- summary
+rep summary "summary per command" summary
+rep summary-user "summary --group user" summary --group user
+rep summary-csv "summary --format csv" --format csv summary --since 1min
+rep summary-json "summary --format json" --format json summary --limit 2
+rep err-summary-group "summary --group parent is refused" \
+    summary --group parent
+
+# --- short
+rep short "short: per command and per parent" short
+rep short-threshold "short --threshold 15ms" short --threshold 15ms
+rep short-json "short --format json" --format json short --limit 2
+rep err-short-both "short --threshold with --max-duration" \
+    short --threshold 1s --max-duration 2s
+
+# --- tree
+rep tree "tree: ancestors, descendants, PID reuse" tree 2200
+rep tree-at "tree of the first life of a reused PID" \
+    tree 3000 --at "2023-11-14 22:29:14.9"
+rep tree-id-json "tree --id, json" --format json tree --id 22
+rep tree-leaf "tree of a leaf whose parent is not recorded" tree 1003
+rep tree-limit "tree --limit cuts, with a warning" tree 2200 --limit 3
+rep err-tree-reused "tree of a reused PID lists its exits" tree 3000
+rep err-tree-none "tree of a PID never recorded" tree 4321
+rep err-tree-thread "tree of a thread id" tree 2001
+
+# --- status
+status_run status "status: runs, gaps, losses, prunes" $DB
+status_run status-json "status --format json" $DB --format json
+cp "$DB" "$OUT/v1.db"
+sqlite3 "$OUT/v1.db" "DROP TABLE prunes; DROP INDEX tasks_ppid;
+    PRAGMA user_version = 1"
+status_run status-v1 "status of a schema 1 database: no prunes" \
+    "$OUT/v1.db"
+run tree-v1 "tree on schema 1 (no tasks_ppid index)" \
+    $T --db "$OUT/v1.db" tree 2200 --limit 4
+cp "$DB" "$OUT/v0.db"
+sqlite3 "$OUT/v0.db" "PRAGMA user_version = 0"
+run err-v0 "a taskacct database without a schema version" \
+    $T --db "$OUT/v0.db" status
+run err-missing-last "last on a missing database" \
+    $T --db $OUT/nonexistent.db last
+
+# --- help
+for c in last show top summary short tree status; do
+	run "help-$c" "$c --help" $T $c --help
+done
+
+if command -v python3 >/dev/null 2>&1; then
+	for t in last-json show-json top-duration-json summary-json short-json \
+	    tree-id-json status-json; do
+		if python3 -c 'import json, sys; json.load(sys.stdin)' \
+		    <"$OUT/$t.stdout"; then
+			ok "$t output parses as JSON"
+		else
+			not_ok "$t output parses as JSON"
+		fi
+	done
+	if python3 -c 'import json, sys
+for l in sys.stdin: json.loads(l)' <"$OUT/last-jsonl.stdout"; then
+		ok "last --format jsonl: every line parses"
+	else
+		not_ok "last --format jsonl: every line parses"
+	fi
+fi
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" \
+    "$OUT"/last*.stdout "$OUT"/show*.stdout "$OUT"/top*.stdout \
+    "$OUT"/summary*.stdout "$OUT"/short*.stdout "$OUT"/tree*.stdout; then
+	not_ok "no raw control byte in any report"
+else
+	ok "no raw control byte in any report"
+fi

@@ -1,0 +1,510 @@
+/*
+ * cli.c: helpers shared by the query tool's commands: running SQL with a
+ * one-line error on failure, binding the filters' parameters, checking
+ * option values, and turning result columns into output values: human
+ * units (durations, sizes, local ISO times, user names, exit statuses) in
+ * tables, the raw numbers in csv, tsv and json so that scripts get exact
+ * values.
+ */
+#include <err.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fields.h"
+#include "timespec.h"
+
+#define USER_CACHE	64
+
+void
+cli_usage(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+void
+cli_fatal(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	/* Whatever was printed so far stays printed, then the error. */
+	if (ctx->out != NULL)
+		output_close(ctx->out);
+	ctx->out = NULL;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+sqlite3_stmt *
+cli_prepare(struct cmd_ctx *ctx, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+
+	if (getenv("TASKACCT_DEBUG_SQL") != NULL)
+		fprintf(stderr, "%s;\n", sql);
+	if (sqlite3_prepare_v2(ctx->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		cli_fatal(ctx, "query failed: %s: is %s a taskacct database "
+		    "of this version?", sqlite3_errmsg(ctx->db), ctx->db_path);
+	return stmt;
+}
+
+/* 1 for a row, 0 when done; exits on an error. */
+int
+cli_step(struct cmd_ctx *ctx, sqlite3_stmt *stmt)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	cli_fatal(ctx, "query failed: %s", sqlite3_errmsg(ctx->db));
+}
+
+void
+cli_filter_sql(struct cmd_ctx *ctx, const struct filter *f, int base,
+    struct filter_sql *sql)
+{
+	char	 e[256];
+
+	if (filter_sql(f, base, sql, e, sizeof(e)) == -1)
+		cli_fatal(ctx, "%s", e);
+}
+
+void
+cli_bind_filter(struct cmd_ctx *ctx, sqlite3_stmt *stmt,
+    const struct filter_sql *sql, int base)
+{
+	const struct filter_param	*p;
+	int				 i, rc;
+
+	for (i = 0; i < sql->nparam; i++) {
+		p = &sql->param[i];
+		if (p->text)
+			rc = sqlite3_bind_text(stmt, base + i, p->s, -1,
+			    SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_int64(stmt, base + i, p->i);
+		if (rc != SQLITE_OK)
+			cli_fatal(ctx, "query failed: %s",
+			    sqlite3_errmsg(ctx->db));
+	}
+}
+
+int
+cli_table_exists(struct cmd_ctx *ctx, const char *name)
+{
+	sqlite3_stmt	*stmt;
+	int		 found;
+
+	stmt = cli_prepare(ctx, "SELECT 1 FROM sqlite_master "
+	    "WHERE type = 'table' AND name = ?");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	found = cli_step(ctx, stmt);
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+/* A decimal number from min to max, or a usage error naming what. */
+int64_t
+cli_number(const char *what, const char *s, int64_t min, int64_t max)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < min ||
+	    n > max)
+		cli_usage("bad %s `%s': give a number from %" PRId64 " to %"
+		    PRId64, what, s, min, max);
+	return n;
+}
+
+int64_t
+cli_time(struct cmd_ctx *ctx, const char *what, const char *s)
+{
+	char	 e[256];
+	int64_t	 t;
+
+	if (timespec_parse(s, ctx->now, &t, e, sizeof(e)) == -1)
+		cli_usage("%s: %s", what, e);
+	return t;
+}
+
+int64_t
+cli_duration(const char *what, const char *s)
+{
+	char	 e[256];
+	int64_t	 d;
+
+	if (duration_parse(s, &d, e, sizeof(e)) == -1)
+		cli_usage("%s: %s", what, e);
+	return d;
+}
+
+void
+fmt_duration_us(char *buf, size_t len, int64_t us)
+{
+	const char	*sign = "";
+
+	if (us < 0) {
+		sign = "-";
+		us = us == INT64_MIN ? INT64_MAX : -us;
+	}
+	if (us < 1000)
+		snprintf(buf, len, "%s%" PRId64 "us", sign, us);
+	else if (us < 1000000)
+		snprintf(buf, len, "%s%" PRId64 ".%" PRId64 "ms", sign,
+		    us / 1000, us % 1000 / 100);
+	else if (us < INT64_C(60000000))
+		snprintf(buf, len, "%s%" PRId64 ".%02" PRId64 "s", sign,
+		    us / 1000000, us % 1000000 / 10000);
+	else if ((us /= 1000000) < 3600)
+		snprintf(buf, len, "%s%" PRId64 "m%02" PRId64 "s", sign,
+		    us / 60, us % 60);
+	else if (us < 86400)
+		snprintf(buf, len, "%s%" PRId64 "h%02" PRId64 "m", sign,
+		    us / 3600, us % 3600 / 60);
+	else
+		snprintf(buf, len, "%s%" PRId64 "d%02" PRId64 "h", sign,
+		    us / 86400, us % 86400 / 3600);
+}
+
+static void
+fmt_duration_ns(char *buf, size_t len, int64_t ns)
+{
+	if (ns >= 0 && ns < 1000)
+		snprintf(buf, len, "%" PRId64 "ns", ns);
+	else
+		fmt_duration_us(buf, len, ns / 1000);
+}
+
+void
+fmt_bytes(char *buf, size_t len, int64_t n)
+{
+	static const char *const units[] = {
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
+	};
+	double	 v = (double)n;
+	int	 u = -1;
+
+	if (n > -1024 && n < 1024) {
+		snprintf(buf, len, "%" PRId64 "B", n);
+		return;
+	}
+	while ((v >= 1024 || v <= -1024) && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f%s", v, units[u]);
+}
+
+/* Local ISO time, to the second. */
+void
+fmt_time_us(char *buf, size_t len, int64_t us)
+{
+	struct tm	 tm;
+	time_t		 t = us / 1000000 - (us < 0 && us % 1000000 != 0);
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "@%" PRId64, us / 1000000);
+}
+
+/* A wait status: the exit code, or the signal's name (and "core"). */
+void
+fmt_status(char *buf, size_t len, int64_t w)
+{
+	const char	*name;
+	int		 sig = w & 127;
+
+	if (sig == 0) {
+		snprintf(buf, len, "%d", (int)((w >> 8) & 255));
+		return;
+	}
+	if ((name = signal_name(sig)) != NULL)
+		snprintf(buf, len, "%s%s", name, w & 0x80 ? " core" : "");
+	else
+		snprintf(buf, len, "SIG%d%s", sig, w & 0x80 ? " core" : "");
+}
+
+/*
+ * ac_flag as lastcomm shows it: F forked without exec, S used superuser
+ * privilege, D dumped core, X killed by a signal.
+ */
+void
+fmt_flags(char *buf, size_t len, int64_t flag)
+{
+	snprintf(buf, len, "%s%s%s%s%s", flag & 0x01 ? "F" : "",
+	    flag & 0x02 ? "S" : "", flag & 0x08 ? "D" : "",
+	    flag & 0x10 ? "X" : "", (flag & 0x1b) == 0 ? "-" : "");
+}
+
+/* The user name of uid, or the uid; cached, as exits repeat users. */
+const char *
+user_name(int64_t uid)
+{
+	static struct {
+		int64_t	 uid;
+		char	 name[40];
+	}			 cache[USER_CACHE];
+	static size_t		 n, next;
+	struct passwd		*pw;
+	size_t			 i;
+
+	for (i = 0; i < n; i++)
+		if (cache[i].uid == uid)
+			return cache[i].name;
+	i = n < USER_CACHE ? n++ : next++ % USER_CACHE;
+	cache[i].uid = uid;
+	if (uid >= 0 && uid <= UINT32_MAX &&
+	    (pw = getpwuid((uid_t)uid)) != NULL &&
+	    strlen(pw->pw_name) < sizeof(cache[i].name))
+		snprintf(cache[i].name, sizeof(cache[i].name), "%s", pw->pw_name);
+	else
+		snprintf(cache[i].name, sizeof(cache[i].name), "%" PRId64, uid);
+	return cache[i].name;
+}
+
+void
+row_init(struct row *r)
+{
+	r->n = 0;
+}
+
+static struct output_value *
+row_next(struct row *r)
+{
+	if (r->n == ROW_MAX)
+		errx(1, "internal error: row too wide");
+	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
+	return &r->v[r->n++];
+}
+
+void
+row_null(struct row *r)
+{
+	row_next(r)->type = OV_NULL;
+}
+
+void
+row_int(struct row *r, int64_t i)
+{
+	struct output_value	*v = row_next(r);
+
+	v->type = OV_INT;
+	v->i = i;
+}
+
+void
+row_text(struct row *r, const char *s)
+{
+	struct output_value	*v = row_next(r);
+
+	v->type = OV_TEXT;
+	v->p = s;
+	v->len = strlen(s);
+}
+
+/* An integer of kind k: in human units in a table, else raw. */
+void
+row_human(struct cmd_ctx *ctx, struct row *r, enum col_kind k, int64_t i)
+{
+	struct output_value	*v;
+	char			*t;
+	size_t			 len = sizeof(r->text[0]);
+	int			 num = 1;
+
+	if (!ctx->human || k == CK_INT) {
+		row_int(r, i);
+		return;
+	}
+	v = row_next(r);
+	t = r->text[r->n - 1];
+	switch (k) {
+	case CK_TIME:
+		fmt_time_us(t, len, i);
+		num = 0;
+		break;
+	case CK_TIME_S:
+		fmt_time_us(t, len, i * 1000000);
+		num = 0;
+		break;
+	case CK_TIME_NS:
+		fmt_time_us(t, len, i / 1000);
+		num = 0;
+		break;
+	case CK_DUR_US:
+		fmt_duration_us(t, len, i);
+		break;
+	case CK_DUR_NS:
+		fmt_duration_ns(t, len, i);
+		break;
+	case CK_KIB:
+		fmt_bytes(t, len, i > INT64_MAX / 1024 ? INT64_MAX : i * 1024);
+		break;
+	case CK_BYTES:
+		fmt_bytes(t, len, i);
+		break;
+	case CK_USER:
+		snprintf(t, len, "%s", user_name(i));
+		num = 0;
+		break;
+	case CK_STATUS:
+		fmt_status(t, len, i);
+		break;
+	case CK_FLAGS:
+		fmt_flags(t, len, i);
+		num = 0;
+		break;
+	default:
+		snprintf(t, len, "%" PRId64, i);
+		break;
+	}
+	v->type = num ? OV_NUMTEXT : OV_TEXT;
+	v->p = t;
+	v->len = strlen(t);
+}
+
+/* Column i of the statement's current row, as kind k. */
+void
+row_add(struct cmd_ctx *ctx, struct row *r, enum col_kind k,
+    sqlite3_stmt *stmt, int i)
+{
+	struct output_value	*v;
+
+	switch (sqlite3_column_type(stmt, i)) {
+	case SQLITE_NULL:
+		row_null(r);
+		return;
+	case SQLITE_TEXT:
+	case SQLITE_BLOB:
+		v = row_next(r);
+		v->type = OV_TEXT;
+		v->p = sqlite3_column_text(stmt, i);
+		v->len = sqlite3_column_bytes(stmt, i);
+		return;
+	case SQLITE_FLOAT:
+		if (!ctx->human) {
+			v = row_next(r);
+			v->type = OV_REAL;
+			v->r = sqlite3_column_double(stmt, i);
+			return;
+		}
+		break;
+	}
+	row_human(ctx, r, k, sqlite3_column_int64(stmt, i));
+}
+
+static int
+col_shown(const struct cmd_ctx *ctx, const struct col *c)
+{
+	return ctx->human ? !(c->flags & COL_RAW) : !(c->flags & COL_TABLE);
+}
+
+/* Begin a result set of these columns, named for the output mode. */
+void
+cli_begin(struct cmd_ctx *ctx, const struct col *cols, int n)
+{
+	const char	*names[ROW_MAX];
+	int		 i, k = 0;
+
+	for (i = 0; i < n && k < ROW_MAX; i++) {
+		if (!col_shown(ctx, &cols[i]))
+			continue;
+		names[k++] = ctx->human || cols[i].raw == NULL ? cols[i].name :
+		    cols[i].raw;
+	}
+	output_begin(ctx->out, k, names);
+}
+
+/* One output row from the statement's columns first.. (one per col). */
+void
+cli_row_stmt(struct cmd_ctx *ctx, const struct col *cols, int n,
+    sqlite3_stmt *stmt, int first)
+{
+	struct row	 r;
+	int		 i;
+
+	row_init(&r);
+	for (i = 0; i < n; i++)
+		if (col_shown(ctx, &cols[i]))
+			row_add(ctx, &r, cols[i].kind, stmt, first + i);
+	output_row(ctx->out, r.v);
+}
+
+/* A whole result set: every row of stmt, one column per col. */
+void
+cli_print(struct cmd_ctx *ctx, const struct col *cols, int n,
+    sqlite3_stmt *stmt)
+{
+	cli_begin(ctx, cols, n);
+	while (cli_step(ctx, stmt))
+		cli_row_stmt(ctx, cols, n, stmt, 0);
+}
+
+/* How a field of the field table is shown, from its unit. */
+enum col_kind
+cli_field_kind(const struct ts_field *f)
+{
+	if (f->type == FT_TIMESPEC)
+		return CK_TIME_NS;
+	if (f->type == FT_COMM)
+		return CK_TEXT;
+	if (strcmp(f->name, "ac_uid") == 0)
+		return CK_USER;
+	if (strcmp(f->unit, "wstatus") == 0)
+		return CK_STATUS;
+	if (strcmp(f->unit, "flags") == 0)
+		return CK_FLAGS;
+	if (strcmp(f->unit, "us") == 0)
+		return CK_DUR_US;
+	if (strcmp(f->unit, "ns") == 0)
+		return CK_DUR_NS;
+	if (strcmp(f->unit, "s") == 0)
+		return CK_TIME_S;
+	if (strcmp(f->unit, "KiB") == 0)
+		return CK_KIB;
+	if (strcmp(f->unit, "bytes") == 0)
+		return CK_BYTES;
+	return CK_INT;
+}
+
+/*
+ * How a field adds up over a process's threads: a sum, the largest for
+ * sizes of the (shared) address space, lifetimes, times and maxima, the
+ * smallest for start times and minima; NULL for identity fields, which do
+ * not add up.
+ */
+const char *
+cli_field_agg(const struct ts_field *f)
+{
+	size_t	 len = strlen(f->name);
+
+	if (f->group == FG_IDENTITY || f->type == FT_COMM)
+		return NULL;
+	/* A process started with its first thread, lived its longest. */
+	if (f->group == FG_TIME)
+		return strcmp(f->unit, "s") == 0 ? "min" : "max";
+	if (len > 4 && strcmp(f->name + len - 4, "_min") == 0)
+		return "min";
+	if (f->type == FT_TIMESPEC || strcmp(f->unit, "KiB") == 0 ||
+	    strcmp(f->unit, "s") == 0 ||
+	    (len > 4 && strcmp(f->name + len - 4, "_max") == 0))
+		return "max";
+	return "sum";
+}

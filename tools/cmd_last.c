@@ -1,0 +1,84 @@
+/*
+ * cmd_last.c: `taskacct last` (alias `recent`), the lastcomm-style listing:
+ * one line per process end, newest first, with its threads' totals, or one
+ * line per thread with --threads; every filter of filter.h combines.
+ */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "procs.h"
+
+static int	cmd_last_exec(struct cmd_ctx *, struct cmd_args *);
+
+const struct cmd_entry cmd_last_entry = {
+	"last", "recent", "", NULL, 0, 0, "[filters] [--limit N]",
+	"recent exits, newest first, one line per process",
+	"List exits newest first, one line per process (its last thread's\n"
+	"exit, with the CPU time, I/O and context switches of all its\n"
+	"threads summed), or one line per thread with --threads.  STATUS is\n"
+	"the exit code, or the signal that killed it (\"core\" if it dumped\n"
+	"core); FLAGS as lastcomm: F forked without exec, S used superuser\n"
+	"privilege, D dumped core, X killed by a signal.  RSS is the peak\n"
+	"resident size, IO the bytes read from and written to storage, THR\n"
+	"the thread rows summed.  ID is the row to give `show --id`.\n",
+	CMD_DB | CMD_FILTER | CMD_LIMIT, 100, cmd_last_exec
+};
+
+static const struct col last_cols[] = {
+	{ "time", "exit_time", CK_TIME, 0 },
+	{ "pid", NULL, CK_INT, 0 },
+	{ "tgid", NULL, CK_INT, 0 },		/* --threads only */
+	{ "ppid", NULL, CK_INT, 0 },
+	{ "user", "uid", CK_USER, 0 },
+	{ "command", "comm", CK_TEXT, 0 },
+	{ "status", NULL, CK_STATUS, COL_TABLE },
+	{ "exit_code", NULL, CK_INT, COL_RAW },
+	{ "exit_signal", NULL, CK_INT, COL_RAW },
+	{ "elapsed", "elapsed_us", CK_DUR_US, 0 },
+	{ "cpu", "cpu_us", CK_DUR_US, 0 },
+	{ "rss", "rss_kib", CK_KIB, 0 },
+	{ "io", "io_bytes", CK_BYTES, 0 },
+	{ "thr", "threads", CK_INT, 0 },	/* processes only */
+	{ "flags", "flag", CK_FLAGS, 0 },
+	{ "id", NULL, CK_INT, 0 },
+};
+#define LAST_NCOLS	(sizeof(last_cols) / sizeof(last_cols[0]))
+#define LAST_TGID	2
+#define LAST_THR	13
+
+static int
+cmd_last_exec(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct procs_query	 q = { .filter = &args->filter,
+	    .tail = "ORDER BY g.recv_time DESC, g.id DESC LIMIT :limit" };
+	struct filter_sql	 fs;
+	struct col		 cols[LAST_NCOLS];
+	sqlite3_stmt		*stmt;
+	char			*sql, *full;
+	size_t			 i;
+	int			 threads;
+
+	threads = (args->filter.set & FILTER_THREADS) != 0;
+	sql = procs_sql(ctx, &q, &fs);
+	if (asprintf(&full, "%sSELECT exit_time, pid, tgid, ppid, uid, comm, "
+	    "status, status >> 8 & 255, status & 127, elapsed, cpu, rss, io, "
+	    "threads, flag, id FROM p ORDER BY exit_time DESC, id DESC",
+	    sql) == -1)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, full);
+	procs_bind(ctx, stmt, &args->filter, &fs);
+	sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":limit"),
+	    args->limit);
+
+	/* tgid tells threads apart; a process line has no other tgid. */
+	for (i = 0; i < LAST_NCOLS; i++) {
+		cols[i] = last_cols[i];
+		if ((i == LAST_TGID && !threads) || (i == LAST_THR && threads))
+			cols[i].flags = COL_TABLE | COL_RAW;
+	}
+	cli_print(ctx, cols, LAST_NCOLS, stmt);
+	sqlite3_finalize(stmt);
+	free(full);
+	free(sql);
+	return 0;
+}

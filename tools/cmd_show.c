@@ -1,0 +1,389 @@
+/*
+ * cmd_show.c: `taskacct show`, every field of one exit record, grouped as
+ * the field table groups them (identity, times, CPU, memory, I/O, context
+ * switches, each delay category), in human units beside the raw value,
+ * with the process's totals over its threads for a threaded process.
+ *
+ * A PID names every process that ever had it: when several exits match,
+ * they are listed and --at TIME (the one alive then) or --id picks one.
+ * exit_pick is shared with `tree`.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fields.h"
+
+#define OPT_TID		(OPT_CMD + 0)
+#define OPT_ID		(OPT_CMD + 1)
+#define OPT_AT		(OPT_CMD + 2)
+
+/* Look for a leader's process end this long after the leader exited. */
+#define PROC_END_SEARCH_US	(INT64_C(3600) * 1000000)
+
+static int	cmd_show_exec(struct cmd_ctx *, struct cmd_args *);
+
+static const struct option show_options[] = {
+	{ "tid", required_argument, NULL, OPT_TID },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ NULL, 0, NULL, 0 }
+};
+
+const struct cmd_entry cmd_show_entry = {
+	"show", NULL, "", show_options, 0, 1,
+	"[--at TIME] PID | --tid TID [--at TIME] | --id ID",
+	"every field of one exit, grouped, in human units",
+	"Show every field of the exit of process PID (its main thread's\n"
+	"record), of thread TID, or of row ID (the id column of `last`),\n"
+	"grouped: identity, time, cpu, memory, io, context switches and each\n"
+	"delay category.  A table shows each value in human units and raw;\n"
+	"for a process that had several threads, PROCESS holds the totals\n"
+	"over all its threads (largest for peaks, smallest for minima).\n"
+	"When several exits match (the PID was reused), they are listed:\n"
+	"pick one with --at TIME (the one alive at TIME) or --id.\n"
+	"  --tid TID              a thread's record, by its task id\n"
+	"  --id ID                the record in row ID\n"
+	"  --at TIME              the exit of the task alive at TIME\n",
+	CMD_DB, -1, cmd_show_exec
+};
+
+static const struct col pick_cols[] = {
+	{ "time", "exit_time", CK_TIME, 0 },
+	{ "start", "start_time", CK_TIME, 0 },
+	{ "pid", NULL, CK_INT, 0 },
+	{ "tgid", NULL, CK_INT, 0 },
+	{ "command", "comm", CK_TEXT, 0 },
+	{ "status", NULL, CK_STATUS, 0 },
+	{ "id", NULL, CK_INT, 0 },
+};
+
+/* A PID that is only a thread's id: say which process it belonged to. */
+static void
+thread_hint(struct cmd_ctx *ctx, int64_t pid)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 tgid;
+
+	stmt = cli_prepare(ctx, "SELECT ac_tgid FROM tasks WHERE ac_pid = ?1 "
+	    "AND kind = 0 AND ac_tgid != ac_pid ORDER BY recv_time DESC "
+	    "LIMIT 1");
+	sqlite3_bind_int64(stmt, 1, pid);
+	if (cli_step(ctx, stmt)) {
+		tgid = sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		cli_fatal(ctx, "%" PRId64 " is a thread of process %" PRId64
+		    ": give the process id, or show --tid %" PRId64, pid, tgid,
+		    pid);
+	}
+	sqlite3_finalize(stmt);
+}
+
+/*
+ * The row id of the exit of PID (a process's main thread) or, with tid, of
+ * any task with that id; with at, of the one alive at that time.  Several
+ * matches are listed and are an error, as is none.
+ */
+int64_t
+exit_pick(struct cmd_ctx *ctx, int64_t pid, int tid, int have_at, int64_t at)
+{
+	sqlite3_stmt	*stmt;
+	const char	*what = tid ? "thread" : "PID";
+	char		 sql[512], when[48] = "";
+	int64_t		 id = -1, n = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT recv_time, recv_time - ac_etime, "
+	    "ac_pid, ac_tgid, ac_comm, ac_exitcode, id FROM tasks "
+	    "WHERE ac_pid = ?1 AND kind = 0%s%s "
+	    "ORDER BY recv_time DESC, id DESC",
+	    tid ? "" : " AND coalesce(ac_tgid, ac_pid) = ac_pid",
+	    have_at ? " AND recv_time - ac_etime <= ?2 AND recv_time >= ?2" :
+	    "");
+	stmt = cli_prepare(ctx, sql);
+	sqlite3_bind_int64(stmt, 1, pid);
+	if (have_at) {
+		sqlite3_bind_int64(stmt, 2, at);
+		snprintf(when, sizeof(when), " alive at ");
+		fmt_time_us(when + strlen(when), sizeof(when) - strlen(when),
+		    at);
+	}
+	while (cli_step(ctx, stmt)) {
+		if (n++ == 1) {
+			/* Several: list them all. */
+			sqlite3_reset(stmt);
+			cli_print(ctx, pick_cols, sizeof(pick_cols) /
+			    sizeof(pick_cols[0]), stmt);
+			sqlite3_finalize(stmt);
+			cli_fatal(ctx, "%s %" PRId64 " matches several exits%s: "
+			    "pick one with --at TIME or --id ID", what, pid,
+			    when);
+		}
+		id = sqlite3_column_int64(stmt, 6);
+	}
+	sqlite3_finalize(stmt);
+	if (n == 0 && !tid)
+		thread_hint(ctx, pid);
+	if (n == 0)
+		cli_fatal(ctx, "no exit of %s %" PRId64 " recorded%s: see "
+		    "`taskacct last %s--pid %" PRId64 "`", what, pid, when,
+		    tid ? "--threads " : "", pid);
+	return id;
+}
+
+struct proc_end {
+	int64_t		 id;		/* the AGROUP row; -1: none */
+	int64_t		 run_id;
+	int64_t		 tgid;
+	int64_t		 start;		/* the leader's start */
+	int64_t		 exit;
+	int		 threaded;
+};
+
+/*
+ * The process end of the thread row id: itself if it has AGROUP, else (a
+ * leader that exited before its last thread) the AGROUP row of the same
+ * process that came after it.  Threaded if the kernel sent a group row.
+ */
+static void
+proc_end_find(struct cmd_ctx *ctx, int64_t id, struct proc_end *pe)
+{
+	sqlite3_stmt	*stmt;
+
+	pe->id = -1;
+	stmt = cli_prepare(ctx, "SELECT e.id, e.run_id, e.ac_tgid, "
+	    "e.recv_time - e.ac_tgetime, e.recv_time, EXISTS (SELECT 1 FROM "
+	    "tasks x WHERE x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) "
+	    "FROM tasks r JOIN tasks e ON e.id = r.id OR (r.ac_flag & 32 = 0 "
+	    "AND e.recv_time BETWEEN r.recv_time AND r.recv_time + ?2 AND "
+	    "e.kind = 0 AND e.ac_flag & 32 AND e.run_id = r.run_id AND "
+	    "e.ac_tgid = r.ac_tgid AND e.recv_time - e.ac_tgetime BETWEEN "
+	    "r.recv_time - r.ac_tgetime - ?3 AND r.recv_time - r.ac_tgetime + "
+	    "?3) WHERE r.id = ?1 AND r.kind = 0 AND r.ac_tgid IS NOT NULL AND "
+	    "r.ac_tgetime IS NOT NULL AND e.ac_flag & 32 "
+	    "ORDER BY e.recv_time LIMIT 1");
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, PROC_END_SEARCH_US);
+	sqlite3_bind_int64(stmt, 3, PROC_START_TOL_US);
+	if (cli_step(ctx, stmt)) {
+		pe->id = sqlite3_column_int64(stmt, 0);
+		pe->run_id = sqlite3_column_int64(stmt, 1);
+		pe->tgid = sqlite3_column_int64(stmt, 2);
+		pe->start = sqlite3_column_int64(stmt, 3);
+		pe->exit = sqlite3_column_int64(stmt, 4);
+		pe->threaded = sqlite3_column_int(stmt, 5);
+	}
+	sqlite3_finalize(stmt);
+}
+
+/* SELECT of every field of the table, then the extra columns. */
+static void
+fields_select(FILE *fp, const char *agg_alias)
+{
+	const struct ts_field	*f;
+	const char		*agg;
+	size_t			 i;
+
+	for (i = 0; i < ts_nfields; i++) {
+		f = &ts_fields[i];
+		if (agg_alias == NULL) {
+			fprintf(fp, "%s%s", i > 0 ? ", " : "", f->name);
+			continue;
+		}
+		/* Names from the field table only: safe as identifiers. */
+		if ((agg = cli_field_agg(f)) == NULL)
+			fprintf(fp, "%sNULL", i > 0 ? ", " : "");
+		else
+			fprintf(fp, "%s%s(%s.%s)", i > 0 ? ", " : "", agg,
+			    agg_alias, f->name);
+	}
+}
+
+static sqlite3_stmt *
+show_prepare(struct cmd_ctx *ctx, int totals)
+{
+	sqlite3_stmt	*stmt;
+	FILE		*fp;
+	char		*sql = NULL;
+	size_t		 len = 0;
+
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputs("SELECT ", fp);
+	if (totals) {
+		fields_select(fp, "t");
+		fprintf(fp, ", count(*) FROM tasks t WHERE t.recv_time BETWEEN "
+		    "?1 AND ?2 + %lld AND t.kind = 0 AND t.run_id = ?3 AND "
+		    "t.ac_tgid = ?4 AND t.recv_time - t.ac_tgetime BETWEEN "
+		    "?1 - %lld AND ?1 + %lld", (long long)PROC_SLACK_US,
+		    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
+	} else {
+		fields_select(fp, NULL);
+		fputs(", t.id, t.run_id, t.kind, t.link_id, t.ts_len, t.tail, "
+		    "t.recv_time, t.start_time, r.boot_id FROM tasks t LEFT JOIN "
+		    "runs r ON r.id = t.run_id WHERE t.id = ?1", fp);
+	}
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, sql);
+	free(sql);
+	return stmt;
+}
+
+struct show {
+	struct cmd_ctx	*ctx;
+	sqlite3_stmt	*row;		/* the record */
+	sqlite3_stmt	*tot;		/* its process's totals, or NULL */
+};
+
+/* One line: group, field, value (human), [process], raw; or raw only. */
+static void
+show_line(struct show *s, const char *group, const char *name,
+    enum col_kind k, int col, int totcol)
+{
+	struct cmd_ctx	*ctx = s->ctx;
+	struct row	 r;
+
+	row_init(&r);
+	row_text(&r, group);
+	row_text(&r, name);
+	row_add(ctx, &r, k, s->row, col);
+	if (s->tot != NULL) {
+		if (totcol >= 0)
+			row_add(ctx, &r, k, s->tot, totcol);
+		else
+			row_null(&r);
+	}
+	if (ctx->human) {
+		/* The raw number beside a value shown otherwise. */
+		if (k == CK_INT || k == CK_TEXT || sqlite3_column_type(s->row,
+		    col) != SQLITE_INTEGER)
+			row_null(&r);
+		else
+			row_int(&r, sqlite3_column_int64(s->row, col));
+	}
+	output_row(ctx->out, r.v);
+}
+
+/* The number of thread rows summed: a process total only. */
+static void
+show_threads(struct show *s)
+{
+	struct row	 r;
+
+	row_init(&r);
+	row_text(&r, "identity");
+	row_text(&r, "threads");
+	row_null(&r);
+	row_add(s->ctx, &r, CK_INT, s->tot, (int)ts_nfields);
+	if (s->ctx->human)
+		row_null(&r);
+	output_row(s->ctx->out, r.v);
+}
+
+static void
+show_print(struct show *s)
+{
+	struct cmd_ctx	*ctx = s->ctx;
+	const char	*names[5];
+	const char	*gname;
+	int		 n = 0, base = ts_nfields, g;
+	size_t		 i;
+
+	names[n++] = "group";
+	names[n++] = "field";
+	names[n++] = "value";
+	if (s->tot != NULL)
+		names[n++] = "process";
+	if (ctx->human)
+		names[n++] = "raw";
+	output_begin(ctx->out, n, (const char *const *)names);
+
+	show_line(s, "identity", "id", CK_INT, base, -1);
+	show_line(s, "identity", "run_id", CK_INT, base + 1, -1);
+	show_line(s, "identity", "boot_id", CK_TEXT, base + 8, -1);
+	show_line(s, "identity", "kind", CK_INT, base + 2, -1);
+	show_line(s, "identity", "link_id", CK_INT, base + 3, -1);
+	show_line(s, "identity", "ts_len", CK_INT, base + 4, -1);
+	if (s->tot != NULL)
+		show_threads(s);
+	for (g = 0; g < FG__COUNT; g++) {
+		gname = field_group_names[g];
+		if (g == FG_TIME) {
+			show_line(s, gname, "start_time", CK_TIME, base + 7, -1);
+			show_line(s, gname, "exit_time", CK_TIME, base + 6, -1);
+		}
+		for (i = 0; i < ts_nfields; i++)
+			if (ts_fields[i].group == g)
+				show_line(s, gname, ts_fields[i].name,
+				    cli_field_kind(&ts_fields[i]), (int)i,
+				    (int)i);
+	}
+	if (sqlite3_column_type(s->row, base + 5) != SQLITE_NULL) {
+		/* An unknown struct tail: bytes, shown as hex. */
+		struct row	 r;
+
+		row_init(&r);
+		row_text(&r, "identity");
+		row_text(&r, "tail");
+		r.v[r.n].type = OV_BLOB;
+		r.v[r.n].p = sqlite3_column_blob(s->row, base + 5);
+		r.v[r.n++].len = sqlite3_column_bytes(s->row, base + 5);
+		if (s->tot != NULL)
+			row_null(&r);
+		if (ctx->human)
+			row_null(&r);
+		output_row(ctx->out, r.v);
+	}
+}
+
+static int
+cmd_show_exec(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct show	 s = { ctx, NULL, NULL };
+	struct proc_end	 pe;
+	const char	*tid = args->flag[OPT_TID], *idarg = args->flag[OPT_ID];
+	int64_t		 id, at = 0, pid;
+	int		 have_at = args->flag[OPT_AT] != NULL;
+
+	if ((args->argc > 0) + (tid != NULL) + (idarg != NULL) != 1)
+		cli_usage("show: give one of PID, --tid TID or --id ID");
+	if (have_at && idarg != NULL)
+		cli_usage("show: --at picks among the exits of a PID or TID, "
+		    "not with --id");
+	if (have_at)
+		at = cli_time(ctx, "--at", args->flag[OPT_AT]);
+	if (idarg != NULL)
+		id = cli_number("--id", idarg, 1, INT64_MAX);
+	else {
+		pid = cli_number(tid != NULL ? "--tid" : "PID",
+		    tid != NULL ? tid : args->argv[0], 0, UINT32_MAX);
+		id = exit_pick(ctx, pid, tid != NULL, have_at, at);
+	}
+
+	s.row = show_prepare(ctx, 0);
+	sqlite3_bind_int64(s.row, 1, id);
+	if (!cli_step(ctx, s.row))
+		cli_fatal(ctx, "no row %" PRId64 " in %s: see `taskacct last`",
+		    id, ctx->db_path);
+	if (tid == NULL) {
+		proc_end_find(ctx, id, &pe);
+		if (pe.id != -1 && pe.threaded) {
+			s.tot = show_prepare(ctx, 1);
+			sqlite3_bind_int64(s.tot, 1, pe.start);
+			sqlite3_bind_int64(s.tot, 2, pe.exit);
+			sqlite3_bind_int64(s.tot, 3, pe.run_id);
+			sqlite3_bind_int64(s.tot, 4, pe.tgid);
+			if (!cli_step(ctx, s.tot)) {
+				sqlite3_finalize(s.tot);
+				s.tot = NULL;
+			}
+		}
+	}
+	show_print(&s);
+	sqlite3_finalize(s.row);
+	if (s.tot != NULL)
+		sqlite3_finalize(s.tot);
+	return 0;
+}

@@ -1,0 +1,336 @@
+/*
+ * cmd_status.c: `taskacct status`, "is the recorder alive and complete?":
+ * the database, its rows and the time they cover, the age of the newest
+ * row, each recorder run (clean, died, running), the gaps when no recorder
+ * listened, the losses it counted and the prunes (schema 2).
+ *
+ * Cheap on a large database: min and max come from the tasks_recv_time
+ * index and count(*) walks the smallest index; nothing scans the table.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
+
+static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *);
+
+const struct cmd_entry cmd_status_entry = {
+	"status", NULL, "", NULL, 0, 0, "",
+	"is the recorder alive and complete: runs, gaps, losses",
+	"Show the database (path, size, schema), its rows and the time they\n"
+	"cover, the age of the newest row, whether a recorder is running\n"
+	"now, then every recorder run (clean stop, died, or running), the\n"
+	"gaps between runs when no exit was recorded, the records each run\n"
+	"knows it lost, and the rows removed by pruning.  A run that died\n"
+	"is known to have recorded until its last commit (its end below).\n",
+	CMD_DB, -1, cmd_status_exec
+};
+
+static void
+file_text(const char *path, char *buf, size_t len)
+{
+	FILE	*fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(buf, (int)len, fp) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(fp);
+}
+
+/* Whether run (boot, daemon pid) is the taskacctd running now. */
+static int
+run_alive(const char *boot, int64_t pid)
+{
+	char	 path[64], now[64], comm[64];
+
+	file_text(BOOT_ID_PATH, now, sizeof(now));
+	if (boot == NULL || strcmp(boot, now) != 0 || pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%lld/comm", (long long)pid);
+	file_text(path, comm, sizeof(comm));
+	return strcmp(comm, "taskacctd") == 0;
+}
+
+static int64_t
+file_size(const char *path, const char *suffix)
+{
+	struct stat	 sb;
+	char		 p[4096];
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+static int64_t
+query_int(struct cmd_ctx *ctx, const char *sql, int *null)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 v = 0;
+
+	*null = 1;
+	stmt = cli_prepare(ctx, sql);
+	if (cli_step(ctx, stmt) && sqlite3_column_type(stmt, 0) !=
+	    SQLITE_NULL) {
+		v = sqlite3_column_int64(stmt, 0);
+		*null = 0;
+	}
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static void
+kv(struct cmd_ctx *ctx, const char *item, enum col_kind k, int64_t v,
+    int null)
+{
+	struct row	 r;
+
+	row_init(&r);
+	row_text(&r, item);
+	if (null)
+		row_null(&r);
+	else
+		row_human(ctx, &r, k, v);
+	output_row(ctx->out, r.v);
+}
+
+static void
+kv_query(struct cmd_ctx *ctx, const char *item, enum col_kind k,
+    const char *sql)
+{
+	int64_t	 v;
+	int	 null;
+
+	v = query_int(ctx, sql, &null);
+	kv(ctx, item, k, v, null);
+}
+
+static void
+kv_text(struct cmd_ctx *ctx, const char *item, const char *text)
+{
+	struct row	 r;
+
+	row_init(&r);
+	row_text(&r, item);
+	row_text(&r, text);
+	output_row(ctx->out, r.v);
+}
+
+/* The last run: running, stopped cleanly, or died; 1 if running. */
+static int
+status_recorder(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+	char		 text[160], when[48];
+	const char	*boot;
+	int64_t		 id, pid;
+	int		 running;
+
+	stmt = cli_prepare(ctx, "SELECT id, boot_id, daemon_pid, clean, "
+	    "coalesce(stop_time, last_alive, start_time), stop_time IS NULL "
+	    "FROM runs ORDER BY start_time DESC, id DESC LIMIT 1");
+	if (!cli_step(ctx, stmt)) {
+		kv_text(ctx, "recorder", "never ran");
+		sqlite3_finalize(stmt);
+		return 0;
+	}
+	id = sqlite3_column_int64(stmt, 0);
+	boot = (const char *)sqlite3_column_text(stmt, 1);
+	pid = sqlite3_column_int64(stmt, 2);
+	fmt_time_us(when, sizeof(when), sqlite3_column_int64(stmt, 4));
+	running = sqlite3_column_int(stmt, 5) && run_alive(boot, pid);
+	if (running)
+		snprintf(text, sizeof(text), "running (run %lld, pid %lld)",
+		    (long long)id, (long long)pid);
+	else if (sqlite3_column_int(stmt, 3))
+		snprintf(text, sizeof(text), "stopped cleanly at %s (run %lld)",
+		    when, (long long)id);
+	else
+		snprintf(text, sizeof(text), "not running: run %lld died, last "
+		    "alive %s", (long long)id, when);
+	kv_text(ctx, "recorder", text);
+	sqlite3_finalize(stmt);
+	return running;
+}
+
+/* Returns 1 if a recorder is running. */
+static int
+status_summary(struct cmd_ctx *ctx, int prunes)
+{
+	static const char *const names[] = { "item", "value" };
+	int64_t		 newest;
+	int64_t		 died;
+	int		 nnull, null, running;
+
+	output_begin(ctx->out, 2, names);
+	kv_text(ctx, "database", ctx->db_path);
+	kv(ctx, "size", CK_BYTES, file_size(ctx->db_path, "") +
+	    file_size(ctx->db_path, "-wal"), 0);
+	kv(ctx, "schema", CK_INT, ctx->schema, 0);
+	kv_query(ctx, "rows", CK_INT, "SELECT count(*) FROM tasks");
+	kv_query(ctx, "oldest exit", CK_TIME, "SELECT min(recv_time) "
+	    "FROM tasks");
+	newest = query_int(ctx, "SELECT max(recv_time) FROM tasks", &nnull);
+	kv(ctx, "newest exit", CK_TIME, newest, nnull);
+	kv(ctx, "newest age", CK_DUR_US, ctx->now - newest, nnull);
+	running = status_recorder(ctx);
+	kv_query(ctx, "runs", CK_INT, "SELECT count(*) FROM runs");
+	died = query_int(ctx, "SELECT count(*) FROM runs WHERE NOT clean",
+	    &null);
+	/* A run still going is not clean yet: not dead either. */
+	kv(ctx, "runs died", CK_INT, died - running, null);
+	kv_query(ctx, "records lost", CK_INT, "SELECT "
+	    "coalesce(sum(records), 0) FROM losses");
+	kv_query(ctx, "loss events", CK_INT, "SELECT count(*) FROM "
+	    "losses");
+	if (prunes)
+		kv_query(ctx, "rows pruned", CK_INT, "SELECT "
+		    "coalesce(sum(rows), 0) FROM prunes");
+	return running;
+}
+
+static const struct col run_cols[] = {
+	{ "run", "id", CK_INT, 0 },
+	{ "start", "start_time", CK_TIME, 0 },
+	{ "end", "end_time", CK_TIME, 0 },
+	{ "length", "length_us", CK_DUR_US, 0 },
+	{ "state", NULL, CK_TEXT, 0 },
+	{ "host", "hostname", CK_TEXT, 0 },
+	{ "kernel", "kernel_release", CK_TEXT, 0 },
+	{ "ts", "ts_version", CK_INT, 0 },
+	{ "pid", "daemon_pid", CK_INT, 0 },
+	{ "lost", "records_lost", CK_INT, 0 },
+};
+
+static const struct col gap_cols[] = {
+	{ "after_run", NULL, CK_INT, 0 },
+	{ "from", "from_time", CK_TIME, 0 },
+	{ "to", "to_time", CK_TIME, 0 },
+	{ "gap", "gap_us", CK_DUR_US, 0 },
+};
+
+static const struct col loss_cols[] = {
+	{ "run", "run_id", CK_INT, 0 },
+	{ "kind", NULL, CK_TEXT, 0 },
+	{ "records", NULL, CK_INT, 0 },
+	{ "events", NULL, CK_INT, 0 },
+	{ "first", "first_time", CK_TIME, 0 },
+	{ "last", "last_time", CK_TIME, 0 },
+	{ "detail", NULL, CK_TEXT, 0 },
+};
+
+static const struct col prune_cols[] = {
+	{ "time", NULL, CK_TIME, 0 },
+	{ "run", "run_id", CK_INT, 0 },
+	{ "reason", NULL, CK_TEXT, 0 },
+	{ "before", "before_time", CK_TIME, 0 },
+	{ "rows", NULL, CK_INT, 0 },
+	{ "detail", NULL, CK_TEXT, 0 },
+};
+
+#define NCOLS(c)	(int)(sizeof(c) / sizeof(c[0]))
+
+/* A run ends at its stop, else at its last commit: it died after. */
+#define RUN_END	"coalesce(stop_time, last_alive, start_time)"
+
+static void
+status_runs(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+	struct row	 r;
+	int		 i, last;
+	const char	*state;
+
+	stmt = cli_prepare(ctx, "SELECT id, start_time, " RUN_END ", "
+	    RUN_END " - start_time, hostname, kernel_release, ts_version, "
+	    "daemon_pid, (SELECT sum(records) FROM losses l WHERE "
+	    "l.run_id = runs.id), clean, stop_time IS NULL, boot_id, "
+	    "id = (SELECT id FROM runs ORDER BY start_time DESC, id DESC "
+	    "LIMIT 1) FROM runs ORDER BY start_time, id");
+	cli_begin(ctx, run_cols, NCOLS(run_cols));
+	while (cli_step(ctx, stmt)) {
+		last = sqlite3_column_int(stmt, 12);
+		if (sqlite3_column_int(stmt, 9))
+			state = "clean";
+		else if (last && sqlite3_column_int(stmt, 10) &&
+		    run_alive((const char *)sqlite3_column_text(stmt, 11),
+		    sqlite3_column_int64(stmt, 7)))
+			state = "running";
+		else
+			state = "died";
+		row_init(&r);
+		for (i = 0; i < NCOLS(run_cols); i++) {
+			if (i == 4)
+				row_text(&r, state);
+			else
+				row_add(ctx, &r, run_cols[i].kind, stmt,
+				    i < 4 ? i : i - 1);
+		}
+		output_row(ctx->out, r.v);
+	}
+	sqlite3_finalize(stmt);
+}
+
+/*
+ * Times no recorder listened: between runs, and from the end of the last
+ * run until now unless it is running.
+ */
+static void
+status_gaps(struct cmd_ctx *ctx, int running)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = cli_prepare(ctx, "WITH r AS (SELECT id, start_time, " RUN_END
+	    " AS end_time, coalesce(lead(start_time) OVER (ORDER BY "
+	    "start_time, id), CASE WHEN NOT ?2 THEN ?1 END) AS next "
+	    "FROM runs) SELECT id, end_time, next, next - end_time FROM r "
+	    "WHERE next > end_time ORDER BY start_time, id");
+	sqlite3_bind_int64(stmt, 1, ctx->now);
+	sqlite3_bind_int(stmt, 2, running);
+	cli_print(ctx, gap_cols, NCOLS(gap_cols), stmt);
+	sqlite3_finalize(stmt);
+}
+
+static void
+status_losses(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = cli_prepare(ctx, "SELECT run_id, kind, sum(records), count(*), "
+	    "min(time), max(time), max(detail) FROM losses "
+	    "GROUP BY run_id, kind ORDER BY run_id, kind");
+	cli_print(ctx, loss_cols, NCOLS(loss_cols), stmt);
+	sqlite3_finalize(stmt);
+}
+
+static void
+status_prunes(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = cli_prepare(ctx, "SELECT time, run_id, reason, before_time, "
+	    "rows, detail FROM prunes ORDER BY time, id");
+	cli_print(ctx, prune_cols, NCOLS(prune_cols), stmt);
+	sqlite3_finalize(stmt);
+}
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx, __attribute__((unused))
+    struct cmd_args *args)
+{
+	int	 prunes = cli_table_exists(ctx, "prunes"), running;
+
+	running = status_summary(ctx, prunes);
+	status_runs(ctx);
+	status_gaps(ctx, running);
+	status_losses(ctx);
+	if (prunes)
+		status_prunes(ctx);
+	return 0;
+}

@@ -1,0 +1,378 @@
+/*
+ * cmd_top.c: the ranking and summary commands over a window of exits:
+ * `top` (by a ready-made measure or any numeric field, per process or
+ * grouped by command, user or parent), `summary` (sa-style, per command or
+ * user) and `short` (short-lived processes per command and per parent).
+ * All read the processes of procs.c; the window defaults to the last hour
+ * and uses the tasks_recv_time index.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fields.h"
+#include "procs.h"
+
+#define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
+#define SHORT_DEFAULT_US	INT64_C(1000000)
+
+#define OPT_BY		'b'
+#define OPT_GROUP	'G'
+#define OPT_THRESHOLD	'T'
+
+/* A ready-made measure: a column of p, or an expression on each row. */
+struct measure {
+	const char	*name;
+	const char	*pcol;		/* column of p, or NULL: extra */
+	const char	*extra;		/* on row "X." */
+	const char	*agg;		/* over threads, and over a group */
+	enum col_kind	 kind;
+	const char	*help;
+};
+
+static const struct measure measures[] = {
+	{ "cpu", "cpu", NULL, "sum", CK_DUR_US, "user + system CPU time" },
+	{ "io", "io", NULL, "sum", CK_BYTES, "bytes read + written (storage)" },
+	{ "rss", "rss", NULL, "max", CK_KIB, "peak resident set size" },
+	{ "duration", "elapsed", NULL, "sum", CK_DUR_US, "lifetime" },
+	{ "count", "1", NULL, "sum", CK_INT, "number of exits" },
+	{ "csw", "csw", NULL, "sum", CK_INT, "context switches" },
+	{ "cpu-delay", "cpu_delay", NULL, "sum", CK_DUR_NS,
+	    "waiting for a CPU" },
+	{ "blkio-delay", "blkio_delay", NULL, "sum", CK_DUR_NS,
+	    "waiting for block I/O" },
+	{ "swapin-delay", NULL, "X.swapin_delay_total", "sum", CK_DUR_NS,
+	    "waiting for swap-in" },
+	{ "reclaim-delay", NULL, "X.freepages_delay_total", "sum", CK_DUR_NS,
+	    "waiting for memory reclaim" },
+	{ "thrashing-delay", NULL, "X.thrashing_delay_total", "sum",
+	    CK_DUR_NS, "page-cache thrashing" },
+	{ "compact-delay", NULL, "X.compact_delay_total", "sum", CK_DUR_NS,
+	    "memory compaction" },
+	{ "wpcopy-delay", NULL, "X.wpcopy_delay_total", "sum", CK_DUR_NS,
+	    "write-protect copy" },
+	{ "irq-delay", NULL, "X.irq_delay_total", "sum", CK_DUR_NS,
+	    "IRQ/softirq time" },
+};
+#define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
+
+enum group_by { BY_PROCESS, BY_COMMAND, BY_USER, BY_PARENT };
+static const char *const group_names[] = {
+	[BY_PROCESS] = "process",
+	[BY_COMMAND] = "command",
+	[BY_USER] = "user",
+	[BY_PARENT] = "parent",
+};
+
+static int	cmd_top_exec(struct cmd_ctx *, struct cmd_args *);
+static int	cmd_summary_exec(struct cmd_ctx *, struct cmd_args *);
+static int	cmd_short_exec(struct cmd_ctx *, struct cmd_args *);
+
+static const struct option top_options[] = {
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option short_options[] = {
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ NULL, 0, NULL, 0 }
+};
+
+const struct cmd_entry cmd_top_entry = {
+	"top", NULL, "b:G:", top_options, 0, 0,
+	"[--by MEASURE|FIELD] [--group process|command|user|parent] "
+	"[filters]",
+	"rank exits in a window by CPU, I/O, RSS, delays, any field",
+	"Rank the exits of a window (default: the last hour) by a measure,\n"
+	"largest first.  Each process counts its threads' sum; --threads\n"
+	"ranks thread rows instead.  --group sums (for rss: takes the\n"
+	"largest) per command, user or parent process.\n"
+	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
+	"                         csw, cpu-delay, blkio-delay, swapin-delay,\n"
+	"                         reclaim-delay, thrashing-delay,\n"
+	"                         compact-delay, wpcopy-delay, irq-delay, or\n"
+	"                         any numeric field (see `taskacct fields`)\n"
+	"  -G, --group GROUP      process (default), command, user, parent\n",
+	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
+};
+
+const struct cmd_entry cmd_summary_entry = {
+	"summary", NULL, "G:", top_options + 1, 0, 0,
+	"[--group command|user] [filters]",
+	"sa-style totals per command or user for a window",
+	"Totals per command (or per user with --group user) over the exits\n"
+	"of a window (default: the last hour), as sa(8) prints them: exits,\n"
+	"real time, user and system CPU, average and peak RSS, bytes read\n"
+	"and written, and the time spent waiting for a CPU, for block I/O\n"
+	"and for memory (swap-in, reclaim, thrashing, compaction, wp copy).\n"
+	"Sorted by CPU time.  A process counts its threads' totals under\n"
+	"its leader's command.\n"
+	"  -G, --group GROUP      command (default) or user\n",
+	CMD_DB | CMD_FILTER | CMD_LIMIT, -1, cmd_summary_exec
+};
+
+const struct cmd_entry cmd_short_entry = {
+	"short", NULL, "T:", short_options, 0, 0,
+	"[--threshold DUR] [filters]",
+	"short-lived processes per command and per parent",
+	"Processes of a window (default: the last hour) that lived less\n"
+	"than a threshold: counts per command, then per parent process,\n"
+	"most first, with the first and last exit of each; the view of a\n"
+	"fork storm.  The parent's command is that of its recorded exit.\n"
+	"  -T, --threshold DUR    lived less than DUR (default 1s)\n",
+	CMD_DB | CMD_FILTER | CMD_LIMIT, 20, cmd_short_exec
+};
+
+/* The window: the last hour unless --since says otherwise. */
+static void
+window_default(struct cmd_ctx *ctx, struct filter *f)
+{
+	if (!(f->set & FILTER_SINCE)) {
+		f->since = ctx->now - DEFAULT_WINDOW_US;
+		f->set |= FILTER_SINCE;
+	}
+}
+
+static enum group_by
+group_parse(const char *s, int summary)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
+		if (strcmp(s, group_names[i]) == 0 &&
+		    (!summary || i == BY_COMMAND || i == BY_USER))
+			return i;
+	if (summary)
+		cli_usage("unknown --group `%s': use command or user", s);
+	cli_usage("unknown --group `%s': use process, command, user or "
+	    "parent", s);
+}
+
+/*
+ * --by: a measure, or a numeric field of the field table.  A field's name
+ * is pasted into the SQL only once it is found in the table.
+ */
+static void
+measure_find(const char *name, struct measure *m, char *expr, size_t len)
+{
+	const struct ts_field	*f;
+	size_t			 i;
+
+	for (i = 0; i < NMEASURES; i++) {
+		if (strcmp(measures[i].name, name) == 0) {
+			*m = measures[i];
+			return;
+		}
+	}
+	if ((f = ts_field_find(name)) == NULL)
+		cli_usage("unknown measure or field `%s': see `taskacct top "
+		    "--help` and `taskacct fields`", name);
+	if (f->type == FT_COMM)
+		cli_usage("field `%s' is not a number: --by takes a numeric "
+		    "field", name);
+	snprintf(expr, len, "X.%s", f->name);
+	*m = (struct measure){ f->name, NULL, expr, cli_field_agg(f),
+	    cli_field_kind(f), NULL };
+	if (m->agg == NULL)
+		m->agg = "max";		/* ids: the largest, for a ranking */
+}
+
+static sqlite3_stmt *
+report_prepare(struct cmd_ctx *ctx, struct cmd_args *args,
+    const struct procs_query *q, const char *select)
+{
+	struct filter_sql	 fs;
+	sqlite3_stmt		*stmt;
+	char			*sql, *full;
+	int			 i;
+
+	sql = procs_sql(ctx, q, &fs);
+	if (asprintf(&full, "%s%s", sql, select) == -1)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, full);
+	procs_bind(ctx, stmt, q->filter, &fs);
+	if ((i = sqlite3_bind_parameter_index(stmt, ":limit")) != 0)
+		sqlite3_bind_int64(stmt, i, args->limit);
+	free(full);
+	free(sql);
+	return stmt;
+}
+
+/* The parent's command: its exit is after the child's, its start before. */
+#define PARENT_COMM \
+	"(SELECT c.ac_comm FROM tasks c WHERE c.ac_pid = k.ppid AND " \
+	"c.kind = 0 AND coalesce(c.ac_tgid, c.ac_pid) = c.ac_pid AND " \
+	"c.recv_time >= k.last_exit AND c.recv_time - c.ac_etime <= " \
+	"k.first_start ORDER BY c.recv_time LIMIT 1)"
+
+static int
+cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
+	struct measure		 m;
+	struct col		 cols[8];
+	enum group_by		 by = BY_PROCESS;
+	sqlite3_stmt		*stmt;
+	char			 expr[64], select[1024], mcol[64];
+	const char		*key;
+	int			 n = 0;
+
+	measure_find(args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] : "cpu",
+	    &m, expr, sizeof(expr));
+	if (args->flag[OPT_GROUP] != NULL)
+		by = group_parse(args->flag[OPT_GROUP], 0);
+	window_default(ctx, &args->filter);
+	q.extra = m.extra;
+	q.extra_agg = m.agg;
+	snprintf(mcol, sizeof(mcol), "%s", m.pcol != NULL ? m.pcol : "x");
+
+	if (by == BY_PROCESS) {
+		snprintf(select, sizeof(select), "SELECT exit_time, pid, uid, "
+		    "comm, %s AS m, threads, id FROM p ORDER BY m DESC, "
+		    "exit_time DESC, id DESC LIMIT :limit", mcol);
+		cols[n++] = (struct col){ "time", "exit_time", CK_TIME, 0 };
+		cols[n++] = (struct col){ "pid", NULL, CK_INT, 0 };
+		cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
+		cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
+		cols[n++] = (struct col){ "thr", "threads", CK_INT,
+		    (args->filter.set & FILTER_THREADS) ?
+		    COL_TABLE | COL_RAW : 0 };
+		cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
+	} else if (by == BY_PARENT) {
+		snprintf(select, sizeof(select), "SELECT k.ppid, "
+		    PARENT_COMM ", k.n, k.m FROM (SELECT ppid, count(*) AS n, "
+		    "%s(%s) AS m, max(exit_time) AS last_exit, "
+		    "min(start_time) AS first_start FROM p GROUP BY ppid "
+		    "ORDER BY m DESC, n DESC, ppid LIMIT :limit) k "
+		    "ORDER BY k.m DESC, k.n DESC, k.ppid", m.agg, mcol);
+		cols[n++] = (struct col){ "ppid", NULL, CK_INT, 0 };
+		cols[n++] = (struct col){ "parent", "parent_comm", CK_TEXT, 0 };
+		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
+		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
+	} else {
+		key = by == BY_COMMAND ? "comm" : "uid";
+		snprintf(select, sizeof(select), "SELECT %s, count(*) AS n, "
+		    "%s(%s) AS m FROM p GROUP BY %s ORDER BY m DESC, n DESC, "
+		    "%s LIMIT :limit", key, m.agg, mcol, key, key);
+		cols[n++] = by == BY_COMMAND ?
+		    (struct col){ "command", "comm", CK_TEXT, 0 } :
+		    (struct col){ "user", "uid", CK_USER, 0 };
+		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
+		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
+	}
+	stmt = report_prepare(ctx, args, &q, select);
+	cli_print(ctx, cols, n, stmt);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static const struct col summary_cols[] = {
+	{ "command", "comm", CK_TEXT, 0 },
+	{ "exits", NULL, CK_INT, 0 },
+	{ "real", "real_us", CK_DUR_US, 0 },
+	{ "user", "user_us", CK_DUR_US, 0 },
+	{ "sys", "sys_us", CK_DUR_US, 0 },
+	{ "avg_rss", "avg_rss_kib", CK_KIB, 0 },
+	{ "max_rss", "max_rss_kib", CK_KIB, 0 },
+	{ "read", "read_bytes", CK_BYTES, 0 },
+	{ "write", "write_bytes", CK_BYTES, 0 },
+	{ "cpu_wait", "cpu_delay_ns", CK_DUR_NS, 0 },
+	{ "io_wait", "blkio_delay_ns", CK_DUR_NS, 0 },
+	{ "mem_wait", "mem_delay_ns", CK_DUR_NS, 0 },
+};
+#define SUMMARY_NCOLS	(sizeof(summary_cols) / sizeof(summary_cols[0]))
+
+static int
+cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
+	struct col		 cols[SUMMARY_NCOLS];
+	enum group_by		 by = BY_COMMAND;
+	sqlite3_stmt		*stmt;
+	char			 select[1024];
+	const char		*key;
+
+	if (args->flag[OPT_GROUP] != NULL)
+		by = group_parse(args->flag[OPT_GROUP], 1);
+	window_default(ctx, &args->filter);
+	key = by == BY_COMMAND ? "comm" : "uid";
+	snprintf(select, sizeof(select), "SELECT %s, count(*), sum(elapsed), "
+	    "sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), max(rss), "
+	    "sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
+	    "sum(blkio_delay), sum(mem_delay) FROM p GROUP BY %s "
+	    "ORDER BY sum(cpu) DESC, count(*) DESC, %s LIMIT :limit",
+	    key, key, key);
+	memcpy(cols, summary_cols, sizeof(cols));
+	if (by == BY_USER)
+		cols[0] = (struct col){ "user", "uid", CK_USER, 0 };
+	stmt = report_prepare(ctx, args, &q, select);
+	cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static const struct col short_comm_cols[] = {
+	{ "command", "comm", CK_TEXT, 0 },
+	{ "exits", NULL, CK_INT, 0 },
+	{ "avg_life", "avg_elapsed_us", CK_DUR_US, 0 },
+	{ "cpu", "cpu_us", CK_DUR_US, 0 },
+	{ "parents", NULL, CK_INT, 0 },
+	{ "first", "first_exit", CK_TIME, 0 },
+	{ "last", "last_exit", CK_TIME, 0 },
+};
+
+static const struct col short_parent_cols[] = {
+	{ "ppid", NULL, CK_INT, 0 },
+	{ "parent", "parent_comm", CK_TEXT, 0 },
+	{ "exits", NULL, CK_INT, 0 },
+	{ "commands", NULL, CK_INT, 0 },
+	{ "first", "first_exit", CK_TIME, 0 },
+	{ "last", "last_exit", CK_TIME, 0 },
+};
+
+static int
+cmd_short_exec(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
+	struct filter		*f = &args->filter;
+	sqlite3_stmt		*stmt;
+
+	if (args->flag[OPT_THRESHOLD] != NULL) {
+		if (f->set & FILTER_MAX_DURATION)
+			cli_usage("short: give --threshold or --max-duration, "
+			    "not both");
+		f->max_duration = cli_duration("--threshold",
+		    args->flag[OPT_THRESHOLD]);
+		f->set |= FILTER_MAX_DURATION;
+	} else if (!(f->set & FILTER_MAX_DURATION)) {
+		f->max_duration = SHORT_DEFAULT_US;
+		f->set |= FILTER_MAX_DURATION;
+	}
+	if ((f->set & FILTER_MIN_DURATION) &&
+	    f->min_duration >= f->max_duration)
+		cli_usage("short: --min-duration must be less than the "
+		    "threshold");
+	window_default(ctx, f);
+
+	stmt = report_prepare(ctx, args, &q, "SELECT comm, count(*), "
+	    "CAST(avg(elapsed) AS INTEGER), sum(cpu), count(DISTINCT ppid), "
+	    "min(exit_time), max(exit_time) FROM p GROUP BY comm "
+	    "ORDER BY count(*) DESC, comm LIMIT :limit");
+	cli_print(ctx, short_comm_cols, sizeof(short_comm_cols) /
+	    sizeof(short_comm_cols[0]), stmt);
+	sqlite3_finalize(stmt);
+
+	stmt = report_prepare(ctx, args, &q, "SELECT k.ppid, " PARENT_COMM
+	    ", k.n, k.ncomm, k.first_exit, k.last_exit FROM (SELECT ppid, "
+	    "count(*) AS n, count(DISTINCT comm) AS ncomm, min(exit_time) AS "
+	    "first_exit, max(exit_time) AS last_exit, min(start_time) AS "
+	    "first_start FROM p GROUP BY ppid ORDER BY n DESC, ppid "
+	    "LIMIT :limit) k ORDER BY k.n DESC, k.ppid");
+	cli_print(ctx, short_parent_cols, sizeof(short_parent_cols) /
+	    sizeof(short_parent_cols[0]), stmt);
+	sqlite3_finalize(stmt);
+	return 0;
+}

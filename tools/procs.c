@@ -1,0 +1,255 @@
+/*
+ * procs.c: the SQL shared by last, top, summary and short: the selected
+ * exits (filter.h) as one row per process with its threads' totals, the
+ * common table expression "p".
+ *
+ * A process ends with the thread row that has AGROUP set.  A process that
+ * ever had several threads also left a thread-group row (kind 1), which the
+ * recorder writes right after that thread row (id + 1, link_id = its id):
+ * only then are its other threads' rows looked for and summed.  Those are
+ * the kind 0 rows of the same recorder run with the same ac_tgid whose
+ * leader start (recv_time - ac_tgetime: ac_tgetime is the time since the
+ * group leader started) is within PROC_START_TOL_US of the process's, and
+ * that arrived between the process's start and PROC_SLACK_US after its end
+ * (rows of several sockets arrive in no fixed order).  Under PID reuse, a
+ * later process with the same id started after this one ended, so its
+ * leader start differs.  The scan for the threads uses tasks_recv_time over
+ * the process's life; single-threaded processes (nearly all) cost nothing.
+ * CROSS JOIN keeps g the outer loop: SQLite would otherwise scan all of
+ * tasks and look g up.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "procs.h"
+
+/* Per-row values summed (or taken the largest of) over a process's threads. */
+static const struct {
+	const char	*name;
+	const char	*agg;
+	const char	*expr;		/* on the row aliased X */
+} procs_cols[] = {
+	{ "utime", "sum", "X.ac_utime" },
+	{ "stime", "sum", "X.ac_stime" },
+	{ "read_bytes", "sum", "X.read_bytes" },
+	{ "write_bytes", "sum", "X.write_bytes" },
+	{ "cpu_delay", "sum", "X.cpu_delay_total" },
+	{ "blkio_delay", "sum", "X.blkio_delay_total" },
+	{ "mem_delay", "sum", "coalesce(X.swapin_delay_total, 0) + "
+	    "coalesce(X.freepages_delay_total, 0) + "
+	    "coalesce(X.thrashing_delay_total, 0) + "
+	    "coalesce(X.compact_delay_total, 0) + "
+	    "coalesce(X.wpcopy_delay_total, 0)" },
+	{ "rss", "max", "X.hiwater_rss" },
+	{ "csw", "sum", "X.nvcsw + X.nivcsw" },
+};
+#define PROCS_NCOLS	(sizeof(procs_cols) / sizeof(procs_cols[0]))
+
+/* The window's bounds: numbered after any filter parameter. */
+#define PROCS_WSINCE	(FILTER_PARAMS_MAX + 1)
+#define PROCS_WUNTIL	(FILTER_PARAMS_MAX + 2)
+
+/* The columns of tasks a window report reads: filters, procs_cols. */
+static const char *const window_cols[] = {
+	"id", "run_id", "recv_time", "kind", "link_id", "version", "ac_flag",
+	"ac_exitcode", "ac_comm", "ac_uid", "ac_pid", "ac_ppid", "ac_tgid",
+	"ac_etime", "ac_tgetime", "ac_exe_dev", "ac_exe_inode", "ac_utime",
+	"ac_stime", "read_bytes", "write_bytes", "cpu_delay_total",
+	"blkio_delay_total", "swapin_delay_total", "freepages_delay_total",
+	"thrashing_delay_total", "compact_delay_total", "wpcopy_delay_total",
+	"hiwater_rss", "nvcsw", "nivcsw",
+};
+#define WINDOW_NCOLS	(sizeof(window_cols) / sizeof(window_cols[0]))
+
+/* expr with every "X." written as alias "." */
+static void
+expr_put(FILE *fp, const char *expr, const char *alias)
+{
+	const char	*p;
+
+	for (p = expr; *p != '\0'; p++) {
+		if (p[0] == 'X' && p[1] == '.' && (p == expr ||
+		    p[-1] == ' ' || p[-1] == '(')) {
+			fputs(alias, fp);
+			continue;
+		}
+		fputc(*p, fp);
+	}
+}
+
+static void
+procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
+    int threads)
+{
+	size_t	 i;
+
+	/* In a window, g is only a view of w: copying it costs. */
+	fprintf(fp, "%s g AS %sMATERIALIZED (SELECT g.id, g.run_id, "
+	    "g.recv_time AS exit_time, g.ac_pid AS tid, g.ac_tgid AS tgid, "
+	    "g.ac_ppid AS ppid, g.ac_uid AS uid, g.ac_comm AS comm, "
+	    "g.ac_exitcode AS status, g.ac_flag AS flag, ", q->window ? "," :
+	    "WITH", q->window ? "NOT " : "");
+	if (threads)
+		fprintf(fp, "g.ac_pid AS pid, g.ac_etime AS elapsed, "
+		    "0 AS threaded, ");
+	else if (q->window)
+		fprintf(fp, "CAST(coalesce(g.ac_tgid, g.ac_pid) AS INTEGER) AS pid, "
+		    "coalesce(g.ac_tgetime, g.ac_etime) AS elapsed, "
+		    "g.id IN (SELECT link_id FROM w WHERE kind = 1) "
+		    "AS threaded, ");
+	else
+		fprintf(fp, "CAST(coalesce(g.ac_tgid, g.ac_pid) AS INTEGER) AS pid, "
+		    "coalesce(g.ac_tgetime, g.ac_etime) AS elapsed, "
+		    "EXISTS (SELECT 1 FROM tasks x WHERE x.id = g.id + 1 AND "
+		    "x.kind = 1 AND x.link_id = g.id) AS threaded, ");
+	for (i = 0; i < PROCS_NCOLS; i++) {
+		expr_put(fp, procs_cols[i].expr, "g");
+		fprintf(fp, " AS %s, ", procs_cols[i].name);
+	}
+	if (q->extra != NULL)
+		expr_put(fp, q->extra, "g");
+	else
+		fputs("NULL", fp);
+	fprintf(fp, " AS x FROM %s g WHERE %s %s)", q->window ? "w" : "tasks",
+	    fs->text, q->tail != NULL ? q->tail : "");
+}
+
+/*
+ * A window report reads the window's rows once, into w: the processes
+ * and, for the threaded ones, their threads that exited in the window.
+ * Scanning each threaded process's whole life instead costs a range of
+ * tasks_recv_time per process, seconds on a busy hour: there is no index
+ * on ac_tgid.
+ */
+static void
+procs_w(FILE *fp, const struct procs_query *q)
+{
+	size_t	 i;
+
+	fputs("WITH w AS MATERIALIZED (SELECT ", fp);
+	for (i = 0; i < WINDOW_NCOLS; i++)
+		fprintf(fp, "%s%s", i > 0 ? ", " : "", window_cols[i]);
+	/* The extra measure's field, "X.name", if not there yet. */
+	if (q->extra != NULL) {
+		for (i = 0; i < WINDOW_NCOLS; i++)
+			if (strcmp(q->extra + 2, window_cols[i]) == 0)
+				break;
+		if (i == WINDOW_NCOLS)
+			fprintf(fp, ", %s", q->extra + 2);
+	}
+	fprintf(fp, " FROM tasks WHERE recv_time >= ?%d AND "
+	    "recv_time < ?%d)", PROCS_WSINCE, PROCS_WUNTIL);
+}
+
+/* The threads of each threaded process in g, summed. */
+static void
+procs_th(FILE *fp, const struct procs_query *q)
+{
+	size_t	 i;
+
+	/* The few threaded processes, for an index on pid (automatic). */
+	if (q->window)
+		fprintf(fp, ", gt AS MATERIALIZED (SELECT * FROM g WHERE "
+		    "threaded)");
+	fprintf(fp, ", th AS (SELECT g.id AS gid, count(*) AS threads, "
+	    "max(CASE WHEN t.ac_pid = t.ac_tgid THEN t.ac_comm END) AS comm");
+	for (i = 0; i < PROCS_NCOLS; i++) {
+		fprintf(fp, ", %s(", procs_cols[i].agg);
+		expr_put(fp, procs_cols[i].expr, "t");
+		fprintf(fp, ") AS %s", procs_cols[i].name);
+	}
+	if (q->extra != NULL) {
+		fprintf(fp, ", %s(", q->extra_agg);
+		expr_put(fp, q->extra, "t");
+		fputs(") AS x", fp);
+	} else
+		fputs(", NULL AS x", fp);
+	/* In a window, the process's own row is in g, not summed here. */
+	if (q->window)
+		fprintf(fp, " FROM w t JOIN gt g ON t.ac_tgid = g.pid AND "
+		    "t.ac_flag & 32 = 0 AND t.recv_time BETWEEN ");
+	else
+		fprintf(fp, " FROM g CROSS JOIN tasks t INDEXED BY "
+		    "tasks_recv_time ON t.recv_time BETWEEN ");
+	fprintf(fp, "g.exit_time - g.elapsed AND g.exit_time + %lld AND t.kind = 0 "
+	    "AND t.run_id = g.run_id AND t.ac_tgid = g.pid AND "
+	    "t.recv_time - t.ac_tgetime BETWEEN g.exit_time - g.elapsed - %lld "
+	    "AND g.exit_time - g.elapsed + %lld WHERE g.threaded "
+	    "GROUP BY g.id)", (long long)PROC_SLACK_US,
+	    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
+}
+
+/*
+ * A process's value of column name: its threads' (th, which holds the
+ * process's own row too, except in a window) with its own row's (g).
+ */
+static void
+procs_combine(FILE *fp, const struct procs_query *q, const char *agg,
+    const char *name)
+{
+	if (!q->window)
+		fprintf(fp, ", coalesce(th.%s, g.%s)", name, name);
+	else if (agg == NULL || strcmp(agg, "sum") == 0)
+		fprintf(fp, ", g.%s + coalesce(th.%s, 0)", name, name);
+	else
+		fprintf(fp, ", CASE WHEN th.%s %s g.%s OR g.%s IS NULL THEN "
+		    "th.%s ELSE g.%s END", name, strcmp(agg, "max") == 0 ?
+		    ">" : "<", name, name, name, name);
+	fprintf(fp, " AS %s", name);
+}
+
+/*
+ * "WITH g AS (...), th AS (...), p AS (...)": the caller appends its
+ * SELECT from p.  The filter's parameters are ?1 to ?n (bind them with
+ * cli_bind_filter(..., 1)); the caller's own are named.
+ */
+char *
+procs_sql(struct cmd_ctx *ctx, const struct procs_query *q,
+    struct filter_sql *fs)
+{
+	FILE	*fp;
+	char	*sql = NULL;
+	size_t	 len = 0, i;
+	int	 threads = (q->filter->set & FILTER_THREADS) != 0;
+
+	cli_filter_sql(ctx, q->filter, 1, fs);
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		err(1, NULL);
+	if (q->window)
+		procs_w(fp, q);
+	procs_g(fp, q, fs, threads);
+	procs_th(fp, q);
+	fprintf(fp, ", p0 AS (SELECT g.id, g.run_id, g.exit_time, "
+	    "g.exit_time - g.elapsed AS start_time, g.pid, g.tid, g.tgid, "
+	    "g.ppid, g.uid, coalesce(th.comm, g.comm) AS comm, g.status, "
+	    "g.flag, g.elapsed, %s AS threads", q->window ?
+	    "coalesce(th.threads, 0) + 1" : "coalesce(th.threads, 1)");
+	for (i = 0; i < PROCS_NCOLS; i++)
+		procs_combine(fp, q, procs_cols[i].agg, procs_cols[i].name);
+	procs_combine(fp, q, q->extra_agg, "x");
+	fprintf(fp, " FROM g LEFT JOIN th ON th.gid = g.id), "
+	    "p AS (SELECT *, utime + stime AS cpu, coalesce(read_bytes, 0) + "
+	    "coalesce(write_bytes, 0) AS io FROM p0) ");
+	if (fclose(fp) == EOF)
+		err(1, NULL);
+	return sql;
+}
+
+/* Bind the filter's parameters and a window report's bounds. */
+void
+procs_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f,
+    const struct filter_sql *fs)
+{
+	cli_bind_filter(ctx, stmt, fs, 1);
+	if (sqlite3_bind_parameter_count(stmt) < PROCS_WUNTIL)
+		return;
+	sqlite3_bind_int64(stmt, PROCS_WSINCE, (f->set & FILTER_SINCE) ?
+	    f->since : INT64_MIN);
+	/* Threads arrive up to PROC_SLACK_US after their process's end. */
+	sqlite3_bind_int64(stmt, PROCS_WUNTIL, (f->set & FILTER_UNTIL) &&
+	    f->until < INT64_MAX - PROC_SLACK_US ? f->until + PROC_SLACK_US :
+	    INT64_MAX);
+}

@@ -1,0 +1,36 @@
+/*
+ * procs.h: the selected exits as processes with their threads' totals, as
+ * SQL (the common table expression "p"), for last, top, summary and short.
+ *
+ * Columns of p: id, run_id, exit_time, start_time (us since the epoch),
+ * pid, tid, tgid, ppid, uid, comm (the leader's), status (wait status),
+ * flag, elapsed (us), threads (rows summed), utime, stime, cpu (us),
+ * read_bytes, write_bytes, io (bytes), cpu_delay, blkio_delay, mem_delay
+ * (ns), rss (KiB, largest), csw (context switches), x (the extra measure).
+ */
+#ifndef PROCS_H
+#define PROCS_H
+
+#include "cli.h"
+
+struct procs_query {
+	const struct filter	*filter;
+	const char		*extra;		/* expression on row "X.", or NULL */
+	const char		*extra_agg;	/* its aggregate over threads */
+	const char		*tail;		/* after g's WHERE: ORDER, LIMIT */
+	int			 window;	/* a window report, see below */
+};
+
+/*
+ * A window report (window set; procs_bind binds its bounds) sums into
+ * each process only its threads that exited in the window, read in the same
+ * pass; otherwise each threaded process's threads are looked for over its
+ * whole life.
+ */
+
+char	*procs_sql(struct cmd_ctx *, const struct procs_query *,
+	    struct filter_sql *);
+void	 procs_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *,
+	    const struct filter_sql *);
+
+#endif
