@@ -1,7 +1,9 @@
 -- Migration of a taskacct database from schema version 1 to 2, applied by
 -- taskacctd in one transaction (with the version check) when it opens a
--- version 1 database.  Adds the children index used by `taskacct tree` and
--- the prunes table of retention (see sql/schema.sql for their meaning).
+-- version 1 database.  Adds the children index used by `taskacct tree`,
+-- the prunes table of retention and the per-minute rollups of the reports,
+-- filled from the rows already there (see sql/schema.sql for their
+-- meaning).
 CREATE INDEX tasks_ppid ON tasks(ac_ppid);	-- children, for tree (v2)
 CREATE TABLE prunes (
 	id			INTEGER PRIMARY KEY,
@@ -14,4 +16,86 @@ CREATE TABLE prunes (
 	bytes_freed		INTEGER, -- file bytes given back (incremental vacuum)
 	detail			TEXT
 );
+-- Per-minute rollups of the thread rows (kind 0), kept by taskacctd in the
+-- same transaction as the rows they sum, so that reports over a window read
+-- a few rows a minute instead of every exit.  A minute is recv_time /
+-- 60000000; a thread counts under its own ac_comm and ac_uid.  The view
+-- rollup_rows is their definition, one term per row: the rollups are its
+-- sums grouped by minute (and name and user, or parent), and the query tool
+-- sums it directly over the edges of a window that are not whole minutes.
+-- A test checks the daemon's sums against it.  (v2)
+CREATE VIEW rollup_rows AS
+	SELECT recv_time, recv_time / 60000000 AS minute,
+	    coalesce(ac_comm, '') AS ac_comm, coalesce(ac_uid, -1) AS ac_uid,
+	    coalesce(ac_ppid, -1) AS ac_ppid,
+	    1 AS tasks,
+	    (ac_flag & 32) <> 0 AS procs,
+	    (ac_flag & 32) <> 0 AND ac_exitcode <> 0 AS failed,
+	    (ac_flag & 32) <> 0 AND ac_etime < 1000000 AS short_procs,
+	    CASE WHEN ac_flag & 32 THEN coalesce(ac_etime, 0) ELSE 0 END
+		AS etime,
+	    coalesce(ac_utime, 0) AS utime,
+	    coalesce(ac_stime, 0) AS stime,
+	    CASE WHEN ac_flag & 32 THEN coalesce(hiwater_rss, 0) ELSE 0 END
+		AS rss,
+	    coalesce(read_bytes, 0) AS read_bytes,
+	    coalesce(write_bytes, 0) AS write_bytes,
+	    coalesce(cpu_delay_total, 0) AS cpu_delay,
+	    coalesce(blkio_delay_total, 0) AS blkio_delay,
+	    coalesce(swapin_delay_total, 0) AS swapin_delay,
+	    coalesce(freepages_delay_total, 0) AS freepages_delay,
+	    coalesce(thrashing_delay_total, 0) AS thrashing_delay,
+	    coalesce(compact_delay_total, 0) AS compact_delay,
+	    coalesce(wpcopy_delay_total, 0) AS wpcopy_delay,
+	    coalesce(irq_delay_total, 0) AS irq_delay
+	FROM tasks WHERE kind = 0;
+
+CREATE TABLE minutes (
+	minute			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	ac_uid			INTEGER NOT NULL,
+	tasks			INTEGER NOT NULL, -- thread rows
+	procs			INTEGER NOT NULL, -- of them process ends (AGROUP)
+	failed			INTEGER NOT NULL, -- process ends, status not 0
+	short_procs		INTEGER NOT NULL, -- process ends, ac_etime < 1 s
+	etime			INTEGER NOT NULL, -- process ends' ac_etime, us
+	utime			INTEGER NOT NULL, -- us
+	stime			INTEGER NOT NULL, -- us
+	rss_sum			INTEGER NOT NULL, -- process ends' hiwater_rss, KiB
+	rss_max			INTEGER NOT NULL, -- KiB
+	read_bytes		INTEGER NOT NULL,
+	write_bytes		INTEGER NOT NULL,
+	cpu_delay		INTEGER NOT NULL, -- ns: the *_delay_total sums
+	blkio_delay		INTEGER NOT NULL,
+	swapin_delay		INTEGER NOT NULL,
+	freepages_delay		INTEGER NOT NULL,
+	thrashing_delay		INTEGER NOT NULL,
+	compact_delay		INTEGER NOT NULL,
+	wpcopy_delay		INTEGER NOT NULL,
+	irq_delay		INTEGER NOT NULL,
+	PRIMARY KEY (minute, ac_comm, ac_uid)
+) WITHOUT ROWID;
+
+-- Process ends per parent and minute, for `taskacct short`.  (v2)
+CREATE TABLE minute_parents (
+	minute			INTEGER NOT NULL,
+	ac_ppid			INTEGER NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL, -- ac_etime < 1 s
+	PRIMARY KEY (minute, ac_ppid)
+) WITHOUT ROWID;
+
+-- The rollups of the rows already there (a NULL term adds nothing).
+INSERT INTO minutes SELECT minute, ac_comm, ac_uid, count(*),
+    coalesce(sum(procs), 0), coalesce(sum(failed), 0),
+    coalesce(sum(short_procs), 0), sum(etime), sum(utime), sum(stime),
+    sum(rss), max(rss), sum(read_bytes), sum(write_bytes), sum(cpu_delay),
+    sum(blkio_delay), sum(swapin_delay), sum(freepages_delay),
+    sum(thrashing_delay), sum(compact_delay), sum(wpcopy_delay),
+    sum(irq_delay)
+    FROM rollup_rows GROUP BY minute, ac_comm, ac_uid;
+INSERT INTO minute_parents SELECT minute, ac_ppid, count(*),
+    coalesce(sum(short_procs), 0) FROM rollup_rows WHERE procs
+    GROUP BY minute, ac_ppid;
+
 PRAGMA user_version = 2;

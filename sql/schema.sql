@@ -179,6 +179,75 @@ CREATE TABLE prunes (
 	detail			TEXT
 );
 
+-- Per-minute rollups of the thread rows (kind 0), kept by taskacctd in the
+-- same transaction as the rows they sum, so that reports over a window read
+-- a few rows a minute instead of every exit.  A minute is recv_time /
+-- 60000000; a thread counts under its own ac_comm and ac_uid.  The view
+-- rollup_rows is their definition, one term per row: the rollups are its
+-- sums grouped by minute (and name and user, or parent), and the query tool
+-- sums it directly over the edges of a window that are not whole minutes.
+-- A test checks the daemon's sums against it.  (v2)
+CREATE VIEW rollup_rows AS
+	SELECT recv_time, recv_time / 60000000 AS minute,
+	    coalesce(ac_comm, '') AS ac_comm, coalesce(ac_uid, -1) AS ac_uid,
+	    coalesce(ac_ppid, -1) AS ac_ppid,
+	    1 AS tasks,
+	    (ac_flag & 32) <> 0 AS procs,
+	    (ac_flag & 32) <> 0 AND ac_exitcode <> 0 AS failed,
+	    (ac_flag & 32) <> 0 AND ac_etime < 1000000 AS short_procs,
+	    CASE WHEN ac_flag & 32 THEN coalesce(ac_etime, 0) ELSE 0 END
+		AS etime,
+	    coalesce(ac_utime, 0) AS utime,
+	    coalesce(ac_stime, 0) AS stime,
+	    CASE WHEN ac_flag & 32 THEN coalesce(hiwater_rss, 0) ELSE 0 END
+		AS rss,
+	    coalesce(read_bytes, 0) AS read_bytes,
+	    coalesce(write_bytes, 0) AS write_bytes,
+	    coalesce(cpu_delay_total, 0) AS cpu_delay,
+	    coalesce(blkio_delay_total, 0) AS blkio_delay,
+	    coalesce(swapin_delay_total, 0) AS swapin_delay,
+	    coalesce(freepages_delay_total, 0) AS freepages_delay,
+	    coalesce(thrashing_delay_total, 0) AS thrashing_delay,
+	    coalesce(compact_delay_total, 0) AS compact_delay,
+	    coalesce(wpcopy_delay_total, 0) AS wpcopy_delay,
+	    coalesce(irq_delay_total, 0) AS irq_delay
+	FROM tasks WHERE kind = 0;
+
+CREATE TABLE minutes (
+	minute			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	ac_uid			INTEGER NOT NULL,
+	tasks			INTEGER NOT NULL, -- thread rows
+	procs			INTEGER NOT NULL, -- of them process ends (AGROUP)
+	failed			INTEGER NOT NULL, -- process ends, status not 0
+	short_procs		INTEGER NOT NULL, -- process ends, ac_etime < 1 s
+	etime			INTEGER NOT NULL, -- process ends' ac_etime, us
+	utime			INTEGER NOT NULL, -- us
+	stime			INTEGER NOT NULL, -- us
+	rss_sum			INTEGER NOT NULL, -- process ends' hiwater_rss, KiB
+	rss_max			INTEGER NOT NULL, -- KiB
+	read_bytes		INTEGER NOT NULL,
+	write_bytes		INTEGER NOT NULL,
+	cpu_delay		INTEGER NOT NULL, -- ns: the *_delay_total sums
+	blkio_delay		INTEGER NOT NULL,
+	swapin_delay		INTEGER NOT NULL,
+	freepages_delay		INTEGER NOT NULL,
+	thrashing_delay		INTEGER NOT NULL,
+	compact_delay		INTEGER NOT NULL,
+	wpcopy_delay		INTEGER NOT NULL,
+	irq_delay		INTEGER NOT NULL,
+	PRIMARY KEY (minute, ac_comm, ac_uid)
+) WITHOUT ROWID;
+
+-- Process ends per parent and minute, for `taskacct short`.  (v2)
+CREATE TABLE minute_parents (
+	minute			INTEGER NOT NULL,
+	ac_ppid			INTEGER NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL, -- ac_etime < 1 s
+	PRIMARY KEY (minute, ac_ppid)
+) WITHOUT ROWID;
+
 -- Rows with the boot they belong to, for identifying a task across reboots
 -- and PID reuse: (boot_id, ac_pid, start_time).
 CREATE VIEW task_exits AS

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "fields.h"
+#include "rollup.h"
 #include "store.h"
 #include "taskacct.h"
 
@@ -54,6 +55,9 @@ struct store {
 	sqlite3_stmt	*ins_task;
 	sqlite3_stmt	*ins_loss;
 	sqlite3_stmt	*ins_prune;
+	sqlite3_stmt	*up_minute;	/* rollups, upserted at commit */
+	sqlite3_stmt	*up_parent;
+	struct rollup	*rollup;
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	int64_t		 run_id;
@@ -66,6 +70,8 @@ struct store {
 	char		 err[512];	/* why no database is open */
 	struct bind_plan plan[2];	/* by record kind */
 };
+
+static int	step_reset(sqlite3_stmt *);
 
 /* Column list of the record INSERT, in bind order. */
 static const char *const task_meta_cols[] = {
@@ -344,10 +350,88 @@ store_prepare_task(struct store *st)
 	return r == SQLITE_OK ? 0 : -1;
 }
 
+/* Columns of minutes after its key, in enum rollup_sum order. */
+static const char *const minute_cols[RS__COUNT] = {
+	[RS_TASKS] = "tasks", [RS_PROCS] = "procs", [RS_FAILED] = "failed",
+	[RS_SHORT] = "short_procs", [RS_ETIME] = "etime",
+	[RS_UTIME] = "utime", [RS_STIME] = "stime", [RS_RSS_SUM] = "rss_sum",
+	[RS_RSS_MAX] = "rss_max", [RS_READ] = "read_bytes",
+	[RS_WRITE] = "write_bytes", [RS_CPU_DELAY] = "cpu_delay",
+	[RS_BLKIO_DELAY] = "blkio_delay", [RS_SWAPIN_DELAY] = "swapin_delay",
+	[RS_FREEPAGES_DELAY] = "freepages_delay",
+	[RS_THRASHING_DELAY] = "thrashing_delay",
+	[RS_COMPACT_DELAY] = "compact_delay",
+	[RS_WPCOPY_DELAY] = "wpcopy_delay", [RS_IRQ_DELAY] = "irq_delay",
+};
+
+/* INSERT ... ON CONFLICT DO UPDATE adding to (or raising) each sum. */
+static int
+store_prepare_rollup(struct store *st)
+{
+	char	 sql[4096];
+	size_t	 i, n;
+
+	n = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO minutes VALUES "
+	    "(?, ?, ?");
+	for (i = 0; i < RS__COUNT; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", ?");
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") ON CONFLICT "
+	    "(minute, ac_comm, ac_uid) DO UPDATE SET ");
+	for (i = 0; i < RS__COUNT && n < sizeof(sql); i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, i == RS_RSS_MAX ?
+		    "%s%s = max(%s, excluded.%s)" : "%s%s = %s + excluded.%s",
+		    i ? ", " : "", minute_cols[i], minute_cols[i],
+		    minute_cols[i]);
+	if (n >= sizeof(sql))
+		return -1;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->up_minute, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v3(st->db, "INSERT INTO minute_parents VALUES "
+	    "(?, ?, ?, ?) ON CONFLICT (minute, ac_ppid) DO UPDATE SET "
+	    "procs = procs + excluded.procs, short_procs = short_procs + "
+	    "excluded.short_procs", -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->up_parent, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* Write the transaction's rollups, before its COMMIT. */
+static int
+store_put_rollups(struct store *st)
+{
+	const struct rollup_minute	*m;
+	const struct rollup_parent	*p;
+	size_t				 i, j, n;
+
+	n = rollup_minutes(st->rollup, &m);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st->up_minute, 1, m[i].minute);
+		sqlite3_bind_text(st->up_minute, 2, m[i].comm, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st->up_minute, 3, m[i].uid);
+		for (j = 0; j < RS__COUNT; j++)
+			sqlite3_bind_int64(st->up_minute, 4 + (int)j,
+			    m[i].sum[j]);
+		if (step_reset(st->up_minute) == -1)
+			return -1;
+	}
+	n = rollup_parents(st->rollup, &p);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st->up_parent, 1, p[i].minute);
+		sqlite3_bind_int64(st->up_parent, 2, p[i].ppid);
+		sqlite3_bind_int64(st->up_parent, 3, p[i].procs);
+		sqlite3_bind_int64(st->up_parent, 4, p[i].short_procs);
+		if (step_reset(st->up_parent) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 store_prepare(struct store *st)
 {
-	if (store_prepare_task(st) == -1)
+	if (store_prepare_task(st) == -1 || store_prepare_rollup(st) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO losses (run_id, time, "
 	    "kind, records, detail) VALUES (?, ?, ?, ?, ?)", -1,
@@ -374,12 +458,17 @@ store_detach(struct store *st)
 	sqlite3_finalize(st->ins_task);
 	sqlite3_finalize(st->ins_loss);
 	sqlite3_finalize(st->ins_prune);
+	sqlite3_finalize(st->up_minute);
+	sqlite3_finalize(st->up_parent);
 	sqlite3_finalize(st->alive);
 	sqlite3_finalize(st->ts_version);
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);
 	st->ins_task = st->ins_loss = st->ins_prune = NULL;
+	st->up_minute = st->up_parent = NULL;
+	if (st->rollup != NULL)
+		rollup_clear(st->rollup);
 	st->alive = st->ts_version = NULL;
 	st->db = NULL;
 	st->lock_fd = -1;
@@ -434,7 +523,10 @@ store_open(const char *path, char *err, size_t errlen)
 	struct store	*st;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
+	    (st->path = strdup(path)) == NULL ||
+	    (st->rollup = rollup_new()) == NULL) {
+		if (st != NULL)
+			free(st->path);
 		free(st);
 		errf(err, errlen, "out of memory");
 		return NULL;
@@ -453,6 +545,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_detach(st);
+	rollup_free(st->rollup);
 	free(st->path);
 	free(st);
 }
@@ -658,7 +751,7 @@ store_begin(struct store *st)
 	return exec(st, "BEGIN IMMEDIATE");
 }
 
-/* Commit the open transaction, with the run's heartbeat in it. */
+/* Commit the open transaction, with its rollups and the run's heartbeat. */
 int
 store_commit(struct store *st, int64_t now)
 {
@@ -666,8 +759,10 @@ store_commit(struct store *st, int64_t now)
 		return 0;
 	sqlite3_bind_int64(st->alive, 1, now);
 	sqlite3_bind_int64(st->alive, 2, st->run_id);
-	if (step_reset(st->alive) == -1 || exec(st, "COMMIT") == -1)
+	if (store_put_rollups(st) == -1 || step_reset(st->alive) == -1 ||
+	    exec(st, "COMMIT") == -1)
 		return -1;
+	rollup_clear(st->rollup);
 	return 0;
 }
 
@@ -675,6 +770,7 @@ store_commit(struct store *st, int64_t now)
 int
 store_rollback(struct store *st)
 {
+	rollup_clear(st->rollup);
 	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
@@ -749,7 +845,7 @@ store_put_record(struct store *st, const struct ts_record *rec,
 		sqlite3_bind_null(s, col);
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, recv_time) == -1)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -791,6 +887,31 @@ store_set_ts_version(struct store *st, int version)
  * large prune never holds the queue up for long.
  */
 
+/* Delete the rollups of the minutes before this one. */
+static int
+store_prune_minutes(struct store *st, int64_t minute)
+{
+	static const char *const sql[] = {
+		"DELETE FROM minutes WHERE minute < ?",
+		"DELETE FROM minute_parents WHERE minute < ?",
+	};
+	sqlite3_stmt	*s;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < 2; i++) {
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) !=
+		    SQLITE_OK)
+			return -1;
+		sqlite3_bind_int64(s, 1, minute);
+		r = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (r != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Delete up to batch of the oldest task rows received before before_time,
  * and the loss rows older than the oldest task row left.  *rows and
@@ -831,6 +952,9 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	if (r != SQLITE_DONE)
 		goto fail;
 	*losses = sqlite3_changes(st->db);
+	/* A minute's rollups go with the last of its rows. */
+	if (store_prune_minutes(st, oldest / ROLLUP_MINUTE_US) == -1)
+		goto fail;
 	if (exec(st, "COMMIT") == -1)
 		goto fail;
 	return 0;

@@ -1,0 +1,52 @@
+/*
+ * rollup.h: the per-minute sums of the thread rows of one transaction,
+ * gathered in memory as records are stored and written into the minutes
+ * and minute_parents tables (sql/schema.sql) at commit.
+ */
+#ifndef ROLLUP_H
+#define ROLLUP_H
+
+#include <stdint.h>
+
+#include "decode.h"
+#include "fields.h"
+
+#define ROLLUP_MINUTE_US	60000000LL
+/* A process end shorter than this is short-lived (minutes.short_procs). */
+#define ROLLUP_SHORT_US		1000000LL
+
+/* The sums of minutes' columns after the key, in the table's order. */
+enum rollup_sum {
+	RS_TASKS, RS_PROCS, RS_FAILED, RS_SHORT, RS_ETIME, RS_UTIME,
+	RS_STIME, RS_RSS_SUM, RS_RSS_MAX, RS_READ, RS_WRITE,
+	RS_CPU_DELAY, RS_BLKIO_DELAY, RS_SWAPIN_DELAY, RS_FREEPAGES_DELAY,
+	RS_THRASHING_DELAY, RS_COMPACT_DELAY, RS_WPCOPY_DELAY, RS_IRQ_DELAY,
+	RS__COUNT
+};
+
+struct rollup_minute {
+	int64_t		 minute;
+	int64_t		 uid;
+	char		 comm[TS_COMM_LEN + 1];
+	int64_t		 sum[RS__COUNT];
+};
+
+struct rollup_parent {
+	int64_t		 minute;
+	int64_t		 ppid;
+	int64_t		 procs;
+	int64_t		 short_procs;
+};
+
+struct rollup;
+
+struct rollup	*rollup_new(void);
+void		 rollup_free(struct rollup *);
+int		 rollup_add(struct rollup *, const struct ts_record *, int64_t);
+void		 rollup_clear(struct rollup *);
+size_t		 rollup_minutes(const struct rollup *,
+		    const struct rollup_minute **);
+size_t		 rollup_parents(const struct rollup *,
+		    const struct rollup_parent **);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * rollup.c: the per-minute rollups of one transaction, in memory.  Each
+ * thread record adds the terms the view rollup_rows (sql/schema.sql)
+ * defines for it to its (minute, name, user) entry and, for a process end,
+ * to its (minute, parent) entry; the store writes the entries at commit as
+ * upserts, so a storm of one program costs a few upserts per batch rather
+ * than a second write per row.  The terms must stay those of the view: a
+ * test compares the tables the daemon filled with the view's sums.
+ *
+ * Entries live in arrays, found through an open-addressing index of
+ * positions that is rebuilt when it gets half full.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "rollup.h"
+#include "taskacct.h"
+#include "taskstats_proto.h"
+
+/* The fields the terms read, found in the field table once. */
+enum rollup_field {
+	RF_COMM, RF_UID, RF_PPID, RF_FLAG, RF_EXITCODE, RF_ETIME, RF_UTIME,
+	RF_STIME, RF_RSS, RF_READ, RF_WRITE, RF_CPU, RF_BLKIO, RF_SWAPIN,
+	RF_FREEPAGES, RF_THRASHING, RF_COMPACT, RF_WPCOPY, RF_IRQ, RF__COUNT
+};
+
+static const char *const rollup_field_names[RF__COUNT] = {
+	[RF_COMM] = "ac_comm",		[RF_UID] = "ac_uid",
+	[RF_PPID] = "ac_ppid",		[RF_FLAG] = "ac_flag",
+	[RF_EXITCODE] = "ac_exitcode",	[RF_ETIME] = "ac_etime",
+	[RF_UTIME] = "ac_utime",	[RF_STIME] = "ac_stime",
+	[RF_RSS] = "hiwater_rss",	[RF_READ] = "read_bytes",
+	[RF_WRITE] = "write_bytes",	[RF_CPU] = "cpu_delay_total",
+	[RF_BLKIO] = "blkio_delay_total", [RF_SWAPIN] = "swapin_delay_total",
+	[RF_FREEPAGES] = "freepages_delay_total",
+	[RF_THRASHING] = "thrashing_delay_total",
+	[RF_COMPACT] = "compact_delay_total",
+	[RF_WPCOPY] = "wpcopy_delay_total", [RF_IRQ] = "irq_delay_total",
+};
+
+/* Sums that are plain sums of one field over thread rows. */
+static const struct { enum rollup_sum sum; enum rollup_field field; }
+    plain_sums[] = {
+	{ RS_UTIME, RF_UTIME }, { RS_STIME, RF_STIME },
+	{ RS_READ, RF_READ }, { RS_WRITE, RF_WRITE },
+	{ RS_CPU_DELAY, RF_CPU }, { RS_BLKIO_DELAY, RF_BLKIO },
+	{ RS_SWAPIN_DELAY, RF_SWAPIN }, { RS_FREEPAGES_DELAY, RF_FREEPAGES },
+	{ RS_THRASHING_DELAY, RF_THRASHING },
+	{ RS_COMPACT_DELAY, RF_COMPACT }, { RS_WPCOPY_DELAY, RF_WPCOPY },
+	{ RS_IRQ_DELAY, RF_IRQ },
+};
+
+struct table {
+	void		*items;		/* entries, in order of arrival */
+	size_t		 size;		/* bytes of one entry */
+	size_t		 n, cap;
+	uint32_t	*slot;		/* index + 1 of an entry; 0: empty */
+	size_t		 nslot;		/* a power of two */
+};
+
+struct rollup {
+	const struct ts_field	*field[RF__COUNT];
+	struct table		 minutes;
+	struct table		 parents;
+};
+
+#define ROLLUP_SLOTS_MIN	256
+
+struct rollup *
+rollup_new(void)
+{
+	struct rollup	*r;
+	size_t		 i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	for (i = 0; i < RF__COUNT; i++)
+		if ((r->field[i] = ts_field_find(rollup_field_names[i])) ==
+		    NULL) {
+			free(r);
+			return NULL;
+		}
+	r->minutes.size = sizeof(struct rollup_minute);
+	r->parents.size = sizeof(struct rollup_parent);
+	return r;
+}
+
+void
+rollup_free(struct rollup *r)
+{
+	if (r == NULL)
+		return;
+	free(r->minutes.items);
+	free(r->minutes.slot);
+	free(r->parents.items);
+	free(r->parents.slot);
+	free(r);
+}
+
+static void
+table_clear(struct table *t)
+{
+	t->n = 0;
+	if (t->slot != NULL)
+		memset(t->slot, 0, t->nslot * sizeof(*t->slot));
+}
+
+/* Forget the entries (after a commit has written them, or a rollback). */
+void
+rollup_clear(struct rollup *r)
+{
+	table_clear(&r->minutes);
+	table_clear(&r->parents);
+}
+
+static uint64_t
+hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t
+minute_hash(const struct rollup_minute *m)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	const char	*p;
+
+	h = hash_mix(h, (uint64_t)m->minute);
+	h = hash_mix(h, (uint64_t)m->uid);
+	for (p = m->comm; *p != '\0'; p++)
+		h = hash_mix(h, (unsigned char)*p);
+	return h;
+}
+
+static uint64_t
+parent_hash(const struct rollup_parent *p)
+{
+	return hash_mix(hash_mix(0xcbf29ce484222325ULL, (uint64_t)p->minute),
+	    (uint64_t)p->ppid);
+}
+
+static int
+minute_same(const void *a, const void *b)
+{
+	const struct rollup_minute	*x = a, *y = b;
+
+	return x->minute == y->minute && x->uid == y->uid &&
+	    strcmp(x->comm, y->comm) == 0;
+}
+
+static int
+parent_same(const void *a, const void *b)
+{
+	const struct rollup_parent	*x = a, *y = b;
+
+	return x->minute == y->minute && x->ppid == y->ppid;
+}
+
+static uint64_t
+entry_hash(const struct table *t, const void *e)
+{
+	return t->size == sizeof(struct rollup_minute) ? minute_hash(e) :
+	    parent_hash(e);
+}
+
+/* Rebuild the index with room for twice the entries. */
+static int
+table_grow(struct table *t)
+{
+	size_t		 nslot = t->nslot ? t->nslot * 2 : ROLLUP_SLOTS_MIN, i, j;
+	uint32_t	*slot;
+	void		*items;
+
+	if ((slot = calloc(nslot, sizeof(*slot))) == NULL)
+		return -1;
+	if ((items = realloc(t->items, nslot / 2 * t->size)) == NULL) {
+		free(slot);
+		return -1;
+	}
+	t->items = items;
+	t->cap = nslot / 2;
+	for (i = 0; i < t->n; i++) {
+		j = entry_hash(t, (char *)t->items + i * t->size) & (nslot - 1);
+		while (slot[j] != 0)
+			j = (j + 1) & (nslot - 1);
+		slot[j] = (uint32_t)i + 1;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = nslot;
+	return 0;
+}
+
+/* The entry with key's key, added (zeroed but for the key) if missing. */
+static void *
+table_get(struct table *t, const void *key, int (*same)(const void *,
+    const void *))
+{
+	size_t	 j;
+	void	*e;
+
+	if (t->n + 1 > t->cap && table_grow(t) == -1)
+		return NULL;
+	j = entry_hash(t, key) & (t->nslot - 1);
+	for (; t->slot[j] != 0; j = (j + 1) & (t->nslot - 1)) {
+		e = (char *)t->items + (t->slot[j] - 1) * t->size;
+		if (same(e, key))
+			return e;
+	}
+	e = (char *)t->items + t->n * t->size;
+	memcpy(e, key, t->size);
+	t->slot[j] = (uint32_t)++t->n;
+	return e;
+}
+
+/* A field's value, or dflt when the record's version does not carry it. */
+static int64_t
+rec_int(const struct rollup *r, enum rollup_field f,
+    const struct ts_record *rec, int64_t dflt)
+{
+	if (!ts_field_present(r->field[f], rec->version, rec->len))
+		return dflt;
+	return ts_field_int(r->field[f], rec->raw, rec->version);
+}
+
+static int
+rec_present(const struct rollup *r, enum rollup_field f,
+    const struct ts_record *rec)
+{
+	return ts_field_present(r->field[f], rec->version, rec->len);
+}
+
+/* Add a thread record's terms; group records are not rolled up. */
+int
+rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
+{
+	struct rollup_minute	 mk, *m;
+	struct rollup_parent	 pk, *p;
+	const struct ts_field	*cf = r->field[RF_COMM];
+	int64_t			 etime;
+	int			 end, v;
+	size_t			 i;
+
+	if (rec->kind != TASK_KIND_THREAD)
+		return 0;
+	memset(&mk, 0, sizeof(mk));
+	mk.minute = recv_time / ROLLUP_MINUTE_US;
+	mk.uid = rec_int(r, RF_UID, rec, -1);
+	if (rec_present(r, RF_COMM, rec))
+		memcpy(mk.comm, rec->raw + ts_field_offset(cf, rec->version),
+		    TS_COMM_LEN);
+	if ((m = table_get(&r->minutes, &mk, minute_same)) == NULL)
+		return -1;
+	/* As in SQL: a term with a NULL field adds nothing. */
+	end = (rec_int(r, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
+	etime = rec_int(r, RF_ETIME, rec, 0);
+	m->sum[RS_TASKS]++;
+	m->sum[RS_PROCS] += end;
+	m->sum[RS_FAILED] += end && rec_int(r, RF_EXITCODE, rec, 0) != 0;
+	v = end && rec_present(r, RF_ETIME, rec) && etime < ROLLUP_SHORT_US;
+	m->sum[RS_SHORT] += v;
+	if (end) {
+		m->sum[RS_ETIME] += etime;
+		m->sum[RS_RSS_SUM] += rec_int(r, RF_RSS, rec, 0);
+		if (rec_int(r, RF_RSS, rec, 0) > m->sum[RS_RSS_MAX])
+			m->sum[RS_RSS_MAX] = rec_int(r, RF_RSS, rec, 0);
+	}
+	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++)
+		m->sum[plain_sums[i].sum] += rec_int(r, plain_sums[i].field,
+		    rec, 0);
+	if (!end)
+		return 0;
+	memset(&pk, 0, sizeof(pk));
+	pk.minute = mk.minute;
+	pk.ppid = rec_int(r, RF_PPID, rec, -1);
+	if ((p = table_get(&r->parents, &pk, parent_same)) == NULL)
+		return -1;
+	p->procs++;
+	p->short_procs += v;
+	return 0;
+}
+
+size_t
+rollup_minutes(const struct rollup *r, const struct rollup_minute **m)
+{
+	*m = r->minutes.items;
+	return r->minutes.n;
+}
+
+size_t
+rollup_parents(const struct rollup *r, const struct rollup_parent **p)
+{
+	*p = r->parents.items;
+	return r->parents.n;
+}
