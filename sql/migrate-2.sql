@@ -1,10 +1,14 @@
 -- Migration of a taskacct database from schema version 1 to 2, applied by
 -- taskacctd in one transaction (with the version check) when it opens a
--- version 1 database.  Adds the children index used by `taskacct tree`,
+-- version 1 database.  Adds the children index used by `taskacct tree`
+-- (and extends the pid index with the time, as show and tree look up a
+-- pid's exits near a time),
 -- the prunes table of retention and the per-minute rollups of the reports,
 -- filled from the rows already there (see sql/schema.sql for their
 -- meaning).
-CREATE INDEX tasks_ppid ON tasks(ac_ppid);	-- children, for tree (v2)
+DROP INDEX tasks_pid;
+CREATE INDEX tasks_pid ON tasks(ac_pid, recv_time);
+CREATE INDEX tasks_ppid ON tasks(ac_ppid, recv_time); -- children (v2)
 CREATE TABLE prunes (
 	id			INTEGER PRIMARY KEY,
 	run_id			INTEGER NOT NULL REFERENCES runs(id),
@@ -31,9 +35,10 @@ CREATE VIEW rollup_rows AS
 	    1 AS tasks,
 	    (ac_flag & 32) <> 0 AS procs,
 	    (ac_flag & 32) <> 0 AND ac_exitcode <> 0 AS failed,
-	    (ac_flag & 32) <> 0 AND ac_etime < 1000000 AS short_procs,
-	    CASE WHEN ac_flag & 32 THEN coalesce(ac_etime, 0) ELSE 0 END
-		AS etime,
+	    (ac_flag & 32) <> 0 AND coalesce(ac_tgetime, ac_etime) < 1000000
+		AS short_procs,
+	    CASE WHEN ac_flag & 32 THEN coalesce(ac_tgetime, ac_etime, 0)
+		ELSE 0 END AS etime,
 	    coalesce(ac_utime, 0) AS utime,
 	    coalesce(ac_stime, 0) AS stime,
 	    CASE WHEN ac_flag & 32 THEN coalesce(hiwater_rss, 0) ELSE 0 END

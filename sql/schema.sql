@@ -160,8 +160,8 @@ CREATE TABLE tasks (
 				    ((ac_exitcode >> 7) & 1) VIRTUAL
 );
 CREATE INDEX tasks_recv_time ON tasks(recv_time);
-CREATE INDEX tasks_pid ON tasks(ac_pid);
-CREATE INDEX tasks_ppid ON tasks(ac_ppid);	-- children, for tree (v2)
+CREATE INDEX tasks_pid ON tasks(ac_pid, recv_time);
+CREATE INDEX tasks_ppid ON tasks(ac_ppid, recv_time); -- children (v2)
 
 -- Rows removed by retention (taskacctd --retain / --max-size), one row per
 -- pruning pass: the history before before_time is incomplete by design,
@@ -194,9 +194,10 @@ CREATE VIEW rollup_rows AS
 	    1 AS tasks,
 	    (ac_flag & 32) <> 0 AS procs,
 	    (ac_flag & 32) <> 0 AND ac_exitcode <> 0 AS failed,
-	    (ac_flag & 32) <> 0 AND ac_etime < 1000000 AS short_procs,
-	    CASE WHEN ac_flag & 32 THEN coalesce(ac_etime, 0) ELSE 0 END
-		AS etime,
+	    (ac_flag & 32) <> 0 AND coalesce(ac_tgetime, ac_etime) < 1000000
+		AS short_procs,
+	    CASE WHEN ac_flag & 32 THEN coalesce(ac_tgetime, ac_etime, 0)
+		ELSE 0 END AS etime,
 	    coalesce(ac_utime, 0) AS utime,
 	    coalesce(ac_stime, 0) AS stime,
 	    CASE WHEN ac_flag & 32 THEN coalesce(hiwater_rss, 0) ELSE 0 END

@@ -20,7 +20,8 @@
 
 /* The fields the terms read, found in the field table once. */
 enum rollup_field {
-	RF_COMM, RF_UID, RF_PPID, RF_FLAG, RF_EXITCODE, RF_ETIME, RF_UTIME,
+	RF_COMM, RF_UID, RF_PPID, RF_FLAG, RF_EXITCODE, RF_ETIME, RF_TGETIME,
+	RF_UTIME,
 	RF_STIME, RF_RSS, RF_READ, RF_WRITE, RF_CPU, RF_BLKIO, RF_SWAPIN,
 	RF_FREEPAGES, RF_THRASHING, RF_COMPACT, RF_WPCOPY, RF_IRQ, RF__COUNT
 };
@@ -29,6 +30,7 @@ static const char *const rollup_field_names[RF__COUNT] = {
 	[RF_COMM] = "ac_comm",		[RF_UID] = "ac_uid",
 	[RF_PPID] = "ac_ppid",		[RF_FLAG] = "ac_flag",
 	[RF_EXITCODE] = "ac_exitcode",	[RF_ETIME] = "ac_etime",
+	[RF_TGETIME] = "ac_tgetime",
 	[RF_UTIME] = "ac_utime",	[RF_STIME] = "ac_stime",
 	[RF_RSS] = "hiwater_rss",	[RF_READ] = "read_bytes",
 	[RF_WRITE] = "write_bytes",	[RF_CPU] = "cpu_delay_total",
@@ -241,7 +243,7 @@ rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
 	struct rollup_parent	 pk, *p;
 	const struct ts_field	*cf = r->field[RF_COMM];
 	int64_t			 etime;
-	int			 end, v;
+	int			 end, v, has_etime;
 	size_t			 i;
 
 	if (rec->kind != TASK_KIND_THREAD)
@@ -256,11 +258,18 @@ rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
 		return -1;
 	/* As in SQL: a term with a NULL field adds nothing. */
 	end = (rec_int(r, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
-	etime = rec_int(r, RF_ETIME, rec, 0);
+	/* A process's life is its group's: the last thread's may be shorter. */
+	has_etime = 1;
+	if (rec_present(r, RF_TGETIME, rec))
+		etime = rec_int(r, RF_TGETIME, rec, 0);
+	else if (rec_present(r, RF_ETIME, rec))
+		etime = rec_int(r, RF_ETIME, rec, 0);
+	else
+		etime = has_etime = 0;
 	m->sum[RS_TASKS]++;
 	m->sum[RS_PROCS] += end;
 	m->sum[RS_FAILED] += end && rec_int(r, RF_EXITCODE, rec, 0) != 0;
-	v = end && rec_present(r, RF_ETIME, rec) && etime < ROLLUP_SHORT_US;
+	v = end && has_etime && etime < ROLLUP_SHORT_US;
 	m->sum[RS_SHORT] += v;
 	if (end) {
 		m->sum[RS_ETIME] += etime;

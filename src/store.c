@@ -30,6 +30,12 @@
 #define STORE_FILE_MODE		0640
 /* Largest pre-v2 database converted to incremental vacuum at migration. */
 #define STORE_VACUUM_MAX_BYTES	(64LL << 20)
+/*
+ * SQLite's page cache (KiB): the indexes on pid and parent take new keys
+ * all over their B-trees, and a cache of a few MiB keeps the hot pages of
+ * a database of millions of rows (the default 2 MiB: +20% CPU per row).
+ */
+#define STORE_CACHE_KIB		"16384"
 /* A larger file is checked at start only after an unclean stop. */
 #define STORE_CHECK_MAX_BYTES	(256LL << 20)
 /* Truncate the -wal file back to this after a checkpoint (bytes). */
@@ -499,6 +505,7 @@ store_attach(struct store *st, const char *path, char *err, size_t errlen)
 		return -1;
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA synchronous = NORMAL; "
+	    "PRAGMA cache_size = -" STORE_CACHE_KIB "; "
 	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT ";", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return errf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
