@@ -3,8 +3,14 @@
  * `top` (by a ready-made measure or any numeric field, per process or
  * grouped by command, user or parent), `summary` (sa-style, per command or
  * user) and `short` (short-lived processes per command and per parent).
- * All read the processes of procs.c; the window defaults to the last hour
- * and uses the tasks_recv_time index.
+ * The window defaults to the last hour.  What the per-minute rollups can
+ * answer (rollup.h: summary, top per command or user by a measure they
+ * hold, short at its default threshold, filtered at most by command, user
+ * and time) is read from them, a few rows a minute; anything else reads
+ * the processes of procs.c, every exit of the window through the
+ * tasks_recv_time index.  The two differ in how threads count: in the
+ * rollups a thread counts under its own name and user (as in sa(8) and
+ * atop), in procs.c under its process's leader.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +19,7 @@
 #include "cli.h"
 #include "fields.h"
 #include "procs.h"
+#include "rollup.h"
 
 #define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
 #define SHORT_DEFAULT_US	INT64_C(1000000)
@@ -21,7 +28,11 @@
 #define OPT_GROUP	'G'
 #define OPT_THRESHOLD	'T'
 
-/* A ready-made measure: a column of p, or an expression on each row. */
+/*
+ * A ready-made measure: a column of p, or an expression on each row; and
+ * its value over a group of the rollups' r (rollup.h), NULL if they do not
+ * have it.
+ */
 struct measure {
 	const char	*name;
 	const char	*pcol;		/* column of p, or NULL: extra */
@@ -29,31 +40,38 @@ struct measure {
 	const char	*agg;		/* over threads, and over a group */
 	enum col_kind	 kind;
 	const char	*help;
+	const char	*rollup;	/* over r, or NULL */
 };
 
 static const struct measure measures[] = {
-	{ "cpu", "cpu", NULL, "sum", CK_DUR_US, "user + system CPU time" },
-	{ "io", "io", NULL, "sum", CK_BYTES, "bytes read + written (storage)" },
-	{ "rss", "rss", NULL, "max", CK_KIB, "peak resident set size" },
-	{ "duration", "elapsed", NULL, "sum", CK_DUR_US, "lifetime" },
-	{ "count", "1", NULL, "sum", CK_INT, "number of exits" },
-	{ "csw", "csw", NULL, "sum", CK_INT, "context switches" },
+	{ "cpu", "cpu", NULL, "sum", CK_DUR_US, "user + system CPU time",
+	    "sum(utime) + sum(stime)" },
+	{ "io", "io", NULL, "sum", CK_BYTES, "bytes read + written (storage)",
+	    "sum(read_bytes) + sum(write_bytes)" },
+	{ "rss", "rss", NULL, "max", CK_KIB, "peak resident set size",
+	    "max(rss_max)" },
+	{ "duration", "elapsed", NULL, "sum", CK_DUR_US, "lifetime",
+	    "sum(etime)" },
+	{ "count", "1", NULL, "sum", CK_INT, "number of exits", "sum(procs)" },
+	{ "failed", "(status <> 0)", NULL, "sum", CK_INT,
+	    "exits with a non-zero status or by a signal", "sum(failed)" },
+	{ "csw", "csw", NULL, "sum", CK_INT, "context switches", NULL },
 	{ "cpu-delay", "cpu_delay", NULL, "sum", CK_DUR_NS,
-	    "waiting for a CPU" },
+	    "waiting for a CPU", "sum(cpu_delay)" },
 	{ "blkio-delay", "blkio_delay", NULL, "sum", CK_DUR_NS,
-	    "waiting for block I/O" },
+	    "waiting for block I/O", "sum(blkio_delay)" },
 	{ "swapin-delay", NULL, "X.swapin_delay_total", "sum", CK_DUR_NS,
-	    "waiting for swap-in" },
+	    "waiting for swap-in", "sum(swapin_delay)" },
 	{ "reclaim-delay", NULL, "X.freepages_delay_total", "sum", CK_DUR_NS,
-	    "waiting for memory reclaim" },
+	    "waiting for memory reclaim", "sum(freepages_delay)" },
 	{ "thrashing-delay", NULL, "X.thrashing_delay_total", "sum",
-	    CK_DUR_NS, "page-cache thrashing" },
+	    CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
 	{ "compact-delay", NULL, "X.compact_delay_total", "sum", CK_DUR_NS,
-	    "memory compaction" },
+	    "memory compaction", "sum(compact_delay)" },
 	{ "wpcopy-delay", NULL, "X.wpcopy_delay_total", "sum", CK_DUR_NS,
-	    "write-protect copy" },
+	    "write-protect copy", "sum(wpcopy_delay)" },
 	{ "irq-delay", NULL, "X.irq_delay_total", "sum", CK_DUR_NS,
-	    "IRQ/softirq time" },
+	    "IRQ/softirq time", "sum(irq_delay)" },
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
 
@@ -89,11 +107,17 @@ const struct cmd_entry cmd_top_entry = {
 	"largest first.  Each process counts its threads' sum; --threads\n"
 	"ranks thread rows instead.  --group sums (for rss: takes the\n"
 	"largest) per command, user or parent process.\n"
+	"Fast: --group command or user, by a measure other than csw, with\n"
+	"no filter but --comm, --user, --since and --until: read from the\n"
+	"per-minute rollups, where a thread counts under its own command\n"
+	"and user (as in sa and atop), exits are process ends, duration\n"
+	"their lifetimes.  Anything else reads every exit of the window.\n"
 	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
-	"                         csw, cpu-delay, blkio-delay, swapin-delay,\n"
-	"                         reclaim-delay, thrashing-delay,\n"
-	"                         compact-delay, wpcopy-delay, irq-delay, or\n"
-	"                         any numeric field (see `taskacct fields`)\n"
+	"                         failed, csw, cpu-delay, blkio-delay,\n"
+	"                         swapin-delay, reclaim-delay,\n"
+	"                         thrashing-delay, compact-delay,\n"
+	"                         wpcopy-delay, irq-delay, or any numeric\n"
+	"                         field (see `taskacct fields`)\n"
 	"  -G, --group GROUP      process (default), command, user, parent\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
 };
@@ -107,8 +131,13 @@ const struct cmd_entry cmd_summary_entry = {
 	"real time, user and system CPU, average and peak RSS, bytes read\n"
 	"and written, and the time spent waiting for a CPU, for block I/O\n"
 	"and for memory (swap-in, reclaim, thrashing, compaction, wp copy).\n"
-	"Sorted by CPU time.  A process counts its threads' totals under\n"
-	"its leader's command.\n"
+	"Sorted by CPU time.\n"
+	"Fast with no filter but --comm, --user, --since and --until: read\n"
+	"from the per-minute rollups, where a thread counts under its own\n"
+	"command and user (as in sa and atop; a command of threads only has\n"
+	"0 exits), exits are process ends, real time and RSS theirs.  With\n"
+	"another filter every exit of the window is read (slower), and a\n"
+	"process counts its threads' totals under its leader's command.\n"
 	"  -G, --group GROUP      command (default) or user\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, -1, cmd_summary_exec
 };
@@ -119,8 +148,15 @@ const struct cmd_entry cmd_short_entry = {
 	"short-lived processes per command and per parent",
 	"Processes of a window (default: the last hour) that lived less\n"
 	"than a threshold: counts per command, then per parent process,\n"
-	"most first, with the first and last exit of each; the view of a\n"
-	"fork storm.  The parent's command is that of its recorded exit.\n"
+	"most first; the view of a fork storm.\n"
+	"Fast without --threshold and with no filter but --since and\n"
+	"--until: read from the per-minute rollups, with the exits under\n"
+	"1s and all exits (\"all\") of each command and parent; the\n"
+	"parent's command is that of the process with its pid alive in the\n"
+	"minutes of its children's exits.  With --threshold (even 1s) or\n"
+	"another filter every exit of the window is read (slower), and the\n"
+	"average life, CPU time, parents and first and last exit are shown;\n"
+	"the parent's command is that of its recorded exit.\n"
 	"  -T, --threshold DUR    lived less than DUR (default 1s)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 20, cmd_short_exec
 };
@@ -174,7 +210,7 @@ measure_find(const char *name, struct measure *m, char *expr, size_t len)
 		    "field", name);
 	snprintf(expr, len, "X.%s", f->name);
 	*m = (struct measure){ f->name, NULL, expr, cli_field_agg(f),
-	    cli_field_kind(f), NULL };
+	    cli_field_kind(f), NULL, NULL };
 	if (m->agg == NULL)
 		m->agg = "max";		/* ids: the largest, for a ranking */
 }
@@ -200,12 +236,44 @@ report_prepare(struct cmd_ctx *ctx, struct cmd_args *args,
 	return stmt;
 }
 
+/* A report read from the rollups: select appended to rollup.c's "r". */
+static sqlite3_stmt *
+rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
+    const char *select)
+{
+	sqlite3_stmt	*stmt;
+	char		*sql, *full;
+	int		 i;
+
+	sql = rollup_sql(ctx, &args->filter, parents);
+	if (asprintf(&full, "%s%s", sql, select) == -1)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, full);
+	rollup_bind(ctx, stmt, &args->filter);
+	if ((i = sqlite3_bind_parameter_index(stmt, ":limit")) != 0)
+		sqlite3_bind_int64(stmt, i, args->limit);
+	free(full);
+	free(sql);
+	return stmt;
+}
+
 /* The parent's command: its exit is after the child's, its start before. */
 #define PARENT_COMM \
 	"(SELECT c.ac_comm FROM tasks c WHERE c.ac_pid = k.ppid AND " \
 	"c.kind = 0 AND coalesce(c.ac_tgid, c.ac_pid) = c.ac_pid AND " \
 	"c.recv_time >= k.last_exit AND c.recv_time - c.ac_etime <= " \
 	"k.first_start ORDER BY c.recv_time LIMIT 1)"
+
+/*
+ * The same from the rollups, which keep the minute of each child's exit:
+ * the parent was alive in the last one (so it exited at or after its
+ * start) and in the first (so it started before its end).
+ */
+#define PARENT_COMM_WINDOW \
+	"(SELECT c.ac_comm FROM tasks c WHERE c.ac_pid = k.ppid AND " \
+	"c.kind = 0 AND coalesce(c.ac_tgid, c.ac_pid) = c.ac_pid AND " \
+	"c.recv_time >= k.m_last * 60000000 AND c.recv_time - c.ac_etime < " \
+	"(k.m_first + 1) * 60000000 ORDER BY c.recv_time LIMIT 1)"
 
 static int
 cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
@@ -228,6 +296,22 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	q.extra_agg = m.agg;
 	snprintf(mcol, sizeof(mcol), "%s", m.pcol != NULL ? m.pcol : "x");
 
+	if ((by == BY_COMMAND || by == BY_USER) && m.rollup != NULL &&
+	    rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
+		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
+		snprintf(select, sizeof(select), "SELECT %s, sum(procs) AS n, "
+		    "%s AS m FROM r GROUP BY %s ORDER BY m DESC, n DESC, %s "
+		    "LIMIT :limit", key, m.rollup, key, key);
+		cols[n++] = by == BY_COMMAND ?
+		    (struct col){ "command", "comm", CK_TEXT, 0 } :
+		    (struct col){ "user", "uid", CK_USER, 0 };
+		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
+		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
+		stmt = rollup_prepare(ctx, args, 0, select);
+		cli_print(ctx, cols, n, stmt);
+		sqlite3_finalize(stmt);
+		return 0;
+	}
 	if (by == BY_PROCESS) {
 		snprintf(select, sizeof(select), "SELECT exit_time, pid, uid, "
 		    "comm, %s AS m, threads, id FROM p ORDER BY m DESC, "
@@ -298,6 +382,25 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 1);
 	window_default(ctx, &args->filter);
+	memcpy(cols, summary_cols, sizeof(cols));
+	if (by == BY_USER)
+		cols[0] = (struct col){ "user", "uid", CK_USER, 0 };
+	if (rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
+		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
+		snprintf(select, sizeof(select), "SELECT %s, sum(procs), "
+		    "sum(etime), sum(utime), sum(stime), sum(rss_sum) / "
+		    "nullif(sum(procs), 0), max(rss_max), sum(read_bytes), "
+		    "sum(write_bytes), sum(cpu_delay), sum(blkio_delay), "
+		    "sum(swapin_delay) + sum(freepages_delay) + "
+		    "sum(thrashing_delay) + sum(compact_delay) + "
+		    "sum(wpcopy_delay) FROM r GROUP BY %s ORDER BY "
+		    "sum(utime) + sum(stime) DESC, sum(procs) DESC, %s "
+		    "LIMIT :limit", key, key, key);
+		stmt = rollup_prepare(ctx, args, 0, select);
+		cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+		sqlite3_finalize(stmt);
+		return 0;
+	}
 	key = by == BY_COMMAND ? "comm" : "uid";
 	snprintf(select, sizeof(select), "SELECT %s, count(*), sum(elapsed), "
 	    "sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), max(rss), "
@@ -305,9 +408,6 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	    "sum(blkio_delay), sum(mem_delay) FROM p GROUP BY %s "
 	    "ORDER BY sum(cpu) DESC, count(*) DESC, %s LIMIT :limit",
 	    key, key, key);
-	memcpy(cols, summary_cols, sizeof(cols));
-	if (by == BY_USER)
-		cols[0] = (struct col){ "user", "uid", CK_USER, 0 };
 	stmt = report_prepare(ctx, args, &q, select);
 	cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
 	sqlite3_finalize(stmt);
@@ -333,6 +433,43 @@ static const struct col short_parent_cols[] = {
 	{ "last", "last_exit", CK_TIME, 0 },
 };
 
+/* short from the rollups: counts only, their threshold is 1 s. */
+static const struct col short_fast_comm_cols[] = {
+	{ "command", "comm", CK_TEXT, 0 },
+	{ "exits", NULL, CK_INT, 0 },
+	{ "all", "all_exits", CK_INT, 0 },
+};
+
+static const struct col short_fast_parent_cols[] = {
+	{ "ppid", NULL, CK_INT, 0 },
+	{ "parent", "parent_comm", CK_TEXT, 0 },
+	{ "exits", NULL, CK_INT, 0 },
+	{ "all", "all_exits", CK_INT, 0 },
+};
+
+static void
+short_fast(struct cmd_ctx *ctx, struct cmd_args *args)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = rollup_prepare(ctx, args, 0, "SELECT ac_comm, "
+	    "sum(short_procs) AS n, sum(procs) FROM r GROUP BY ac_comm "
+	    "HAVING n > 0 ORDER BY n DESC, ac_comm LIMIT :limit");
+	cli_print(ctx, short_fast_comm_cols, sizeof(short_fast_comm_cols) /
+	    sizeof(short_fast_comm_cols[0]), stmt);
+	sqlite3_finalize(stmt);
+
+	stmt = rollup_prepare(ctx, args, 1, "SELECT k.ppid, "
+	    PARENT_COMM_WINDOW ", k.n, k.procs FROM (SELECT ac_ppid AS ppid, "
+	    "sum(short_procs) AS n, sum(procs) AS procs, min(minute) AS "
+	    "m_first, max(minute) AS m_last FROM r GROUP BY "
+	    "ac_ppid HAVING n > 0 ORDER BY n DESC, ppid LIMIT :limit) k "
+	    "ORDER BY k.n DESC, k.ppid");
+	cli_print(ctx, short_fast_parent_cols, sizeof(short_fast_parent_cols) /
+	    sizeof(short_fast_parent_cols[0]), stmt);
+	sqlite3_finalize(stmt);
+}
+
 static int
 cmd_short_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
@@ -340,6 +477,13 @@ cmd_short_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	struct filter		*f = &args->filter;
 	sqlite3_stmt		*stmt;
 
+	/* The rollups count per parent across all commands and users. */
+	if (args->flag[OPT_THRESHOLD] == NULL &&
+	    rollup_usable(ctx, f, FILTER_SINCE | FILTER_UNTIL)) {
+		window_default(ctx, f);
+		short_fast(ctx, args);
+		return 0;
+	}
 	if (args->flag[OPT_THRESHOLD] != NULL) {
 		if (f->set & FILTER_MAX_DURATION)
 			cli_usage("short: give --threshold or --max-duration, "

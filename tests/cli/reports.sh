@@ -128,8 +128,134 @@ rep err-summary-group "summary --group parent is refused" \
 rep short "short: per command and per parent" short
 rep short-threshold "short --threshold 15ms" short --threshold 15ms
 rep short-json "short --format json" --format json short --limit 2
+rep short-detail "short --threshold 1s: the detailed view from the exits" \
+    short --threshold 1s
 rep err-short-both "short --threshold with --max-duration" \
     short --threshold 1s --max-duration 2s
+
+# --- reports from the per-minute rollups
+# Each fast report must equal rollup_rows summed over its window: windows
+# of whole minutes and edges both (a), of whole minutes only (b), shorter
+# than two minutes (c), the default open hour (d), and edges that cut
+# minutes holding rows (e).
+rollup_same() {
+	_desc=$1 _ref=$2
+	shift 2
+	$T --db $DB --format csv --no-header "$@" >"$OUT/rollup-fast.csv" \
+	    2>&1
+	rollup_cmp "$_desc" "$_ref"
+}
+rollup_cmp() {
+	$T --db $DB --format csv --no-header sql "$2" \
+	    >"$OUT/rollup-ref.csv" 2>&1
+	if [ -s "$OUT/rollup-ref.csv" ] &&
+	    cmp -s "$OUT/rollup-fast.csv" "$OUT/rollup-ref.csv"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff -u "$OUT/rollup-ref.csv" "$OUT/rollup-fast.csv" |
+		    sed 's/^/# /'
+	fi
+}
+for w in a:1700000190:1700000975 b:1700000040:1700001000 \
+    c:1700000955:1700000985 d:1699997400: e:1700000690:1700000961; do
+	_w=${w%%:*} _a=${w#*:} _b=${_a#*:} _a=${_a%%:*}
+	_cond="recv_time >= ${_a}000000"
+	set -- --since @$_a
+	if [ -n "$_b" ]; then
+		_cond="$_cond AND recv_time < ${_b}000000"
+		set -- "$@" --until @$_b
+	fi
+	[ "$_w" = d ] && set --
+	for g in ac_comm:command ac_uid:user; do
+		_k=${g%%:*}
+		rollup_same "rollups, window $_w: summary --group ${g#*:}" \
+		    "SELECT $_k, coalesce(sum(procs), 0) AS n, sum(etime),
+		    sum(utime), sum(stime), sum(rss) / nullif(coalesce(
+		    sum(procs), 0), 0), max(rss), sum(read_bytes),
+		    sum(write_bytes), sum(cpu_delay), sum(blkio_delay),
+		    sum(swapin_delay) + sum(freepages_delay) +
+		    sum(thrashing_delay) + sum(compact_delay) +
+		    sum(wpcopy_delay) FROM rollup_rows WHERE $_cond
+		    GROUP BY $_k ORDER BY sum(utime) + sum(stime) DESC, n DESC,
+		    $_k" summary --group ${g#*:} "$@"
+	done
+	for m in "cpu:sum(utime) + sum(stime)" \
+	    "io:sum(read_bytes) + sum(write_bytes)" "rss:max(rss)" \
+	    "duration:sum(etime)" "count:coalesce(sum(procs), 0)" \
+	    "failed:coalesce(sum(failed), 0)" "cpu-delay:sum(cpu_delay)" \
+	    "blkio-delay:sum(blkio_delay)" "swapin-delay:sum(swapin_delay)" \
+	    "reclaim-delay:sum(freepages_delay)" \
+	    "thrashing-delay:sum(thrashing_delay)" \
+	    "compact-delay:sum(compact_delay)" \
+	    "wpcopy-delay:sum(wpcopy_delay)" "irq-delay:sum(irq_delay)"; do
+		rollup_same "rollups, window $_w: top --by ${m%%:*} --group command" \
+		    "SELECT ac_comm, coalesce(sum(procs), 0) AS n, ${m#*:} AS m
+		    FROM rollup_rows WHERE $_cond GROUP BY ac_comm
+		    ORDER BY m DESC, n DESC, ac_comm LIMIT 50" \
+		    top --by ${m%%:*} --group command --limit 50 "$@"
+	done
+	# short, the parent's command left out: the view does not have it.
+	$T --db $DB --format csv --no-header short "$@" |
+	    sed 's/^\([0-9-]*\),[^,]*,\([0-9]*,[0-9]*\)$/\1,\2/' \
+	    >"$OUT/rollup-fast.csv"
+	rollup_cmp "rollups, window $_w: short per command and per parent" \
+	    "SELECT ac_comm, coalesce(sum(short_procs), 0) AS n,
+	    coalesce(sum(procs), 0) FROM rollup_rows WHERE $_cond
+	    GROUP BY ac_comm HAVING n > 0 ORDER BY n DESC, ac_comm;
+	    SELECT ac_ppid AS ppid, coalesce(sum(short_procs), 0) AS n,
+	    count(*) FROM rollup_rows WHERE $_cond AND procs GROUP BY ac_ppid
+	    HAVING n > 0 ORDER BY n DESC, ppid"
+done
+
+# Which reports read the rollups (TASKACCT_DEBUG_SQL prints the SQL run).
+rollup_path() {
+	_want=$1 _desc=$2
+	shift 2
+	TASKACCT_DEBUG_SQL=1 $T --db $DB "$@" >/dev/null 2>"$OUT/rollup-sql"
+	if grep -q 'FROM minute' "$OUT/rollup-sql"; then _got=fast
+	else _got=exits; fi
+	if [ "$_got" = "$_want" ]; then
+		ok "$_desc: $_want"
+	else
+		not_ok "$_desc: $_want (read $_got)"
+	fi
+}
+rollup_path fast "summary" summary --comm 's*' --user 4242 --since 10min
+rollup_path fast "summary --group user" summary --group user --until 1min
+rollup_path fast "top --group command --by irq-delay" \
+    top --group command --by irq-delay
+rollup_path fast "top --group user --by failed" top --group user --by failed
+rollup_path fast "short" short --since 20min --until 1min
+rollup_path exits "summary --pid" summary --pid 2000
+rollup_path exits "summary --failed" summary --failed
+rollup_path exits "summary --threads" summary --threads
+rollup_path exits "top (per process)" top
+rollup_path exits "top --group parent" top --group parent
+rollup_path exits "top --group command --by csw" top --group command --by csw
+rollup_path exits "top --group command --by a field" \
+    top --group command --by ac_utime
+rollup_path exits "short --threshold 1s" short --threshold 1s
+rollup_path exits "short --comm" short --comm sh
+rollup_path exits "short --max-duration" short --max-duration 1s
+
+# The fast reports do read the rollup tables: a changed minute shows.
+cp "$DB" "$OUT/tampered.db"
+sqlite3 "$OUT/tampered.db" "UPDATE minutes SET utime = utime + 3600000000
+    WHERE ac_comm = 'sh'; UPDATE minute_parents SET short_procs = 99
+    WHERE ac_ppid = 2200 AND short_procs > 0"
+run rollup-tampered "summary and short read the rollup tables" \
+    sh -c "$T --db $OUT/tampered.db summary --limit 1; \
+    $T --db $OUT/tampered.db short --limit 1"
+
+# A database without the rollups (schema 1, or 2 before them): the exits.
+cp "$DB" "$OUT/norollup.db"
+sqlite3 "$OUT/norollup.db" "DROP VIEW rollup_rows; DROP TABLE minutes;
+    DROP TABLE minute_parents"
+run summary-norollup "summary without rollups reads every exit" \
+    $T --db "$OUT/norollup.db" summary
+run short-norollup "short without rollups reads every exit" \
+    $T --db "$OUT/norollup.db" short
 
 # --- tree
 rep tree "tree: ancestors, descendants, PID reuse" tree 2200

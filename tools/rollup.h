@@ -1,0 +1,36 @@
+/*
+ * rollup.h: window reports from the per-minute rollups of schema 2
+ * (sql/schema.sql: the view rollup_rows and the tables minutes and
+ * minute_parents), for summary, top and short.
+ *
+ * A window [since, until) is read as its whole minutes from the rollup
+ * tables and its ragged edges from rollup_rows, the rollups' own
+ * definition, so the sums are exact: the same as summing rollup_rows over
+ * the window.  rollup_sql writes the common table expression "r" (one
+ * term per minute group or edge row; columns ROLLUP_COLS below), or with
+ * parents set, "r" of minute_parents (minute, ac_ppid, procs,
+ * short_procs); the
+ * caller appends its SELECT ... FROM r GROUP BY ... and binds with
+ * rollup_bind, which also binds :since and :until if the SELECT uses them.
+ *
+ * Columns of r: ac_comm, ac_uid, tasks, procs, failed, short_procs, etime,
+ * utime, stime, rss_sum, rss_max, read_bytes, write_bytes, cpu_delay,
+ * blkio_delay, swapin_delay, freepages_delay, thrashing_delay,
+ * compact_delay, wpcopy_delay, irq_delay.
+ */
+#ifndef ROLLUP_H
+#define ROLLUP_H
+
+#include "cli.h"
+
+/* The filters the rollups can express. */
+#define ROLLUP_FILTERS	(FILTER_COMM | FILTER_USER | FILTER_SINCE | \
+			    FILTER_UNTIL)
+
+#define ROLLUP_MINUTE_US	INT64_C(60000000)
+
+int	 rollup_usable(struct cmd_ctx *, const struct filter *, unsigned int);
+char	*rollup_sql(struct cmd_ctx *, const struct filter *, int);
+void	 rollup_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *);
+
+#endif
