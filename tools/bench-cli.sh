@@ -156,6 +156,9 @@ time_cmd last-failed 100 "$ta" --db "$db" last --since "$S" --until "$U" \
 time_cmd last-comm-user 100 "$ta" --db "$db" last --since "$S" \
     --until "$U" --comm 'py*' --user 1003
 time_cmd top 100 "$ta" --db "$db" top --since "$S" --until "$U"
+# per process, its threads summed: exact, reads the whole window
+time_cmd top-process 100 "$ta" --db "$db" top --since "$S" --until "$U" \
+    --group process
 time_cmd summary 100 "$ta" --db "$db" summary --since "$S" --until "$U"
 time_cmd short 100 "$ta" --db "$db" short --since "$S" --until "$U"
 time_cmd status 100 "$ta" --db "$db" status

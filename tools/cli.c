@@ -22,6 +22,12 @@
 
 #define USER_CACHE	64
 
+/*
+ * A narrow table cuts a time from the left, down to its time of day
+ * ("...04:06:52"): its date is what a glance at recent exits can spare.
+ */
+#define TIME_OF_DAY_LEN	8
+
 void
 cli_usage(const char *fmt, ...)
 {
@@ -280,9 +286,11 @@ user_name(int64_t uid)
 	return cache[i].name;
 }
 
+/* Every value zeroed: a command that fills one by hand gets the defaults. */
 void
 row_init(struct row *r)
 {
+	memset(r->v, 0, sizeof(r->v));
 	r->n = 0;
 }
 
@@ -338,14 +346,17 @@ row_human(struct cmd_ctx *ctx, struct row *r, enum col_kind k, int64_t i)
 	switch (k) {
 	case CK_TIME:
 		fmt_time_us(t, len, i);
+		v->keep = TIME_OF_DAY_LEN;
 		num = 0;
 		break;
 	case CK_TIME_S:
 		fmt_time_us(t, len, i * 1000000);
+		v->keep = TIME_OF_DAY_LEN;
 		num = 0;
 		break;
 	case CK_TIME_NS:
 		fmt_time_us(t, len, i / 1000);
+		v->keep = TIME_OF_DAY_LEN;
 		num = 0;
 		break;
 	case CK_DUR_US:

@@ -1,16 +1,18 @@
 /*
  * cmd_top.c: the ranking and summary commands over a window of exits:
- * `top` (by a ready-made measure or any numeric field, per process or
- * grouped by command, user or parent), `summary` (sa-style, per command or
- * user) and `short` (short-lived processes per command and per parent).
- * The window defaults to the last hour.  What the per-minute rollups can
- * answer (rollup.h: summary, top per command or user by a measure they
- * hold, short at its default threshold, filtered at most by command, user
- * and time) is read from them, a few rows a minute; anything else reads
- * the processes of procs.c, every exit of the window through the
- * tasks_recv_time index.  The two differ in how threads count: in the
- * rollups a thread counts under its own name and user (as in sa(8) and
- * atop), in procs.c under its process's leader.
+ * `top` (by a ready-made measure or any numeric field, per exit record,
+ * per process or grouped by command, user or parent), `summary` (sa-style,
+ * per command or user) and `short` (short-lived processes per command and
+ * per parent).  The window defaults to the last hour.  top per exit record
+ * reads the window's rows of tasks once through the tasks_recv_time index,
+ * each row's measure its own.  What the per-minute rollups can answer
+ * (rollup.h: summary, top per command or user by a measure they hold,
+ * short at its default threshold, filtered at most by command, user and
+ * time) is read from them, a few rows a minute; anything else reads the
+ * processes of procs.c, every exit of the window through the
+ * tasks_recv_time index, materialized.  The two differ in how threads
+ * count: in the rollups a thread counts under its own name and user (as
+ * in sa(8) and atop), in procs.c under its process's leader.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +31,19 @@
 #define OPT_THRESHOLD	'T'
 
 /*
- * A ready-made measure: a column of p, or an expression on each row; and
- * its value over a group of the rollups' r (rollup.h), NULL if they do not
- * have it.
+ * A ready-made measure: its value on one exit row (an expression on the
+ * row aliased "X", as procs.h writes them), a column of p for a process
+ * (NULL: the row's value aggregated over its threads by agg, which also
+ * aggregates over a group), and its value over a group of the rollups' r
+ * (rollup.h), NULL if they do not have it.  A row's duration is the
+ * task's own lifetime: a thread's, or for a process end the life of the
+ * thread that ended it (for --min-duration too); a process's (--group
+ * process) is the process's.
  */
 struct measure {
 	const char	*name;
-	const char	*pcol;		/* column of p, or NULL: extra */
-	const char	*extra;		/* on row "X." */
+	const char	*row;		/* on row "X." */
+	const char	*pcol;		/* column of p, or NULL: agg(row) */
 	const char	*agg;		/* over threads, and over a group */
 	enum col_kind	 kind;
 	const char	*help;
@@ -44,33 +51,35 @@ struct measure {
 };
 
 static const struct measure measures[] = {
-	{ "cpu", "cpu", NULL, "sum", CK_DUR_US, "user + system CPU time",
-	    "sum(utime) + sum(stime)" },
-	{ "io", "io", NULL, "sum", CK_BYTES, "bytes read + written (storage)",
+	{ "cpu", "X.ac_utime + X.ac_stime", "cpu", "sum", CK_DUR_US,
+	    "user + system CPU time", "sum(utime) + sum(stime)" },
+	{ "io", "coalesce(X.read_bytes, 0) + coalesce(X.write_bytes, 0)",
+	    "io", "sum", CK_BYTES, "bytes read + written (storage)",
 	    "sum(read_bytes) + sum(write_bytes)" },
-	{ "rss", "rss", NULL, "max", CK_KIB, "peak resident set size",
-	    "max(rss_max)" },
-	{ "duration", "elapsed", NULL, "sum", CK_DUR_US, "lifetime",
+	{ "rss", "X.hiwater_rss", "rss", "max", CK_KIB,
+	    "peak resident set size", "max(rss_max)" },
+	{ "duration", "X.ac_etime", "elapsed", "sum", CK_DUR_US, "lifetime",
 	    "sum(etime)" },
-	{ "count", "1", NULL, "sum", CK_INT, "number of exits", "sum(procs)" },
-	{ "failed", "(status <> 0)", NULL, "sum", CK_INT,
+	{ "count", "1", "1", "sum", CK_INT, "number of exits", "sum(procs)" },
+	{ "failed", "(X.ac_exitcode <> 0)", "(status <> 0)", "sum", CK_INT,
 	    "exits with a non-zero status or by a signal", "sum(failed)" },
-	{ "csw", "csw", NULL, "sum", CK_INT, "context switches", NULL },
-	{ "cpu-delay", "cpu_delay", NULL, "sum", CK_DUR_NS,
+	{ "csw", "X.nvcsw + X.nivcsw", "csw", "sum", CK_INT,
+	    "context switches", NULL },
+	{ "cpu-delay", "X.cpu_delay_total", "cpu_delay", "sum", CK_DUR_NS,
 	    "waiting for a CPU", "sum(cpu_delay)" },
-	{ "blkio-delay", "blkio_delay", NULL, "sum", CK_DUR_NS,
-	    "waiting for block I/O", "sum(blkio_delay)" },
-	{ "swapin-delay", NULL, "X.swapin_delay_total", "sum", CK_DUR_NS,
+	{ "blkio-delay", "X.blkio_delay_total", "blkio_delay", "sum",
+	    CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)" },
+	{ "swapin-delay", "X.swapin_delay_total", NULL, "sum", CK_DUR_NS,
 	    "waiting for swap-in", "sum(swapin_delay)" },
-	{ "reclaim-delay", NULL, "X.freepages_delay_total", "sum", CK_DUR_NS,
+	{ "reclaim-delay", "X.freepages_delay_total", NULL, "sum", CK_DUR_NS,
 	    "waiting for memory reclaim", "sum(freepages_delay)" },
-	{ "thrashing-delay", NULL, "X.thrashing_delay_total", "sum",
+	{ "thrashing-delay", "X.thrashing_delay_total", NULL, "sum",
 	    CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
-	{ "compact-delay", NULL, "X.compact_delay_total", "sum", CK_DUR_NS,
+	{ "compact-delay", "X.compact_delay_total", NULL, "sum", CK_DUR_NS,
 	    "memory compaction", "sum(compact_delay)" },
-	{ "wpcopy-delay", NULL, "X.wpcopy_delay_total", "sum", CK_DUR_NS,
+	{ "wpcopy-delay", "X.wpcopy_delay_total", NULL, "sum", CK_DUR_NS,
 	    "write-protect copy", "sum(wpcopy_delay)" },
-	{ "irq-delay", NULL, "X.irq_delay_total", "sum", CK_DUR_NS,
+	{ "irq-delay", "X.irq_delay_total", NULL, "sum", CK_DUR_NS,
 	    "IRQ/softirq time", "sum(irq_delay)" },
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
@@ -104,21 +113,25 @@ const struct cmd_entry cmd_top_entry = {
 	"[filters]",
 	"rank exits in a window by CPU, I/O, RSS, delays, any field",
 	"Rank the exits of a window (default: the last hour) by a measure,\n"
-	"largest first.  Each process counts its threads' sum; --threads\n"
-	"ranks thread rows instead.  --group sums (for rss: takes the\n"
-	"largest) per command, user or parent process.\n"
+	"largest first.  Without --group, each exit record counts alone: a\n"
+	"single-threaded process's exit, or one thread of a threaded\n"
+	"process (as with --threads: --pid is the task id, duration the\n"
+	"task's own life).  --group process sums each process's threads\n"
+	"(slower: it reads every exit of the window).  --group command,\n"
+	"user or parent sums (for rss: takes the largest) per group.\n"
 	"Fast: --group command or user, by a measure other than csw, with\n"
 	"no filter but --comm, --user, --since and --until: read from the\n"
 	"per-minute rollups, where a thread counts under its own command\n"
 	"and user (as in sa and atop), exits are process ends, duration\n"
-	"their lifetimes.  Anything else reads every exit of the window.\n"
+	"their lifetimes.  Other groups read every exit of the window.\n"
 	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
 	"                         failed, csw, cpu-delay, blkio-delay,\n"
 	"                         swapin-delay, reclaim-delay,\n"
 	"                         thrashing-delay, compact-delay,\n"
 	"                         wpcopy-delay, irq-delay, or any numeric\n"
 	"                         field (see `taskacct fields`)\n"
-	"  -G, --group GROUP      process (default), command, user, parent\n",
+	"  -G, --group GROUP      process, command, user, parent (default:\n"
+	"                         none, one line per exit record)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
 };
 
@@ -209,7 +222,7 @@ measure_find(const char *name, struct measure *m, char *expr, size_t len)
 		cli_usage("field `%s' is not a number: --by takes a numeric "
 		    "field", name);
 	snprintf(expr, len, "X.%s", f->name);
-	*m = (struct measure){ f->name, NULL, expr, cli_field_agg(f),
+	*m = (struct measure){ f->name, expr, NULL, cli_field_agg(f),
 	    cli_field_kind(f), NULL, NULL };
 	if (m->agg == NULL)
 		m->agg = "max";		/* ids: the largest, for a ranking */
@@ -275,6 +288,51 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
 	"c.recv_time >= k.m_last * 60000000 AND c.recv_time - c.ac_etime < " \
 	"(k.m_first + 1) * 60000000 ORDER BY c.recv_time LIMIT 1)"
 
+/*
+ * top without --group: the window's exit records themselves, each thread
+ * row alone, ranked straight from tasks through tasks_recv_time (a row's
+ * measure is its own: nothing to sum, nothing to materialize).
+ */
+static void
+top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
+    const struct measure *m)
+{
+	struct filter_sql	 fs;
+	struct col		 cols[7];
+	sqlite3_stmt		*stmt;
+	FILE			*fp;
+	char			*sql = NULL;
+	size_t			 len = 0;
+	int			 i, n = 0;
+
+	args->filter.set |= FILTER_THREADS;
+	cli_filter_sql(ctx, &args->filter, 1, &fs);
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputs("SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, g.ac_comm, ",
+	    fp);
+	procs_expr(fp, m->row, "g");
+	fprintf(fp, " AS m, g.id FROM tasks g WHERE %s ORDER BY m DESC, "
+	    "g.recv_time DESC, g.id DESC LIMIT :limit", fs.text);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, sql);
+	cli_bind_filter(ctx, stmt, &fs, 1);
+	if ((i = sqlite3_bind_parameter_index(stmt, ":limit")) != 0)
+		sqlite3_bind_int64(stmt, i, args->limit);
+	free(sql);
+
+	cols[n++] = (struct col){ "time", "exit_time", CK_TIME, 0 };
+	cols[n++] = (struct col){ "pid", NULL, CK_INT, 0 };
+	cols[n++] = (struct col){ "tgid", NULL, CK_INT, 0 };
+	cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
+	cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+	cols[n++] = (struct col){ m->name, NULL, m->kind, 0 };
+	cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
+	cli_print(ctx, cols, n, stmt);
+	sqlite3_finalize(stmt);
+}
+
 static int
 cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
@@ -292,8 +350,16 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 0);
 	window_default(ctx, &args->filter);
-	q.extra = m.extra;
-	q.extra_agg = m.agg;
+	/* A process of thread rows (--threads) is each exit alone. */
+	if (args->flag[OPT_GROUP] == NULL || (by == BY_PROCESS &&
+	    (args->filter.set & FILTER_THREADS))) {
+		top_exits(ctx, args, &m);
+		return 0;
+	}
+	if (m.pcol == NULL) {
+		q.extra = m.row;
+		q.extra_agg = m.agg;
+	}
 	snprintf(mcol, sizeof(mcol), "%s", m.pcol != NULL ? m.pcol : "x");
 
 	if ((by == BY_COMMAND || by == BY_USER) && m.rollup != NULL &&
@@ -321,9 +387,7 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
 		cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
-		cols[n++] = (struct col){ "thr", "threads", CK_INT,
-		    (args->filter.set & FILTER_THREADS) ?
-		    COL_TABLE | COL_RAW : 0 };
+		cols[n++] = (struct col){ "thr", "threads", CK_INT, 0 };
 		cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
 	} else if (by == BY_PARENT) {
 		snprintf(select, sizeof(select), "SELECT k.ppid, "

@@ -46,6 +46,7 @@ struct buf {
 struct cell {
 	char	*s;		/* escaped text, NUL-terminated */
 	size_t	 len;
+	size_t	 keep;		/* 0, or cut from the left down to this */
 	int	 null;
 	int	 number;
 };
@@ -397,6 +398,7 @@ cell_make(const struct output_value *v, enum output_format fmt)
 		buf_add(&b, "", 0);
 	c.s = b.p;
 	c.len = b.len;
+	c.keep = v->keep;
 	c.null = v->type == OV_NULL;
 	c.number = v->type == OV_INT || v->type == OV_REAL ||
 	    v->type == OV_NUMTEXT;
@@ -421,6 +423,24 @@ table_cut(const struct cell *c, size_t max)
 	return i;
 }
 
+/*
+ * Where the longest tail of an escaped table cell no longer than max bytes
+ * begins, not splitting an escape nor starting with a space: the cut from
+ * the left.
+ */
+static size_t
+table_cut_left(const struct cell *c, size_t max)
+{
+	size_t	 i = 0;
+
+	while (i < c->len && c->len - i > max)
+		i += c->s[i] != '\\' ? 1 : (c->s[i + 1] == '\\' ? 2 : 4);
+	/* "...04:06:52", not "... 04:06:52" */
+	while (i < c->len && c->s[i] == ' ')
+		i++;
+	return i < c->len ? i : c->len;
+}
+
 static void
 buf_pad(struct buf *b, size_t n)
 {
@@ -435,6 +455,15 @@ table_cell(struct output *o, struct buf *b, const struct cell *c, size_t w,
 {
 	size_t	 len = c->len, end;
 
+	if (len > w && c->keep > 0) {
+		end = table_cut_left(c, w - o->ellipsis_width);
+		len = c->len - end;
+		buf_add(b, o->ellipsis, strlen(o->ellipsis));
+		buf_add(b, c->s + end, len);
+		end = b->len;
+		buf_pad(b, w - len - o->ellipsis_width);
+		return end;
+	}
 	if (len > w) {
 		len = table_cut(c, w - o->ellipsis_width);
 		buf_add(b, c->s, len);
@@ -475,8 +504,9 @@ table_line(struct output *o, const struct cell *row,
 
 /*
  * Shrink the widest column until the line fits, one byte at a time; text
- * down to TABLE_MIN_WIDTH, a number column only in its header.  A number is
- * never cut: a line that cannot fit otherwise overflows.
+ * down to TABLE_MIN_WIDTH, a cell cut from the left (a time) not below
+ * what it keeps, a number column only in its header.  A number is never
+ * cut: a line that cannot fit otherwise overflows.
  */
 static void
 table_fit(struct output *o, struct column *col)
@@ -505,7 +535,7 @@ static void
 table_size(struct output *o, size_t i, size_t nrow, struct column *col)
 {
 	const struct cell	*c;
-	size_t			 r, data = 0;
+	size_t			 r, k, data = 0, keep = 0;
 	int			 numbers = 0, text = 0;
 
 	for (r = 0; r < nrow; r++) {
@@ -514,12 +544,19 @@ table_size(struct output *o, size_t i, size_t nrow, struct column *col)
 			data = c->len;
 		numbers |= c->number;
 		text |= !c->number && !c->null;
+		if (c->keep > 0) {
+			k = c->keep + o->ellipsis_width;
+			if (k > c->len)
+				k = c->len;
+			if (k > keep)
+				keep = k;
+		}
 	}
 	col->right = numbers && !text;
 	col->w = data;
 	if (!(o->flags & OUTPUT_NOHEADER) && o->names[i].len > col->w)
 		col->w = o->names[i].len;
-	col->min = TABLE_MIN_WIDTH;
+	col->min = keep > TABLE_MIN_WIDTH ? keep : TABLE_MIN_WIDTH;
 	if (col->right && data > col->min)
 		col->min = data;
 }

@@ -37,6 +37,8 @@ struct output_value {
 	double			 r;
 	const void		*p;	/* OV_TEXT, OV_BLOB */
 	size_t			 len;	/* bytes at p */
+	size_t			 keep;	/* table: 0, or cut from the left,
+					   keeping at least keep bytes */
 };
 
 struct output;

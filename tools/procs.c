@@ -65,8 +65,8 @@ static const char *const window_cols[] = {
 #define WINDOW_NCOLS	(sizeof(window_cols) / sizeof(window_cols[0]))
 
 /* expr with every "X." written as alias "." */
-static void
-expr_put(FILE *fp, const char *expr, const char *alias)
+void
+procs_expr(FILE *fp, const char *expr, const char *alias)
 {
 	const char	*p;
 
@@ -106,11 +106,11 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 		    "EXISTS (SELECT 1 FROM tasks x WHERE x.id = g.id + 1 AND "
 		    "x.kind = 1 AND x.link_id = g.id) AS threaded, ");
 	for (i = 0; i < PROCS_NCOLS; i++) {
-		expr_put(fp, procs_cols[i].expr, "g");
+		procs_expr(fp, procs_cols[i].expr, "g");
 		fprintf(fp, " AS %s, ", procs_cols[i].name);
 	}
 	if (q->extra != NULL)
-		expr_put(fp, q->extra, "g");
+		procs_expr(fp, q->extra, "g");
 	else
 		fputs("NULL", fp);
 	fprintf(fp, " AS x FROM %s g WHERE %s %s)", q->window ? "w" : "tasks",
@@ -158,12 +158,12 @@ procs_th(FILE *fp, const struct procs_query *q)
 	    "max(CASE WHEN t.ac_pid = t.ac_tgid THEN t.ac_comm END) AS comm");
 	for (i = 0; i < PROCS_NCOLS; i++) {
 		fprintf(fp, ", %s(", procs_cols[i].agg);
-		expr_put(fp, procs_cols[i].expr, "t");
+		procs_expr(fp, procs_cols[i].expr, "t");
 		fprintf(fp, ") AS %s", procs_cols[i].name);
 	}
 	if (q->extra != NULL) {
 		fprintf(fp, ", %s(", q->extra_agg);
-		expr_put(fp, q->extra, "t");
+		procs_expr(fp, q->extra, "t");
 		fputs(") AS x", fp);
 	} else
 		fputs(", NULL AS x", fp);

@@ -11,6 +11,8 @@
 #ifndef PROCS_H
 #define PROCS_H
 
+#include <stdio.h>
+
 #include "cli.h"
 
 struct procs_query {
@@ -32,5 +34,7 @@ char	*procs_sql(struct cmd_ctx *, const struct procs_query *,
 	    struct filter_sql *);
 void	 procs_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *,
 	    const struct filter_sql *);
+/* Write an expression on row "X." for the row aliased as the third. */
+void	 procs_expr(FILE *, const char *, const char *);
 
 #endif

@@ -101,13 +101,15 @@ rep err-show-at-id "show --at with --id" show --id 17 --at 1min
 rep err-show-id "show --id of no row" show --id 999
 
 # --- top
-rep top "top: processes by CPU, threads summed" top
+rep top "top: each exit record by CPU, a thread alone" top
+rep top-process "top --group process: threads summed into their process" \
+    top --group process
 rep top-io-command "top --by io --group command" top --by io --group command
 rep top-rss-user "top --by rss --group user" top --by rss --group user
 rep top-parent "top --by count --group parent" top --by count --group parent
 rep top-threads "top --by nvcsw --threads (a field)" top --by nvcsw --threads
 rep top-delay "top --by blkio-delay" top --by blkio-delay --limit 4
-rep top-field-kib "top --by hiwater_vm (field, KiB)" top --by ac_minflt \
+rep top-field-kib "top --by hiwater_rss (a field, KiB)" top --by hiwater_rss \
     --limit 3
 rep top-duration-json "top --by duration, json" --format json \
     top --by duration --limit 3
@@ -115,6 +117,66 @@ rep top-window "top in a window" top --since 1min --until 30s
 rep err-top-field "top --by an unknown field" top --by bogus
 rep err-top-text "top --by a text field" top --by ac_comm
 rep err-top-group "top --group unknown" top --group host
+rep top-narrow "narrow table: a time is cut from the left" \
+    --width 52 top --limit 3
+if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then
+	run top-narrow-utf8 "narrower: a time keeps its time of day (UTF-8)" \
+	    env LC_ALL=C.UTF-8 $T --db $DB --width 44 top --limit 3
+else
+	skip "narrower: a time keeps its time of day (UTF-8)" "no C.UTF-8 locale"
+fi
+rep last-narrow "narrow last: the time's date goes first" \
+    --width 96 last --limit 4
+
+# Without --group, top is a ranking of the kind 0 rows of the window (the
+# last hour of TASKACCT_NOW), ties newest first: the same as this SQL.
+top_sql() {	# NAME DESC SQL-MEASURE TOP-ARGS...
+	_name=$1 _desc=$2 _m=$3
+	shift 3
+	$T --db $DB --format csv --no-header sql "SELECT recv_time, ac_pid,
+	    ac_tgid, ac_uid, ac_comm, $_m AS m, id FROM tasks WHERE kind = 0
+	    AND recv_time >= ${TASKACCT_NOW#@}000000 - 3600000000
+	    AND recv_time < ${TASKACCT_NOW#@}000000 + 3600000000
+	    ORDER BY m DESC, recv_time DESC, id DESC" >"$OUT/$_name.want"
+	$T --db $DB --format csv --no-header top --limit 0 "$@" \
+	    >"$OUT/$_name.got"
+	if [ -s "$OUT/$_name.want" ] &&
+	    cmp -s "$OUT/$_name.want" "$OUT/$_name.got"; then
+		ok "$_desc"
+	else
+		not_ok "$_desc"
+		diff -u "$OUT/$_name.want" "$OUT/$_name.got" | head -20 |
+		    sed 's/^/# /'
+	fi
+}
+top_sql top-sql-cpu "top = SQL ranking of thread rows by cpu" \
+    "ac_utime + ac_stime"
+top_sql top-sql-io "top --by io = SQL ranking" \
+    "ifnull(read_bytes, 0) + ifnull(write_bytes, 0)" --by io
+top_sql top-sql-rss "top --by rss = SQL ranking" hiwater_rss --by rss
+top_sql top-sql-duration "top --by duration = SQL ranking (the task's life)" \
+    ac_etime --by duration
+top_sql top-sql-failed "top --by failed = SQL ranking" \
+    "ac_exitcode != 0" --by failed
+top_sql top-sql-csw "top --by csw = SQL ranking" "nvcsw + nivcsw" --by csw
+top_sql top-sql-field "top --by a field = SQL ranking" nvcsw --by nvcsw
+top_sql top-sql-threads "top --threads is top" "ac_utime + ac_stime" \
+    --threads
+top_sql top-sql-group-threads "top --group process --threads is top" \
+    "ac_utime + ac_stime" --group process --threads
+
+# --group process sums the threads: java (2000, row 17) is rows 15-17.
+_got=$($T --db $DB --format csv --no-header top --limit 0 --group process |
+    grep ',17$')
+_want=$($T --db $DB --format csv --no-header sql "SELECT max(recv_time),
+    2000, 0, 'java', sum(ac_utime + ac_stime), count(*), 17 FROM tasks
+    WHERE id BETWEEN 15 AND 17")
+if [ -n "$_got" ] && [ "$_got" = "$_want" ]; then
+	ok "top --group process: a process's threads summed"
+else
+	not_ok "top --group process: a process's threads summed"
+	echo "# got $_got, want $_want"
+fi
 
 # --- summary
 rep summary "summary per command" summary
@@ -230,7 +292,8 @@ rollup_path fast "short" short --since 20min --until 1min
 rollup_path exits "summary --pid" summary --pid 2000
 rollup_path exits "summary --failed" summary --failed
 rollup_path exits "summary --threads" summary --threads
-rollup_path exits "top (per process)" top
+rollup_path exits "top (per exit)" top
+rollup_path exits "top --group process" top --group process
 rollup_path exits "top --group parent" top --group parent
 rollup_path exits "top --group command --by csw" top --group command --by csw
 rollup_path exits "top --group command --by a field" \
