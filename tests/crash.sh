@@ -56,21 +56,6 @@ crash_cleanup() {
 }
 trap crash_cleanup EXIT
 
-# ok_if desc condition-command [diag lines...]
-ok_if() {
-	_d=$1 _c=$2; shift 2
-	if skipping; then
-		t_skip "$_d" "$T_SKIP"
-	elif broken; then
-		t_fail "$_d"
-	elif eval "$_c"; then
-		t_pass "$_d"
-	else
-		t_fail "$_d"
-		[ $# -gt 0 ] && diag "$@"
-	fi
-}
-
 # proc_state pid: the one-letter state of a process ("" if gone).
 proc_state() {
 	_l=

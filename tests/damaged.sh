@@ -32,20 +32,6 @@ if ! skipping && [ ! -x "$TASKACCT" ]; then
 fi
 t_setup damaged
 
-ok_if() {	# desc condition [diag lines...]
-	_d=$1 _c=$2; shift 2
-	if skipping; then
-		t_skip "$_d" "$T_SKIP"
-	elif broken; then
-		t_fail "$_d"
-	elif eval "$_c"; then
-		t_pass "$_d"
-	else
-		t_fail "$_d"
-		[ $# -gt 0 ] && diag "$@"
-	fi
-}
-
 # dir_state dir: every file's name, size and sha256, in name order.
 dir_state() {
 	(cd "$1" && for _f in .* *; do

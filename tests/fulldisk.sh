@@ -52,20 +52,6 @@ fd_cleanup() {
 }
 trap fd_cleanup EXIT
 
-ok_if() {	# desc condition [diag lines...]
-	_d=$1 _c=$2; shift 2
-	if skipping; then
-		t_skip "$_d" "$T_SKIP"
-	elif broken; then
-		t_fail "$_d"
-	elif eval "$_c"; then
-		t_pass "$_d"
-	else
-		t_fail "$_d"
-		[ $# -gt 0 ] && diag "$@"
-	fi
-}
-
 # full_lines: log lines about the failing database writes.
 full_lines() {
 	grep -c -i -e 'disk is full' -e 'database .* failed' "$T_LOG"

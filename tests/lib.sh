@@ -172,6 +172,22 @@ disk_dir() {
 	esac
 }
 
+# ok_if desc condition [diag lines...]: a check on a shell condition,
+# evaluated only when the test can run.
+ok_if() {
+	_d=$1 _c=$2; shift 2
+	if skipping; then
+		t_skip "$_d" "$T_SKIP"
+	elif broken; then
+		t_fail "$_d"
+	elif eval "$_c"; then
+		t_pass "$_d"
+	else
+		t_fail "$_d"
+		[ $# -gt 0 ] && diag "$@"
+	fi
+}
+
 # --- SQL -------------------------------------------------------------------
 
 # q sql...: one query on the test database, rows as a|b|c lines.

@@ -42,20 +42,6 @@ lk_cleanup() {
 }
 trap lk_cleanup EXIT
 
-ok_if() {	# desc condition [diag lines...]
-	_d=$1 _c=$2; shift 2
-	if skipping; then
-		t_skip "$_d" "$T_SKIP"
-	elif broken; then
-		t_fail "$_d"
-	elif eval "$_c"; then
-		t_pass "$_d"
-	else
-		t_fail "$_d"
-		[ $# -gt 0 ] && diag "$@"
-	fi
-}
-
 # is_locked: a writer cannot start a transaction right now.
 is_locked() {
 	! sqlite3 -batch "$T_DB" 'PRAGMA busy_timeout = 0' \
