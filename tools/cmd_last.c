@@ -50,7 +50,8 @@ static int
 cmd_last_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	struct procs_query	 q = { .filter = &args->filter,
-	    .tail = "ORDER BY g.recv_time DESC, g.id DESC LIMIT :limit" };
+	    .tail = "ORDER BY g.recv_time DESC, g.id DESC LIMIT :limit",
+	    .minutes = 1 };
 	struct filter_sql	 fs;
 	struct col		 cols[LAST_NCOLS];
 	sqlite3_stmt		*stmt;

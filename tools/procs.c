@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "procs.h"
+#include "rollup.h"
 
 /* Per-row values summed (or taken the largest of) over a process's threads. */
 static const struct {
@@ -51,6 +52,14 @@ static const struct {
 /* The window's bounds: numbered after any filter parameter. */
 #define PROCS_WSINCE	(FILTER_PARAMS_MAX + 1)
 #define PROCS_WUNTIL	(FILTER_PARAMS_MAX + 2)
+/* The rollup pre-filter's: its minutes, name and user. */
+#define PROCS_MFROM	(FILTER_PARAMS_MAX + 3)
+#define PROCS_MTO	(FILTER_PARAMS_MAX + 4)
+#define PROCS_MCOMM	(FILTER_PARAMS_MAX + 5)
+#define PROCS_MUID	(FILTER_PARAMS_MAX + 6)
+
+/* The longest window the rollup pre-filter is used for. */
+#define PROCS_MINUTES_SPAN_US	(INT64_C(86400) * 1000000)
 
 /* The columns of tasks a window report reads: filters, procs_cols. */
 static const char *const window_cols[] = {
@@ -80,9 +89,53 @@ procs_expr(FILE *fp, const char *expr, const char *alias)
 	}
 }
 
+/*
+ * With --comm or --user few rows of a window may match, and the scan reads
+ * all of it.  The rollups have a row for every minute, name and user that
+ * has a thread row (kind 0, as every row g selects), written in the same
+ * transaction: a matching row's minute is among those they list for the
+ * filter, so keeping only those minutes never drops a match.  The term is
+ * on recv_time alone, which SQLite reads from tasks_recv_time before it
+ * seeks the row: a minute without a match costs the index only.  But the
+ * list is built whole first, from every rollup row of the window, while a
+ * common name fills the limit from the last few minutes: only for windows
+ * up to PROCS_MINUTES_SPAN_US (on 10M rows, a day of rollups costs ~13 ms;
+ * a rare name's scan of that day ~350 ms less).
+ */
+static int
+procs_minutes(struct cmd_ctx *ctx, const struct procs_query *q)
+{
+	struct filter	 rf = *q->filter;
+	int64_t		 end;
+
+	if (!q->minutes || !(rf.set & FILTER_SINCE) ||
+	    !(rf.set & (FILTER_COMM | FILTER_USER)))
+		return 0;
+	end = (rf.set & FILTER_UNTIL) ? rf.until : ctx->now;
+	/* end - since without overflow: since may be far in the past. */
+	if (end > rf.since && (uint64_t)end - (uint64_t)rf.since >
+	    (uint64_t)PROCS_MINUTES_SPAN_US)
+		return 0;
+	rf.set &= FILTER_COMM | FILTER_USER;
+	return rollup_usable(ctx, &rf, ROLLUP_FILTERS);
+}
+
+static void
+procs_minutes_sql(FILE *fp, const struct filter *f)
+{
+	fprintf(fp, " AND g.recv_time / %lld IN (SELECT m.minute FROM "
+	    "minutes m WHERE m.minute BETWEEN ?%d AND ?%d",
+	    (long long)ROLLUP_MINUTE_US, PROCS_MFROM, PROCS_MTO);
+	if (f->set & FILTER_COMM)
+		fprintf(fp, " AND m.ac_comm GLOB ?%d", PROCS_MCOMM);
+	if (f->set & FILTER_USER)
+		fprintf(fp, " AND m.ac_uid = ?%d", PROCS_MUID);
+	fputc(')', fp);
+}
+
 static void
 procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
-    int threads)
+    int threads, int minutes)
 {
 	size_t	 i;
 
@@ -113,8 +166,11 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 		procs_expr(fp, q->extra, "g");
 	else
 		fputs("NULL", fp);
-	fprintf(fp, " AS x FROM %s g WHERE %s %s)", q->window ? "w" : "tasks",
-	    fs->text, q->tail != NULL ? q->tail : "");
+	fprintf(fp, " AS x FROM %s g WHERE %s", q->window ? "w" : "tasks",
+	    fs->text);
+	if (minutes)
+		procs_minutes_sql(fp, q->filter);
+	fprintf(fp, " %s)", q->tail != NULL ? q->tail : "");
 }
 
 /*
@@ -220,7 +276,7 @@ procs_sql(struct cmd_ctx *ctx, const struct procs_query *q,
 		err(1, NULL);
 	if (q->window)
 		procs_w(fp, q);
-	procs_g(fp, q, fs, threads);
+	procs_g(fp, q, fs, threads, procs_minutes(ctx, q));
 	procs_th(fp, q);
 	fprintf(fp, ", p0 AS (SELECT g.id, g.run_id, g.exit_time, "
 	    "g.exit_time - g.elapsed AS start_time, g.pid, g.tid, g.tgid, "
@@ -238,18 +294,46 @@ procs_sql(struct cmd_ctx *ctx, const struct procs_query *q,
 	return sql;
 }
 
-/* Bind the filter's parameters and a window report's bounds. */
+/* 1 if the SQL has parameter ?i (a named one may take number i too). */
+static int
+has_param(sqlite3_stmt *stmt, int i)
+{
+	const char	*name = sqlite3_bind_parameter_name(stmt, i);
+	char		 want[16];
+
+	snprintf(want, sizeof(want), "?%d", i);
+	return name != NULL && strcmp(name, want) == 0;
+}
+
+static void
+bind_int(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	if (has_param(stmt, i))
+		sqlite3_bind_int64(stmt, i, v);
+}
+
+/*
+ * Bind the filter's parameters, a window report's bounds and the rollup
+ * pre-filter's.
+ */
 void
 procs_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f,
     const struct filter_sql *fs)
 {
 	cli_bind_filter(ctx, stmt, fs, 1);
-	if (sqlite3_bind_parameter_count(stmt) < PROCS_WUNTIL)
-		return;
-	sqlite3_bind_int64(stmt, PROCS_WSINCE, (f->set & FILTER_SINCE) ?
-	    f->since : INT64_MIN);
+	bind_int(stmt, PROCS_WSINCE, (f->set & FILTER_SINCE) ? f->since :
+	    INT64_MIN);
 	/* Threads arrive up to PROC_SLACK_US after their process's end. */
-	sqlite3_bind_int64(stmt, PROCS_WUNTIL, (f->set & FILTER_UNTIL) &&
+	bind_int(stmt, PROCS_WUNTIL, (f->set & FILTER_UNTIL) &&
 	    f->until < INT64_MAX - PROC_SLACK_US ? f->until + PROC_SLACK_US :
 	    INT64_MAX);
+	/* C's division truncates as SQLite's: the same minute as the row's. */
+	bind_int(stmt, PROCS_MFROM, f->since / ROLLUP_MINUTE_US);
+	bind_int(stmt, PROCS_MTO, (f->set & FILTER_UNTIL) ?
+	    f->until / ROLLUP_MINUTE_US : INT64_MAX);
+	bind_int(stmt, PROCS_MUID, f->uid);
+	if (has_param(stmt, PROCS_MCOMM) &&
+	    sqlite3_bind_text(stmt, PROCS_MCOMM, f->comm, -1, SQLITE_STATIC) !=
+	    SQLITE_OK)
+		cli_fatal(ctx, "query failed: %s", sqlite3_errmsg(ctx->db));
 }

@@ -21,6 +21,7 @@ struct procs_query {
 	const char		*extra_agg;	/* its aggregate over threads */
 	const char		*tail;		/* after g's WHERE: ORDER, LIMIT */
 	int			 window;	/* a window report, see below */
+	int			 minutes;	/* may pre-filter, see below */
 };
 
 /*
@@ -28,6 +29,11 @@ struct procs_query {
  * each process only its threads that exited in the window, read in the same
  * pass; otherwise each threaded process's threads are looked for over its
  * whole life.
+ *
+ * With minutes set, a query with --since (a window of up to a day) and
+ * --comm or --user also keeps only the rows of the minutes for which the
+ * rollups (rollup.h) hold a row of that name and user, if the database
+ * has them: the same rows, found without reading the others.
  */
 
 char	*procs_sql(struct cmd_ctx *, const struct procs_query *,

@@ -300,6 +300,61 @@ rollup_path exits "top --group command --by a field" \
     top --group command --by ac_utime
 rollup_path exits "short --threshold 1s" short --threshold 1s
 rollup_path exits "short --comm" short --comm sh
+
+# last --comm/--user in a window keeps only the minutes the rollups list
+# for the filter: the same lines as without the minutes table (no
+# pre-filter), and none once the table is emptied (the pre-filter at work).
+cp "$DB" "$OUT/minutes-none.db"
+sqlite3 "$OUT/minutes-none.db" "DROP TABLE minutes"
+cp "$DB" "$OUT/minutes-empty.db"
+sqlite3 "$OUT/minutes-empty.db" "DELETE FROM minutes"
+last_minutes() {	# DESC LAST-ARGS...
+	_desc=$1 _why=
+	shift
+	TASKACCT_DEBUG_SQL=1 $T --db $DB --format csv last "$@" \
+	    >"$OUT/minutes-fast.csv" 2>"$OUT/minutes-sql"
+	$T --db "$OUT/minutes-none.db" --format csv last "$@" \
+	    >"$OUT/minutes-ref.csv" 2>&1
+	$T --db "$OUT/minutes-empty.db" --format csv --no-header last "$@" \
+	    >"$OUT/minutes-empty.csv" 2>&1
+	grep -q 'FROM minutes m' "$OUT/minutes-sql" || _why="no pre-filter"
+	[ -s "$OUT/minutes-empty.csv" ] && _why="$_why, found rows without rollups"
+	cmp -s "$OUT/minutes-fast.csv" "$OUT/minutes-ref.csv" ||
+	    _why="$_why, lines differ"
+	if [ -z "$_why" ]; then
+		ok "$_desc"
+	else
+		not_ok "$_desc: ${_why#, }"
+		diff -u "$OUT/minutes-ref.csv" "$OUT/minutes-fast.csv" |
+		    sed 's/^/# /'
+	fi
+}
+set -f	# the globs are --comm's
+for w in "--since 20min" "--since @1700000190 --until @1700000961"; do
+	for a in "--comm s*" "--user 0" "--user nobody" "--comm s[hr]* --user 4242" \
+	    "--comm *" "--comm sh --failed" "--user 4242 --threads" \
+	    "--comm nosuch"; do
+		last_minutes "last $w $a: same with the rollup pre-filter" \
+		    $w $a
+	done
+done
+set +f
+last_path() {	# WANT DESC LAST-ARGS...
+	_want=$1 _desc=$2
+	shift 2
+	TASKACCT_DEBUG_SQL=1 $T --db $DB last "$@" >/dev/null \
+	    2>"$OUT/minutes-sql"
+	if grep -q 'FROM minutes' "$OUT/minutes-sql"; then _got=rollups
+	else _got=exits; fi
+	if [ "$_got" = "$_want" ]; then
+		ok "$_desc: $_want"
+	else
+		not_ok "$_desc: $_want (read $_got)"
+	fi
+}
+last_path exits "last --comm without --since" --comm sh
+last_path exits "last --comm over more than a day" --since 2d --comm sh
+last_path exits "last --since without --comm or --user" --since 20min --failed
 rollup_path exits "short --max-duration" short --max-duration 1s
 
 # The fast reports do read the rollup tables: a changed minute shows.
