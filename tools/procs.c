@@ -89,6 +89,9 @@ procs_expr(FILE *fp, const char *expr, const char *alias)
 	}
 }
 
+#define PROCS_MIN_USED		0x1
+#define PROCS_MIN_FAILED	0x2
+
 /*
  * With --comm or --user few rows of a window may match, and the scan reads
  * all of it.  The rollups have a row for every minute, name and user that
@@ -102,14 +105,40 @@ procs_expr(FILE *fp, const char *expr, const char *alias)
  * up to PROCS_MINUTES_SPAN_US (on 10M rows, a day of rollups costs ~13 ms;
  * a rare name's scan of that day ~350 ms less).
  */
+/*
+ * --failed, on process lines, may use the rollups too: their "failed"
+ * counts the process ends (AGROUP) with a non-zero status.  Records of
+ * struct versions before 12 have no AGROUP and are process lines of their
+ * own, uncounted there: then not.
+ */
+static int
+procs_failed_usable(struct cmd_ctx *ctx, const struct filter *f)
+{
+	sqlite3_stmt	*stmt;
+	int		 old = 1;
+
+	if (!(f->set & FILTER_FAILED) || (f->set & FILTER_THREADS))
+		return 0;
+	stmt = cli_prepare(ctx, "SELECT EXISTS (SELECT 1 FROM runs WHERE "
+	    "ts_version < 12)");
+	if (cli_step(ctx, stmt))
+		old = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return !old;
+}
+
+/* Which rollup pre-filter applies: PROCS_MIN_* bits, 0 for none. */
 static int
 procs_minutes(struct cmd_ctx *ctx, const struct procs_query *q)
 {
 	struct filter	 rf = *q->filter;
 	int64_t		 end;
+	int		 failed;
 
-	if (!q->minutes || !(rf.set & FILTER_SINCE) ||
-	    !(rf.set & (FILTER_COMM | FILTER_USER)))
+	if (!q->minutes || !(rf.set & FILTER_SINCE))
+		return 0;
+	failed = procs_failed_usable(ctx, &rf);
+	if (!(rf.set & (FILTER_COMM | FILTER_USER)) && !failed)
 		return 0;
 	end = (rf.set & FILTER_UNTIL) ? rf.until : ctx->now;
 	/* end - since without overflow: since may be far in the past. */
@@ -117,11 +146,13 @@ procs_minutes(struct cmd_ctx *ctx, const struct procs_query *q)
 	    (uint64_t)PROCS_MINUTES_SPAN_US)
 		return 0;
 	rf.set &= FILTER_COMM | FILTER_USER;
-	return rollup_usable(ctx, &rf, ROLLUP_FILTERS);
+	if (!rollup_usable(ctx, &rf, ROLLUP_FILTERS))
+		return 0;
+	return PROCS_MIN_USED | (failed ? PROCS_MIN_FAILED : 0);
 }
 
 static void
-procs_minutes_sql(FILE *fp, const struct filter *f)
+procs_minutes_sql(FILE *fp, const struct filter *f, int how)
 {
 	fprintf(fp, " AND g.recv_time / %lld IN (SELECT m.minute FROM "
 	    "minutes m WHERE m.minute BETWEEN ?%d AND ?%d",
@@ -130,6 +161,8 @@ procs_minutes_sql(FILE *fp, const struct filter *f)
 		fprintf(fp, " AND m.ac_comm GLOB ?%d", PROCS_MCOMM);
 	if (f->set & FILTER_USER)
 		fprintf(fp, " AND m.ac_uid = ?%d", PROCS_MUID);
+	if (how & PROCS_MIN_FAILED)
+		fputs(" AND m.failed > 0", fp);
 	fputc(')', fp);
 }
 
@@ -169,7 +202,7 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 	fprintf(fp, " AS x FROM %s g WHERE %s", q->window ? "w" : "tasks",
 	    fs->text);
 	if (minutes)
-		procs_minutes_sql(fp, q->filter);
+		procs_minutes_sql(fp, q->filter, minutes);
 	fprintf(fp, " %s)", q->tail != NULL ? q->tail : "");
 }
 

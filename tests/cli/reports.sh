@@ -333,7 +333,7 @@ set -f	# the globs are --comm's
 for w in "--since 20min" "--since @1700000190 --until @1700000961"; do
 	for a in "--comm s*" "--user 0" "--user nobody" "--comm s[hr]* --user 4242" \
 	    "--comm *" "--comm sh --failed" "--user 4242 --threads" \
-	    "--comm nosuch"; do
+	    "--comm nosuch" "--failed" "--failed --user 4242"; do
 		last_minutes "last $w $a: same with the rollup pre-filter" \
 		    $w $a
 	done
@@ -354,7 +354,20 @@ last_path() {	# WANT DESC LAST-ARGS...
 }
 last_path exits "last --comm without --since" --comm sh
 last_path exits "last --comm over more than a day" --since 2d --comm sh
-last_path exits "last --since without --comm or --user" --since 20min --failed
+last_path exits "last --since without --comm, --user or --failed" \
+    --since 20min --pid 2000
+last_path exits "last --failed --threads (rollups count process ends)" \
+    --since 20min --failed --threads
+# Records of struct versions before 12 have no AGROUP: not in "failed".
+cp "$DB" "$OUT/minutes-v11.db"
+sqlite3 "$OUT/minutes-v11.db" "UPDATE runs SET ts_version = 11 WHERE id = 1"
+TASKACCT_DEBUG_SQL=1 $T --db "$OUT/minutes-v11.db" last --since 20min \
+    --failed >/dev/null 2>"$OUT/minutes-sql"
+if grep -q 'FROM minutes' "$OUT/minutes-sql"; then
+	not_ok "last --failed with version 11 runs: exits (read rollups)"
+else
+	ok "last --failed with version 11 runs: exits"
+fi
 rollup_path exits "short --max-duration" short --max-duration 1s
 
 # The fast reports do read the rollup tables: a changed minute shows.
