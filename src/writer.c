@@ -177,14 +177,18 @@ writer_do_reopen(struct writer *w)
 		    "recording into it");
 		return;
 	}
+	/*
+	 * Whatever file is written next (new, old under its new name, or
+	 * a retry at the path) has a new runs row: no link to a thread row
+	 * of the old run, and its struct version to note.
+	 */
+	w->last_thread = w->committed_last_thread = 0;
+	w->version_noted = 0;
 	if (r == -1) {
 		log_warnx("reopen failed, still recording into the old "
 		    "file: %s", err);
 		return;
 	}
-	/* Group records cannot link to thread rows of the old file. */
-	w->last_thread = w->committed_last_thread = 0;
-	w->version_noted = 0;
 	memset(&w->pass, 0, sizeof(w->pass));
 	w->next_check_ms = 0;
 	log_info("reopen: recording into a new database file");
