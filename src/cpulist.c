@@ -10,7 +10,7 @@
 
 #include "sysinfo.h"
 
-#define CPU_NUM_MAX	8192	/* above any NR_CPUS */
+#define CPU_NUM_MAX	CPUSET_MAX	/* above any NR_CPUS; the one limit */
 
 static int
 cpu_number(const char **p, long *v)
