@@ -242,7 +242,7 @@ rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
 	struct rollup_minute	 mk, *m;
 	struct rollup_parent	 pk, *p;
 	const struct ts_field	*cf = r->field[RF_COMM];
-	int64_t			 etime;
+	int64_t			 etime, rss;
 	int			 end, v, has_etime;
 	size_t			 i;
 
@@ -272,10 +272,11 @@ rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
 	v = end && has_etime && etime < ROLLUP_SHORT_US;
 	m->sum[RS_SHORT] += v;
 	if (end) {
+		rss = rec_int(r, RF_RSS, rec, 0);
 		m->sum[RS_ETIME] += etime;
-		m->sum[RS_RSS_SUM] += rec_int(r, RF_RSS, rec, 0);
-		if (rec_int(r, RF_RSS, rec, 0) > m->sum[RS_RSS_MAX])
-			m->sum[RS_RSS_MAX] = rec_int(r, RF_RSS, rec, 0);
+		m->sum[RS_RSS_SUM] += rss;
+		if (rss > m->sum[RS_RSS_MAX])
+			m->sum[RS_RSS_MAX] = rss;
 	}
 	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++)
 		m->sum[plain_sums[i].sum] += rec_int(r, plain_sums[i].field,
