@@ -29,10 +29,29 @@ struct ts_decoded {
 	int			 cut_tails;	/* payloads cut to TS_PAYLOAD_MAX */
 };
 
+/* Where one field of a record of a given version and length lies. */
+struct ts_step {
+	uint16_t	 offset;
+	uint8_t		 type;		/* enum field_type */
+	uint8_t		 present;
+};
+
+/*
+ * The steps of every field of the field table, for one (version, length)
+ * of record: worked out once, read for every record of that shape.
+ */
+struct ts_plan {
+	int		 valid;
+	uint16_t	 version;
+	uint16_t	 len;
+	struct ts_step	 step[TS_FIELDS_MAX];
+};
+
 int	ts_decode_msg(const void *, size_t, uint16_t, struct ts_decoded *,
 	    const char **);
 int	ts_record_decode(const void *, size_t, uint8_t, uint32_t,
 	    struct ts_record *, int *, const char **);
 size_t	ts_record_tail_len(const struct ts_record *);
+const struct ts_plan *ts_plan_get(struct ts_plan *, const struct ts_record *);
 
 #endif

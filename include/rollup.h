@@ -42,7 +42,8 @@ struct rollup;
 
 struct rollup	*rollup_new(void);
 void		 rollup_free(struct rollup *);
-int		 rollup_add(struct rollup *, const struct ts_record *, int64_t);
+int		 rollup_add(struct rollup *, const struct ts_record *,
+		    const struct ts_plan *, int64_t);
 void		 rollup_clear(struct rollup *);
 size_t		 rollup_minutes(const struct rollup *,
 		    const struct rollup_minute **);

@@ -247,3 +247,26 @@ ts_decode_msg(const void *buf, size_t len, uint16_t family,
 	}
 	return decode_attrs(p + hdr, nlh.nlmsg_len - hdr, out, why);
 }
+
+/* The plan for rec's shape: plan itself, refreshed if it was another's. */
+const struct ts_plan *
+ts_plan_get(struct ts_plan *plan, const struct ts_record *rec)
+{
+	const struct ts_field	*f;
+	size_t			 i;
+
+	if (plan->valid && plan->version == rec->version &&
+	    plan->len == rec->len)
+		return plan;
+	for (i = 0; i < ts_nfields; i++) {
+		f = &ts_fields[i];
+		plan->step[i].present = ts_field_present(f, rec->version,
+		    rec->len);
+		plan->step[i].offset = ts_field_offset(f, rec->version);
+		plan->step[i].type = f->type;
+	}
+	plan->version = rec->version;
+	plan->len = rec->len;
+	plan->valid = 1;
+	return plan;
+}

@@ -62,7 +62,7 @@ struct table {
 };
 
 struct rollup {
-	const struct ts_field	*field[RF__COUNT];
+	size_t			 field[RF__COUNT];	/* in ts_fields[] */
 	struct table		 minutes;
 	struct table		 parents;
 };
@@ -72,17 +72,19 @@ struct rollup {
 struct rollup *
 rollup_new(void)
 {
-	struct rollup	*r;
-	size_t		 i;
+	const struct ts_field	*f;
+	struct rollup		*r;
+	size_t			 i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
-	for (i = 0; i < RF__COUNT; i++)
-		if ((r->field[i] = ts_field_find(rollup_field_names[i])) ==
-		    NULL) {
+	for (i = 0; i < RF__COUNT; i++) {
+		if ((f = ts_field_find(rollup_field_names[i])) == NULL) {
 			free(r);
 			return NULL;
 		}
+		r->field[i] = (size_t)(f - ts_fields);
+	}
 	r->minutes.size = sizeof(struct rollup_minute);
 	r->parents.size = sizeof(struct rollup_parent);
 	return r;
@@ -218,30 +220,35 @@ table_get(struct table *t, const void *key, int (*same)(const void *,
 	return e;
 }
 
-/* A field's value, or dflt when the record's version does not carry it. */
-static int64_t
-rec_int(const struct rollup *r, enum rollup_field f,
-    const struct ts_record *rec, int64_t dflt)
+/*
+ * The record's fields, read through the store's plan for its shape (the
+ * one its row was bound with): a field's step, and its value or dflt when
+ * the record's version does not carry it.
+ */
+static const struct ts_step *
+rec_step(const struct rollup *r, const struct ts_plan *plan,
+    enum rollup_field f)
 {
-	if (!ts_field_present(r->field[f], rec->version, rec->len))
-		return dflt;
-	return ts_field_int(r->field[f], rec->raw, rec->version);
+	return &plan->step[r->field[f]];
 }
 
-static int
-rec_present(const struct rollup *r, enum rollup_field f,
-    const struct ts_record *rec)
+static int64_t
+rec_int(const struct rollup *r, const struct ts_plan *plan,
+    enum rollup_field f, const struct ts_record *rec, int64_t dflt)
 {
-	return ts_field_present(r->field[f], rec->version, rec->len);
+	const struct ts_step	*s = rec_step(r, plan, f);
+
+	return s->present ? ts_value_int(s->type, rec->raw + s->offset) : dflt;
 }
 
 /* Add a thread record's terms; group records are not rolled up. */
 int
-rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
+rollup_add(struct rollup *r, const struct ts_record *rec,
+    const struct ts_plan *plan, int64_t recv_time)
 {
 	struct rollup_minute	 mk, *m;
 	struct rollup_parent	 pk, *p;
-	const struct ts_field	*cf = r->field[RF_COMM];
+	const struct ts_step	*cs = rec_step(r, plan, RF_COMM);
 	int64_t			 etime, rss;
 	int			 end, v, has_etime;
 	size_t			 i;
@@ -250,42 +257,42 @@ rollup_add(struct rollup *r, const struct ts_record *rec, int64_t recv_time)
 		return 0;
 	memset(&mk, 0, sizeof(mk));
 	mk.minute = recv_time / ROLLUP_MINUTE_US;
-	mk.uid = rec_int(r, RF_UID, rec, -1);
-	if (rec_present(r, RF_COMM, rec))
-		memcpy(mk.comm, rec->raw + ts_field_offset(cf, rec->version),
-		    TS_COMM_LEN);
+	mk.uid = rec_int(r, plan, RF_UID, rec, -1);
+	if (cs->present)
+		memcpy(mk.comm, rec->raw + cs->offset, TS_COMM_LEN);
 	if ((m = table_get(&r->minutes, &mk, minute_same)) == NULL)
 		return -1;
 	/* As in SQL: a term with a NULL field adds nothing. */
-	end = (rec_int(r, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
+	end = (rec_int(r, plan, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
 	/* A process's life is its group's: the last thread's may be shorter. */
 	has_etime = 1;
-	if (rec_present(r, RF_TGETIME, rec))
-		etime = rec_int(r, RF_TGETIME, rec, 0);
-	else if (rec_present(r, RF_ETIME, rec))
-		etime = rec_int(r, RF_ETIME, rec, 0);
+	if (rec_step(r, plan, RF_TGETIME)->present)
+		etime = rec_int(r, plan, RF_TGETIME, rec, 0);
+	else if (rec_step(r, plan, RF_ETIME)->present)
+		etime = rec_int(r, plan, RF_ETIME, rec, 0);
 	else
 		etime = has_etime = 0;
 	m->sum[RS_TASKS]++;
 	m->sum[RS_PROCS] += end;
-	m->sum[RS_FAILED] += end && rec_int(r, RF_EXITCODE, rec, 0) != 0;
+	m->sum[RS_FAILED] += end &&
+	    rec_int(r, plan, RF_EXITCODE, rec, 0) != 0;
 	v = end && has_etime && etime < ROLLUP_SHORT_US;
 	m->sum[RS_SHORT] += v;
 	if (end) {
-		rss = rec_int(r, RF_RSS, rec, 0);
+		rss = rec_int(r, plan, RF_RSS, rec, 0);
 		m->sum[RS_ETIME] += etime;
 		m->sum[RS_RSS_SUM] += rss;
 		if (rss > m->sum[RS_RSS_MAX])
 			m->sum[RS_RSS_MAX] = rss;
 	}
 	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++)
-		m->sum[plain_sums[i].sum] += rec_int(r, plain_sums[i].field,
-		    rec, 0);
+		m->sum[plain_sums[i].sum] += rec_int(r, plan,
+		    plain_sums[i].field, rec, 0);
 	if (!end)
 		return 0;
 	memset(&pk, 0, sizeof(pk));
 	pk.minute = mk.minute;
-	pk.ppid = rec_int(r, RF_PPID, rec, -1);
+	pk.ppid = rec_int(r, plan, RF_PPID, rec, -1);
 	if ((p = table_get(&r->parents, &pk, parent_same)) == NULL)
 		return -1;
 	p->procs++;

@@ -47,21 +47,6 @@
 /* Truncate the -wal file back to this after a checkpoint (bytes). */
 #define STORE_WAL_LIMIT		"67108864"
 
-/* How to bind one field of a record of a given version and length. */
-struct bind_step {
-	uint16_t	 offset;
-	uint8_t		 type;		/* enum field_type */
-	uint8_t		 present;
-};
-
-/* The bind steps of every field, for one (version, length) of record. */
-struct bind_plan {
-	int		 valid;
-	uint16_t	 version;
-	uint16_t	 len;
-	struct bind_step step[TS_FIELDS_MAX];
-};
-
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*ins_task;
@@ -80,7 +65,7 @@ struct store {
 	char		*stale[2];	/* reopen: -wal, -shm left behind */
 	struct run_info	 run;		/* reopen: the caller's, long-lived */
 	char		 err[512];	/* why no database is open */
-	struct bind_plan plan[2];	/* by record kind */
+	struct ts_plan	 plan[2];	/* by record kind */
 };
 
 static int	step_reset(sqlite3_stmt *);
@@ -797,30 +782,6 @@ store_rollback(struct store *st)
 	return exec(st, "ROLLBACK");
 }
 
-/* Work out once per kind of record which fields it carries, and where. */
-static const struct bind_plan *
-bind_plan_get(struct store *st, const struct ts_record *rec)
-{
-	struct bind_plan	*plan = &st->plan[rec->kind != 0];
-	const struct ts_field	*f;
-	size_t			 i;
-
-	if (plan->valid && plan->version == rec->version &&
-	    plan->len == rec->len)
-		return plan;
-	for (i = 0; i < ts_nfields; i++) {
-		f = &ts_fields[i];
-		plan->step[i].present = ts_field_present(f, rec->version,
-		    rec->len);
-		plan->step[i].offset = ts_field_offset(f, rec->version);
-		plan->step[i].type = f->type;
-	}
-	plan->version = rec->version;
-	plan->len = rec->len;
-	plan->valid = 1;
-	return plan;
-}
-
 /*
  * Insert one record inside the open transaction.  link_id (0: none) is the
  * row id of the thread record a group record came with; *rowid gets the new
@@ -831,8 +792,9 @@ int
 store_put_record(struct store *st, const struct ts_record *rec,
     int64_t recv_time, int64_t link_id, int64_t *rowid)
 {
-	const struct bind_plan	*plan = bind_plan_get(st, rec);
-	const struct bind_step	*bs;
+	const struct ts_plan	*plan = ts_plan_get(&st->plan[rec->kind != 0],
+				    rec);
+	const struct ts_step	*bs;
 	sqlite3_stmt		*s = st->ins_task;
 	const char		*comm;
 	size_t			 i, tail = ts_record_tail_len(rec);
@@ -866,7 +828,7 @@ store_put_record(struct store *st, const struct ts_record *rec,
 		sqlite3_bind_null(s, col);
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, recv_time) == -1)
+	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, plan, recv_time) == -1)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
 	return 0;
