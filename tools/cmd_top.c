@@ -184,6 +184,15 @@ window_default(struct cmd_ctx *ctx, struct filter *f)
 	}
 }
 
+/* The first column of a report per command or per user. */
+static struct col
+group_col(enum group_by by)
+{
+	if (by == BY_USER)
+		return (struct col){ "user", "uid", CK_USER, 0 };
+	return (struct col){ "command", "comm", CK_TEXT, 0 };
+}
+
 static enum group_by
 group_parse(const char *s, int summary)
 {
@@ -368,9 +377,7 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		snprintf(select, sizeof(select), "SELECT %s, sum(procs) AS n, "
 		    "%s AS m FROM r GROUP BY %s ORDER BY m DESC, n DESC, %s "
 		    "LIMIT :limit", key, m.rollup, key, key);
-		cols[n++] = by == BY_COMMAND ?
-		    (struct col){ "command", "comm", CK_TEXT, 0 } :
-		    (struct col){ "user", "uid", CK_USER, 0 };
+		cols[n++] = group_col(by);
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 		stmt = rollup_prepare(ctx, args, 0, select);
@@ -405,9 +412,7 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		snprintf(select, sizeof(select), "SELECT %s, count(*) AS n, "
 		    "%s(%s) AS m FROM p GROUP BY %s ORDER BY m DESC, n DESC, "
 		    "%s LIMIT :limit", key, m.agg, mcol, key, key);
-		cols[n++] = by == BY_COMMAND ?
-		    (struct col){ "command", "comm", CK_TEXT, 0 } :
-		    (struct col){ "user", "uid", CK_USER, 0 };
+		cols[n++] = group_col(by);
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	}
@@ -447,8 +452,7 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		by = group_parse(args->flag[OPT_GROUP], 1);
 	window_default(ctx, &args->filter);
 	memcpy(cols, summary_cols, sizeof(cols));
-	if (by == BY_USER)
-		cols[0] = (struct col){ "user", "uid", CK_USER, 0 };
+	cols[0] = group_col(by);
 	if (rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
 		snprintf(select, sizeof(select), "SELECT %s, sum(procs), "
