@@ -107,7 +107,7 @@ install: all
 	install -m 0644 man/taskstorm.1 $(DESTDIR)$(MANDIR)/man1/taskstorm.1
 
 clean:
-	rm -f $(PROGS) src/*.o tools/*.o src/schema.c src/schema.c.tmp \
+	rm -f $(PROGS) src/*.o tools/*.o tools/dev/*.o src/schema.c src/schema.c.tmp \
 	    $(UNIT_TESTS) $(TEST_PROGS) $(EXTRA_BINS) $(CLEAN_FILES)
 	rm -rf tests/out
 

@@ -1,15 +1,15 @@
 # gendb.mk: the benchmark database generator (not installed) and the query
 # benchmark on a 10-million-row database (`make bench`).
-GENDB_OBJS = tools/gendb.o src/fields.o src/schema.o
+GENDB_OBJS = tools/dev/gendb.o src/fields.o src/schema.o
 
-tools/gendb: $(GENDB_OBJS)
+tools/dev/gendb: $(GENDB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(GENDB_OBJS) \
 	    $(shell pkg-config --libs sqlite3) -lpthread -lm
 
-bench-cli: taskacct tools/gendb
-	bash tools/bench-cli.sh
+bench-cli: taskacct tools/dev/gendb
+	bash tools/dev/bench-cli.sh
 
 BENCH_TARGETS	+= bench-cli
-CLEAN_FILES	+= tools/gendb bench-cli.json
+CLEAN_FILES	+= tools/dev/gendb bench-cli.json
 
 .PHONY: bench-cli

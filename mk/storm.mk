@@ -3,19 +3,19 @@
 
 STORM_NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
 
-EXTRA_BINS	+= tools/taskstorm
+EXTRA_BINS	+= tools/dev/taskstorm
 BENCH_TARGETS	+= bench-storm
-CHECK_DEPS	+= tools/taskstorm tools/floor
-CLEAN_FILES	+= tools/floor bench-storm.json
+CHECK_DEPS	+= tools/dev/taskstorm tools/dev/floor
+CLEAN_FILES	+= tools/dev/floor bench-storm.json
 
-tools/taskstorm: tools/taskstorm.o
+tools/dev/taskstorm: tools/dev/taskstorm.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 # The floor links libnl-genl only: nothing of the daemon.
-tools/floor: tools/floor.o
+tools/dev/floor: tools/dev/floor.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORM_NL_LIBS)
 
-bench-storm: taskacctd tools/taskstorm tools/floor
-	sh tools/bench-storm.sh
+bench-storm: taskacctd tools/dev/taskstorm tools/dev/floor
+	sh tools/dev/bench-storm.sh
 
 .PHONY: bench-storm

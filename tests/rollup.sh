@@ -12,7 +12,7 @@ need_daemon_env
 skipping || need_binaries
 t_setup rollup
 
-STORM=${STORM:-tools/taskstorm}
+STORM=${STORM:-tools/dev/taskstorm}
 for n in 1 2; do
 	check "taskacctd starts (run $n)" d_start
 	wl "fork$n" storm 2000 /dev/null

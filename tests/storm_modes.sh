@@ -2,7 +2,7 @@
 # storm_modes.sh: every kind of task storm is recorded whole, and a forced
 # overrun is counted exactly.
 #
-# Part 1: a short tools/taskstorm storm of each mode (fork, exec, spawn,
+# Part 1: a short tools/dev/taskstorm storm of each mode (fork, exec, spawn,
 # thread, mix; two workers) under a default taskacctd, one daemon run per
 # mode.  The storm's pid file must match the run's rows pid for pid, counted
 # with multiplicity (PIDs wrap within a storm), and the run must record no
@@ -14,7 +14,7 @@
 # and the daemon run on another: the kernel must drop, and the storm rows
 # stored plus the losses recorded must equal the tasks created.  Other
 # programs' exits on that CPU share the buffer (and its drops), so a second
-# listener with a 32 MiB buffer (tools/floor -p) witnesses every exit there;
+# listener with a 32 MiB buffer (tools/dev/floor -p) witnesses every exit there;
 # when every other exit it saw was stored by taskacctd, the equation is
 # exact.  On a machine too busy for that in STORM_TRIES attempts, the check
 # is the exact bound: created <= stored + lost <= created + the other exits
@@ -22,8 +22,8 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 
-TASKSTORM=${TASKSTORM:-tools/taskstorm}
-FLOOR=${FLOOR:-tools/floor}
+TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
+FLOOR=${FLOOR:-tools/dev/floor}
 STORM_S=${STORM_S:-1}			# seconds per mode in part 1
 TINY_RCVBUF=${TINY_RCVBUF:-65536}	# taskacctd's smallest --rcvbuf
 TINY_N=${TINY_N:-20000}			# threads in the overrun storm

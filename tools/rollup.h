@@ -18,8 +18,8 @@
  * blkio_delay, swapin_delay, freepages_delay, thrashing_delay,
  * compact_delay, wpcopy_delay, irq_delay.
  */
-#ifndef ROLLUP_H
-#define ROLLUP_H
+#ifndef CLI_ROLLUP_H
+#define CLI_ROLLUP_H
 
 #include "cli.h"
 

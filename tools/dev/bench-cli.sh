@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench-cli.sh: query speed of taskacct on a generated 10-million-row
-# database (issue 3, "Speed").  Builds the database with tools/gendb once
+# database (issue 3, "Speed").  Builds the database with tools/dev/gendb once
 # (cached under /var/tmp by rows, seed and schema), picks the busiest hour
 # of the data as the window and a make process in it as the PID, then runs
 # each query several times with a warm cache and reports the median and
@@ -10,13 +10,13 @@
 #   sql: the same query shapes through `taskacct sql`, the baseline that
 #        shows which indexes the commands need.
 #
-#   tools/bench-cli.sh [-n ROWS] [-s SEED] [-r RUNS] [-o JSON]
-#   tools/bench-cli.sh --variants     # also: each shape with and without
+#   tools/dev/bench-cli.sh [-n ROWS] [-s SEED] [-r RUNS] [-o JSON]
+#   tools/dev/bench-cli.sh --variants     # also: each shape with and without
 #                                     # each candidate index (a copy, slow)
-#   tools/bench-cli.sh --insert       # also: index cost on the INSERT
-#   tools/bench-cli.sh --insert-only  # only that
+#   tools/dev/bench-cli.sh --insert       # also: index cost on the INSERT
+#   tools/dev/bench-cli.sh --insert-only  # only that
 #
-# Run from the repository after `make taskacct tools/gendb`.
+# Run from the repository after `make taskacct tools/dev/gendb`.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -46,7 +46,7 @@ case $rows$seed$runs in *[!0-9]*) echo "$0: numbers only" >&2; exit 2 ;; esac
 
 ta=${TASKACCT:-./taskacct}
 # the schema and the generator decide what the file holds
-schema=$(cat sql/schema.sql tools/gendb.c | cksum | cut -d' ' -f1)
+schema=$(cat sql/schema.sql tools/dev/gendb.c | cksum | cut -d' ' -f1)
 db=$cache/taskacct-bench-$rows-s$seed-$schema.db
 
 # The database, built once per rows, seed and schema.
@@ -54,7 +54,7 @@ ensure_db() {	# path rows
 	if [ ! -s "$1" ]; then
 		echo "bench-cli: generating $2 rows into $1" >&2
 		rm -f "$1"-wal "$1"-shm
-		tools/gendb -n "$2" --seed "$seed" -o "$1" >&2
+		tools/dev/gendb -n "$2" --seed "$seed" -o "$1" >&2
 	fi
 }
 ensure_db "$db" "$rows"
@@ -456,7 +456,7 @@ if [ "$insert" = 1 ]; then
 		for i in 1 2 3; do
 			cp "$base" "$tmp/i.db"
 			sqlite3 "$tmp/i.db" "$csql" >/dev/null
-			r=$(tools/gendb --append 262144 --seed $((7 + i)) \
+			r=$(tools/dev/gendb --append 262144 --seed $((7 + i)) \
 			    ${cbatch:+--per-batch "$cbatch"} -o "$tmp/i.db")
 			echo "$cname: $r"
 			results+=("{\"name\":\"insert\",\"indexes\":\"$cname\",\"figures\":\"$r\"}")

@@ -2,11 +2,11 @@
 # bench-storm.sh: what recording every exit costs, measured against the
 # floor, in one run on one machine (`make bench`).
 #
-# For each storm mode (tools/taskstorm, 2 workers) four phases, back to back:
+# For each storm mode (tools/dev/taskstorm, 2 workers) four phases, back to back:
 #   none      no listener at all: the workload's own exit rate
-#   floor     tools/floor, a bare blocking recv() loop with taskacctd's
+#   floor     tools/dev/floor, a bare blocking recv() loop with taskacctd's
 #             32 MiB buffer: what any listener costs
-#   batched   tools/floor -b (poll, then recvmmsg every 10 ms), for reference
+#   batched   tools/dev/floor -b (poll, then recvmmsg every 10 ms), for reference
 #   taskacctd the recorder, default settings, on a fresh database on disk
 # and from the taskacctd phase: tasks created vs rows stored for them (pid
 # for pid, with multiplicity: PIDs wrap), the kernel's drop count and queue
@@ -28,8 +28,8 @@
 #                         put it on the disk taskacctd would write to)
 #   TASKACCTD_ARGS        extra taskacctd options, for experiments
 #
-# Needs root (taskstats), sqlite3, and `make taskacctd tools/taskstorm
-# tools/floor`.  Exit status 0 when every target passes, 1 otherwise.
+# Needs root (taskstats), sqlite3, and `make taskacctd tools/dev/taskstorm
+# tools/dev/floor`.  Exit status 0 when every target passes, 1 otherwise.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -41,8 +41,8 @@ MODES=${BENCH_MODES:-fork exec spawn thread mix}
 WORKERS=${BENCH_WORKERS:-2}
 JSON=${BENCH_JSON:-bench-storm.json}
 TASKACCTD=${TASKACCTD:-./taskacctd}
-TASKSTORM=${TASKSTORM:-tools/taskstorm}
-FLOOR=${FLOOR:-tools/floor}
+TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
+FLOOR=${FLOOR:-tools/dev/floor}
 IDLE_TIMEOUT_S=60	# for taskacctd to catch up after a storm
 
 die() {
@@ -53,8 +53,8 @@ die() {
 [ "$(id -u)" -eq 0 ] || die "needs root (CAP_NET_ADMIN for taskstats)"
 command -v sqlite3 >/dev/null || die "needs the sqlite3 command-line tool"
 for b in "$TASKACCTD" "$TASKSTORM" "$FLOOR"; do
-	[ -x "$b" ] || die "$b is not built (make taskacctd tools/taskstorm \
-tools/floor)"
+	[ -x "$b" ] || die "$b is not built (make taskacctd tools/dev/taskstorm \
+tools/dev/floor)"
 done
 for v in "$SECONDS_D" "$SECONDS_REF" "$SECONDS_B" "$RUNS" "$WORKERS"; do
 	case $v in ''|*[!0-9]*) die "settings must be whole numbers: $v" ;; esac
