@@ -40,12 +40,15 @@ dir_state() {
 	done)
 }
 
-# garble file page count: overwrite pages (4096 bytes) from page number
-# `page` (1-based, as SQLite counts) with a fixed text pattern.
+# garble file page count: overwrite pages from page number `page`
+# (1-based, as SQLite counts) with a fixed text pattern.  Pages are
+# PAGESZ bytes, the base database's own page size (new databases have
+# 16 KiB pages: a 4 KiB guess would garble a quarter of the wrong page).
+PAGESZ=4096
 garble() {
 	yes 'taskacct test: garbage over a database page' |
-	    head -c $(($3 * 4096)) |
-	    dd of="$1" bs=4096 seek=$(($2 - 1)) conv=notrunc 2>/dev/null
+	    head -c $(($3 * PAGESZ)) |
+	    dd of="$1" bs="$PAGESZ" seek=$(($2 - 1)) conv=notrunc 2>/dev/null
 }
 
 # A real database from the daemon, as one self-contained file.
@@ -60,6 +63,7 @@ check "... and stops" d_stop
 if active; then
 	q "VACUUM INTO '$BASE'" || T_BROKEN=1
 	npages=$(sqlite3 "$BASE" 'PRAGMA page_count')
+	PAGESZ=$(sqlite3 "$BASE" 'PRAGMA page_size')
 	diag "base: $npages pages, $(sqlite3 "$BASE" 'SELECT count(*)
 	    FROM tasks') tasks rows"
 fi
@@ -125,7 +129,7 @@ refuses corrupt "$CORRUPT" "SELECT count(*), total(ac_utime) FROM tasks"
 mk truncated
 if active; then
 	cp "$BASE" "$F"
-	truncate -s $((npages / 2 * 4096)) "$F"
+	truncate -s $((npages / 2 * PAGESZ)) "$F"
 fi
 refuses truncated "$CORRUPT"
 
