@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 #include <linux/capability.h>
 
+#include "dbpath.h"
 #include "privdrop.h"
 #include "sysinfo.h"
 
@@ -31,8 +33,9 @@
 static const char *const db_suffixes[] = { "", "-wal", "-shm" };
 
 /*
- * The user to become.  name NULL means the default, PRIVDROP_DEFAULT_USER,
- * when it exists.  Returns 1 with *pu filled to switch, 0 to stay root (the
+ * The user to become: a name, or digits alone for a uid (useradd refuses
+ * such names; the caller checked the range).  name NULL means the default,
+ * PRIVDROP_DEFAULT_USER, when it exists.  Returns 1 with *pu filled to switch, 0 to stay root (the
  * user is root, or the default user does not exist), -1 with a one-line
  * message in err.
  */
@@ -42,14 +45,24 @@ privdrop_lookup(const char *name, struct privdrop_user *pu, char *err,
 {
 	struct passwd	*pw;
 	const char	*want = name ? name : PRIVDROP_DEFAULT_USER;
+	int		 numeric;
 
 	if (*want == '\0' || strlen(want) >= sizeof(pu->name)) {
 		snprintf(err, errlen, "bad user name \"%.*s\"",
 		    PRIVDROP_NAME_MAX, want);
 		return -1;
 	}
+	numeric = want[strspn(want, "0123456789")] == '\0';
 	errno = 0;
-	if ((pw = getpwnam(want)) == NULL) {
+	pw = numeric ? getpwuid((uid_t)strtoull(want, NULL, 10)) :
+	    getpwnam(want);
+	if (pw == NULL && numeric) {
+		snprintf(err, errlen, "no user with uid %s%s%s: give one that "
+		    "exists, or --user root", want, errno ? ": " : "",
+		    errno ? strerror(errno) : "");
+		return -1;
+	}
+	if (pw == NULL) {
 		if (name == NULL)
 			return 0;
 		snprintf(err, errlen, "no user \"%s\"%s%s: create it (useradd "
@@ -65,42 +78,52 @@ privdrop_lookup(const char *name, struct privdrop_user *pu, char *err,
 		    "it a group of its own", want);
 		return -1;
 	}
-	snprintf(pu->name, sizeof(pu->name), "%s", want);
+	snprintf(pu->name, sizeof(pu->name), "%s", pw->pw_name);
 	pu->uid = pw->pw_uid;
 	pu->gid = pw->pw_gid;
 	return 1;
 }
 
 /*
- * Chown one path without following a symbolic link (lchown): no descriptor
- * is opened, since closing one would drop the POSIX locks SQLite holds on
- * the database and its -shm file.
+ * Chown one path, checked and changed through one O_PATH descriptor opened
+ * with O_NOFOLLOW: what is checked is what is chowned, even if the name is
+ * replaced meanwhile, and a symbolic link is refused, never followed.
+ * Closing an O_PATH descriptor keeps the POSIX locks SQLite holds on the
+ * database and its -shm file (closing any other would drop them).  A
+ * regular file must have one link: chowning another name of it would hand
+ * over a file elsewhere (say /etc/shadow, linked in by the user where
+ * fs.protected_hardlinks is 0).
  */
 static int
 handover_path(const struct privdrop_user *pu, const char *path, int dir,
     int optional, char *err, size_t errlen)
 {
 	struct stat	 sb;
+	int		 fd, r = -1;
 
-	if (lstat(path, &sb) == -1) {
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (optional && errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s: not a %s: not handing it to user "
-		    "%s", path, dir ? "directory" : "regular file", pu->name);
-		return -1;
-	}
-	if (sb.st_uid == pu->uid && sb.st_gid == pu->gid)
-		return 0;
-	if (lchown(path, pu->uid, pu->gid) == -1) {
+	if (fstat(fd, &sb) == -1)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
+		snprintf(err, errlen, "%s is %s, not a %s: not handing it to "
+		    "user %s", path, dbpath_kind(sb.st_mode), dir ?
+		    "directory" : "regular file", pu->name);
+	else if (!dir && sb.st_nlink != 1)
+		snprintf(err, errlen, "%s has %ju hard links: not handing it "
+		    "to user %s", path, (uintmax_t)sb.st_nlink, pu->name);
+	else if ((sb.st_uid != pu->uid || sb.st_gid != pu->gid) &&
+	    fchownat(fd, "", pu->uid, pu->gid, AT_EMPTY_PATH) == -1)
 		snprintf(err, errlen, "cannot hand %s to user %s: %s", path,
 		    pu->name, strerror(errno));
-		return -1;
-	}
-	return 0;
+	else
+		r = 0;
+	close(fd);
+	return r;
 }
 
 /*

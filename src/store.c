@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "dbpath.h"
 #include "fields.h"
 #include "rollup.h"
 #include "store.h"
@@ -87,19 +88,31 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Create the database's directory (one level) with a private mode. */
+/*
+ * Create the database's directory (one level) with a private mode.  One
+ * that is there already is used as it is, through a symbolic link too:
+ * the directories above the database's own are the administrator's.
+ */
 static int
 store_mkdir(const char *path, char *err, size_t errlen)
 {
-	char	*copy, *dir;
-	int	 r = 0;
+	struct stat	 sb;
+	char		*copy, *dir;
+	int		 r = 0;
 
 	if ((copy = strdup(path)) == NULL)
 		return errf(err, errlen, "out of memory");
 	dir = dirname(copy);
-	if (mkdir(dir, STORE_DIR_MODE) == -1 && errno != EEXIST)
-		r = errf(err, errlen, "cannot create directory %s: %s", dir,
-		    strerror(errno));
+	if (mkdir(dir, STORE_DIR_MODE) == -1) {
+		if (errno != EEXIST)
+			r = errf(err, errlen, "cannot create directory %s: %s",
+			    dir, strerror(errno));
+		else if (stat(dir, &sb) == -1)
+			r = errf(err, errlen, "%s: %s", dir, strerror(errno));
+		else if (!S_ISDIR(sb.st_mode))
+			r = errf(err, errlen, "%s is %s, not a directory", dir,
+			    dbpath_kind(sb.st_mode));
+	}
 	free(copy);
 	return r;
 }
@@ -109,16 +122,29 @@ store_mkdir(const char *path, char *err, size_t errlen)
  * exclusive flock(2) on it for as long as we record: two recorders on one
  * database would store every exit twice.  The descriptor stays open until
  * store_close(), after SQLite's own, since closing any descriptor of a file
- * drops the POSIX locks SQLite holds on it.
+ * drops the POSIX locks SQLite holds on it.  Never through a symbolic link,
+ * and only a regular file of one link, checked on the descriptor itself
+ * (O_NONBLOCK: a FIFO planted after dbpath_check must not block the open).
  */
 static int
 store_lock_file(struct store *st, const char *path, char *err, size_t errlen)
 {
-	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
-	    STORE_FILE_MODE);
-	if (st->lock_fd == -1)
+	struct stat	 sb;
+
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, STORE_FILE_MODE);
+	if (st->lock_fd == -1) {
+		if (errno == ELOOP && lstat(path, &sb) == 0)
+			return dbpath_check_stat(path, &sb, err, errlen);
 		return errf(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
+	}
+	if (fstat(st->lock_fd, &sb) == -1)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	if (dbpath_check_stat(path, &sb, err, errlen) == -1)
+		return -1;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == -1)
 		return errf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
 		    "another taskacctd is already recording into it" :
@@ -473,42 +499,75 @@ store_detach(struct store *st)
 	memset(st->plan, 0, sizeof(st->plan));
 }
 
-/* Lock, open, check (or create, or migrate) and prepare the database. */
+/*
+ * An SQLite error while attaching: when dbpath_open refused a file (a link
+ * or a FIFO planted at the -wal after dbpath_check), say which and why,
+ * not "unable to open database file".
+ */
+static int
+attach_error(struct store *st, const char *path, char *err, size_t errlen)
+{
+	if (dbpath_refused() != NULL)
+		return errf(err, errlen, "%s", dbpath_refused());
+	if (st->db != NULL && sqlite3_extended_errcode(st->db) ==
+	    SQLITE_CANTOPEN_SYMLINK)
+		return errf(err, errlen, "%s: a symbolic link appeared in its "
+		    "path: not following it", path);
+	if (*err == '\0')
+		errf(err, errlen, "%s: %s", path, st->db ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+	return -1;
+}
+
+/*
+ * Lock, open, check (or create, or migrate) and prepare the database.
+ * Nothing is created or written at path, or beside it, unless each name
+ * is free or a regular file (dbpath.c); files are opened by the path with
+ * its directory resolved, so SQLITE_OPEN_NOFOLLOW refuses a link at the
+ * last name only.
+ */
 static int
 store_attach(struct store *st, const char *path, char *err, size_t errlen)
 {
-	struct stat	 sb;
+	char		 real[PATH_MAX];
 	int		 one = 1;
 
-	if (store_mkdir(path, err, errlen) == -1 ||
-	    store_lock_file(st, path, err, errlen) == -1)
+	*err = '\0';
+	dbpath_refused_clear();
+	if (dbpath_check(path, err, errlen) == -1 ||
+	    store_mkdir(path, err, errlen) == -1 ||
+	    dbpath_real(path, real, sizeof(real), err, errlen) == -1 ||
+	    store_lock_file(st, real, err, errlen) == -1)
 		return -1;
-	if (fstat(st->lock_fd, &sb) == -1)
-		return errf(err, errlen, "%s: %s", path, strerror(errno));
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		return errf(err, errlen, "%s: %s", path, st->db ?
-		    sqlite3_errmsg(st->db) : "cannot open");
+	if (sqlite3_open_v2(real, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		return attach_error(st, path, err, errlen);
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	if (store_check_schema(st->db, path, err, errlen) == -1)
-		return -1;
+		return attach_error(st, path, err, errlen);
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA synchronous = NORMAL; "
 	    "PRAGMA cache_size = -" STORE_CACHE_KIB "; "
 	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT ";", NULL, NULL,
 	    NULL) != SQLITE_OK)
-		return errf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		return attach_error(st, path, err, errlen);
 	/*
 	 * Keep the -wal and -shm files after we close: without them a reader
 	 * who cannot write the directory cannot open a WAL database at all.
 	 */
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	if (store_prepare(st) == -1)
-		return errf(err, errlen, "%s: preparing statements: %s", path,
+	if (store_prepare(st) == -1) {
+		errf(err, errlen, "%s: preparing statements: %s", path,
 		    sqlite3_errmsg(st->db));
+		return attach_error(st, path, err, errlen);
+	}
+	/* SQLite falls back to reading a file it could not open to write. */
+	if (dbpath_refused() != NULL)
+		return attach_error(st, path, err, errlen);
+	if (sqlite3_db_readonly(st->db, "main") != 0)
+		return errf(err, errlen, "%s: cannot be opened for writing",
+		    path);
 	return 0;
 }
 
@@ -527,6 +586,11 @@ store_open(const char *path, char *err, size_t errlen)
 	 * record).  Later calls fail harmlessly.
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (dbpath_guard_sqlite() == -1) {
+		errf(err, errlen, "cannot route SQLite's file opens through "
+		    "taskacctd's checks (unexpected SQLite VFS)");
+		return NULL;
+	}
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL ||

@@ -154,9 +154,9 @@ usage(int status)
 	    "                         (default 32M)\n"
 	    "      --queue N          records held for the writer (default "
 	    "%d)\n"
-	    "      --user NAME        run as NAME once set up (default %s if "
-	    "it exists;\n"
-	    "                         root: stay root)\n"
+	    "      --user NAME        run as NAME (or a numeric uid) once set "
+	    "up (default %s\n"
+	    "                         if it exists; root: stay root)\n"
 	    "      --retain DAYS      prune rows older than this; a number "
 	    "of days, or with\n"
 	    "                         a unit: 12h, 90m, 30s (default: keep "
@@ -235,6 +235,53 @@ parse_duration(const char *s, const char *what)
 	return v * us;
 }
 
+/*
+ * The database path: a file's, so neither empty nor ending in "/" (open(2)
+ * would say "Is a directory" of a directory that does not exist).
+ */
+static const char *
+parse_db(const char *s)
+{
+	if (*s == '\0') {
+		fprintf(stderr, "taskacctd: -d needs the database file's path "
+		    "(default %s)\n", TASKACCT_DEFAULT_DB);
+		exit(2);
+	}
+	if (s[strlen(s) - 1] == '/') {
+		fprintf(stderr, "taskacctd: bad -d \"%s\": ends in /: give "
+		    "the database file's path, such as %staskacct.db\n", s, s);
+		exit(2);
+	}
+	return s;
+}
+
+/*
+ * --user: a name, or a number taken as a uid (see privdrop_lookup), which
+ * must fit a uid_t other than (uid_t)-1, the "no change" of chown(2).
+ */
+static const char *
+parse_user(const char *s)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (*s == '\0') {
+		fprintf(stderr, "taskacctd: --user needs a name (--user root "
+		    "to stay root)\n");
+		exit(2);
+	}
+	if (s[strspn(s, "0123456789")] != '\0')
+		return s;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v >= (uid_t)-1) {
+		fprintf(stderr, "taskacctd: bad --user \"%.64s\": uid out of "
+		    "range (0 to %u)\n", s, (unsigned)((uid_t)-1 - 1));
+		exit(2);
+	}
+	return s;
+}
+
 /* A plain count, no suffix. */
 static int
 parse_count(const char *s, const char *what, int min, int max)
@@ -281,7 +328,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->sockets = 1;
 	while ((ch = getopt_long(argc, argv, "d:fvhV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': o->db = optarg; break;
+		case 'd': o->db = parse_db(optarg); break;
 		case 'f': o->foreground = 1; break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(0);
@@ -299,14 +346,7 @@ parse_options(struct options *o, int argc, char **argv)
 			o->sockets = parse_count(optarg, "--sockets", 1,
 			    DAEMON_SOCKETS_MAX);
 			break;
-		case OPT_USER:
-			if (*optarg == '\0') {
-				fprintf(stderr, "taskacctd: --user needs a "
-				    "name (--user root to stay root)\n");
-				exit(2);
-			}
-			o->user = optarg;
-			break;
+		case OPT_USER: o->user = parse_user(optarg); break;
 		case OPT_RETAIN:
 			o->retain_us = parse_duration(optarg, "--retain");
 			break;
