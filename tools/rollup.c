@@ -15,39 +15,6 @@
 #include "cli.h"
 #include "rollup.h"
 
-/*
- * The columns of r: the table's, and the view's term for each.  A flag's
- * term is NULL when its field is (as the fill of sql/migrate-2.sql and the
- * daemon count it, a NULL adds nothing).
- */
-static const struct {
-	const char	*name;
-	const char	*row;		/* in rollup_rows */
-} rollup_cols[] = {
-	{ "ac_comm", "ac_comm" },
-	{ "ac_uid", "ac_uid" },
-	{ "tasks", "tasks" },
-	{ "procs", "coalesce(procs, 0)" },
-	{ "failed", "coalesce(failed, 0)" },
-	{ "short_procs", "coalesce(short_procs, 0)" },
-	{ "etime", "etime" },
-	{ "utime", "utime" },
-	{ "stime", "stime" },
-	{ "rss_sum", "rss" },
-	{ "rss_max", "rss" },
-	{ "read_bytes", "read_bytes" },
-	{ "write_bytes", "write_bytes" },
-	{ "cpu_delay", "cpu_delay" },
-	{ "blkio_delay", "blkio_delay" },
-	{ "swapin_delay", "swapin_delay" },
-	{ "freepages_delay", "freepages_delay" },
-	{ "thrashing_delay", "thrashing_delay" },
-	{ "compact_delay", "compact_delay" },
-	{ "wpcopy_delay", "wpcopy_delay" },
-	{ "irq_delay", "irq_delay" },
-};
-#define ROLLUP_NCOLS	(sizeof(rollup_cols) / sizeof(rollup_cols[0]))
-
 /* The window's parts: minutes [m1, m2), rows [s1, e1) and [s2, e2). */
 struct rollup_window {
 	int64_t	 m1, m2;
@@ -126,9 +93,12 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 	fputs(" UNION ALL SELECT ", fp);
 	if (parents)
 		fputs("minute, ac_ppid, 1, coalesce(short_procs, 0)", fp);
-	for (i = 0; !parents && i < ROLLUP_NCOLS; i++)
-		fprintf(fp, "%s%s AS %s", i > 0 ? ", " : "", rollup_cols[i].row,
-		    rollup_cols[i].name);
+	/* A flag's term is NULL when its field is: it adds nothing. */
+	if (!parents)
+		fputs("ac_comm, ac_uid", fp);
+	for (i = 0; !parents && i < RS__COUNT; i++)
+		fprintf(fp, ", coalesce(%s, 0) AS %s", rollup_cols[i].term,
+		    rollup_cols[i].column);
 	fprintf(fp, " FROM rollup_rows WHERE recv_time >= %s AND "
 	    "recv_time < %s", s, e);
 	if (parents)
@@ -151,9 +121,9 @@ rollup_sql(struct cmd_ctx *ctx, const struct filter *f, int parents)
 		fputs("minute, ac_ppid, procs, short_procs FROM "
 		    "minute_parents", fp);
 	else {
-		for (i = 0; i < ROLLUP_NCOLS; i++)
-			fprintf(fp, "%s%s", i > 0 ? ", " : "",
-			    rollup_cols[i].name);
+		fputs("ac_comm, ac_uid", fp);
+		for (i = 0; i < RS__COUNT; i++)
+			fprintf(fp, ", %s", rollup_cols[i].column);
 		fputs(" FROM minutes", fp);
 	}
 	fputs(" WHERE minute >= :m1 AND minute < :m2", fp);
