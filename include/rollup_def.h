@@ -11,8 +11,15 @@
 
 #include <stdint.h>
 
-/* A minute of the rollups (rollup_rows: recv_time / 60000000). */
-#define ROLLUP_MINUTE_US	INT64_C(60000000)
+/*
+ * A minute of the rollups (rollup_rows: recv_time / 60000000), as a number
+ * and as SQL text for statements built at compile time.
+ */
+#define ROLLUP_MINUTE_NUM	60000000
+#define ROLLUP_MINUTE_US	((int64_t)ROLLUP_MINUTE_NUM)
+#define ROLLUP_MINUTE_SQL	ROLLUP_STR(ROLLUP_MINUTE_NUM)
+#define ROLLUP_STR(x)		ROLLUP_STR_(x)
+#define ROLLUP_STR_(x)		#x
 /* A process end shorter than this is short-lived (minutes.short_procs). */
 #define ROLLUP_SHORT_US		INT64_C(1000000)
 

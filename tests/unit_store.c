@@ -452,6 +452,11 @@ test_constants(void **state)
 	sqlite3_stmt	*s;
 	char		 sql[512];
 
+	/* The text the view and the built statements use. */
+	assert_int_equal(strtoll(ROLLUP_MINUTE_SQL, NULL, 10),
+	    ROLLUP_MINUTE_US);
+	assert_non_null(strstr(taskacct_schema_sql,
+	    "recv_time / " ROLLUP_MINUTE_SQL " AS minute"));
 	write_set(fx);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM rollup_rows WHERE "
 	    "minute <> recv_time / %lld", (long long)ROLLUP_MINUTE_US);
