@@ -818,9 +818,13 @@ store_set_ts_version(struct store *st, int version)
 }
 
 /*
- * Retention.  Rows go oldest first, a bounded batch per call, each call its
- * own transaction: the writer interleaves them with its inserts so that a
- * large prune never holds the queue up for long.
+ * Retention.  Rows go oldest first, in whole minutes, a bounded batch per
+ * call, each call its own transaction: the writer interleaves them with its
+ * inserts so that a large prune never holds the queue up for long.  The
+ * bound is the minute of the batch-th row: a minute of a storm goes in one
+ * transaction (100000 rows took about 3 s here), since a minute cut in two
+ * would leave its rollups counting rows that are gone (max(rss) cannot be
+ * taken back out of them).
  */
 
 /* Delete the rollups of the minutes before this one. */
