@@ -820,12 +820,14 @@ store_set_ts_version(struct store *st, int version)
 /*
  * Retention.  Rows go oldest first, in whole minutes, a bounded batch per
  * call, each call its own transaction: the writer interleaves them with its
- * inserts so that a large prune never holds the queue up for long.  The
- * bound is the minute of the batch-th row: a minute of a storm goes in one
- * transaction (100000 rows took about 3 s here), since a minute cut in two
- * would leave its rollups counting rows that are gone (max(rss) cannot be
- * taken back out of them).
+ * inserts so that a large prune never holds the queue up for long.  A
+ * minute cut in two would leave its rollups counting rows that are gone
+ * (max(rss) cannot be taken back out of them), so a batch ends at a
+ * minute's end, but for a minute of a storm: deleting 100000 rows took
+ * about 3 s here, too long for one transaction (see store_prune_cut).
  */
+/* A batch of whole minutes holds at most this many batches' rows. */
+#define STORE_PRUNE_MINUTE_BATCHES	10
 
 /* Delete the rollups of the minutes before this one. */
 static int
@@ -876,27 +878,42 @@ query_int2(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *v,
 }
 
 /*
- * Where this batch cuts: rows received before the returned time go.  A
- * cut is always the start of a minute, so that a minute's rows and its
- * rollups go together and the minutes kept stay exact: before_time is
- * rounded down to its minute, and the batch ends with the minute of its
- * batch-th row (a minute of a storm makes one long batch).  Fewer than
- * batch rows go only when no more are due.
+ * Where this batch cuts: rows received before *cut go, all of them, or
+ * with *limit > 0 only the *limit oldest.  A cut is the start of a minute,
+ * so that a minute's rows and its rollups go together and the minutes kept
+ * stay exact: before_time is rounded down to its minute, and the batch
+ * ends with the minute of its batch-th row.  Fewer than batch rows go only
+ * when no more are due.  A minute of a storm (whole minutes of more than
+ * STORE_PRUNE_MINUTE_BATCHES batches) goes a batch at a time instead, so
+ * that no transaction holds the writer up for long; its rollups go with
+ * its last row, and until then the query tool reads that oldest minute
+ * from the rows (tools/rollup.c).
  */
 static int
 store_prune_cut(struct store *st, int64_t before_time, int batch,
-    int64_t *cut)
+    int64_t *cut, int *limit)
 {
-	int64_t	 last;
+	int64_t	 t;
 	int	 found;
 
+	*limit = 0;
+	if (batch < 1)
+		batch = 1;
 	*cut = rollup_minute_floor(before_time);
 	if (query_int2(st->db, "SELECT recv_time FROM tasks WHERE recv_time "
-	    "< ? ORDER BY recv_time LIMIT 1 OFFSET ?", *cut,
-	    batch > 0 ? batch - 1 : 0, &last, &found) == -1)
+	    "< ? ORDER BY recv_time LIMIT 1 OFFSET ?", *cut, batch - 1, &t,
+	    &found) == -1)
 		return -1;
-	if (found && rollup_minute_start(rollup_minute(last) + 1) < *cut)
-		*cut = rollup_minute_start(rollup_minute(last) + 1);
+	if (!found)
+		return 0;
+	if (rollup_minute_start(rollup_minute(t) + 1) < *cut)
+		*cut = rollup_minute_start(rollup_minute(t) + 1);
+	if (query_int2(st->db, "SELECT recv_time FROM tasks WHERE recv_time "
+	    "< ? ORDER BY recv_time LIMIT 1 OFFSET ?", *cut,
+	    (int64_t)batch * STORE_PRUNE_MINUTE_BATCHES - 1, &t, &found) == -1)
+		return -1;
+	if (found)
+		*limit = batch;
 	return 0;
 }
 
@@ -912,17 +929,21 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 {
 	sqlite3_stmt	*s = NULL;
 	int64_t		 oldest, cut;
-	int		 r;
+	int		 r, limit;
 
 	*rows = *losses = 0;
 	if (exec(st, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (store_prune_cut(st, before_time, batch, &cut) == -1)
+	if (store_prune_cut(st, before_time, batch, &cut, &limit) == -1)
 		goto fail;
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM tasks WHERE recv_time < ?",
+	if (sqlite3_prepare_v2(st->db, limit > 0 ? "DELETE FROM tasks WHERE "
+	    "id IN (SELECT id FROM tasks WHERE recv_time < ?1 ORDER BY "
+	    "recv_time LIMIT ?2)" : "DELETE FROM tasks WHERE recv_time < ?1",
 	    -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, cut);
+	if (limit > 0)
+		sqlite3_bind_int(s, 2, limit);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (r != SQLITE_DONE)
@@ -941,8 +962,8 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	if (r != SQLITE_DONE)
 		goto fail;
 	*losses = sqlite3_changes(st->db);
-	/* The minutes before the cut, whose rows are all gone now. */
-	if (store_prune_minutes(st, rollup_minute(cut)) == -1)
+	/* The minutes before the oldest row's (or the cut's): all gone. */
+	if (store_prune_minutes(st, rollup_minute(oldest)) == -1)
 		goto fail;
 	if (exec(st, "COMMIT") == -1)
 		goto fail;

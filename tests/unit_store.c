@@ -10,7 +10,8 @@
  * group records, failures, short and long lives, empty, 32-byte and
  * non-ASCII names, times on and around minute boundaries, and many
  * transactions, one of them rolled back.  Then retention cuts inside a
- * minute (store_prune) must leave rows and rollups agreeing.
+ * minute (store_prune) must leave rows and rollups agreeing, also when a
+ * minute too large for one batch goes a batch at a time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,37 +393,47 @@ migrate2_fill(void)
  * on the reading connection).
  */
 static int64_t
-rollup_diff(sqlite3 *db, const char *fill)
+rollup_diff(sqlite3 *db, const char *fill, int64_t from)
 {
+	char	 sql[1024];
 	int64_t	 d;
 
 	exec_ok(db, "BEGIN; CREATE TEMP TABLE dm AS SELECT * FROM minutes; "
 	    "CREATE TEMP TABLE dp AS SELECT * FROM minute_parents; "
 	    "DELETE FROM minutes; DELETE FROM minute_parents;");
 	exec_ok(db, fill);
-	d = query_int(db, "SELECT (SELECT count(*) FROM (SELECT * FROM "
-	    "minutes EXCEPT SELECT * FROM dm)) + (SELECT count(*) FROM "
-	    "(SELECT * FROM dm EXCEPT SELECT * FROM minutes)) + (SELECT "
-	    "count(*) FROM (SELECT * FROM minute_parents EXCEPT SELECT * FROM "
-	    "dp)) + (SELECT count(*) FROM (SELECT * FROM dp EXCEPT SELECT * "
-	    "FROM minute_parents))");
+	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (SELECT * "
+	    "FROM minutes WHERE minute >= %1$lld EXCEPT SELECT * FROM dm)) + "
+	    "(SELECT count(*) FROM (SELECT * FROM dm WHERE minute >= %1$lld "
+	    "EXCEPT SELECT * FROM minutes)) + (SELECT count(*) FROM (SELECT * "
+	    "FROM minute_parents WHERE minute >= %1$lld EXCEPT SELECT * FROM "
+	    "dp)) + (SELECT count(*) FROM (SELECT * FROM dp WHERE minute >= "
+	    "%1$lld EXCEPT SELECT * FROM minute_parents))", (long long)from);
+	d = query_int(db, sql);
 	exec_ok(db, "ROLLBACK");	/* the temp tables too */
 	return d;
+}
+
+/* The rollups of the minutes from "from" on equal their definition. */
+static void
+check_rollups_from(struct fixture *fx, const char *when, int64_t from)
+{
+	char	*hand = migrate2_fill(), *built = sql_rollup_fill();
+
+	assert_non_null(built);
+	if (rollup_diff(fx->db, hand, from) != 0)
+		fail_msg("%s: rollups differ from sql/migrate-2.sql's fill",
+		    when);
+	if (rollup_diff(fx->db, built, from) != 0)
+		fail_msg("%s: rollups differ from sql_rollup_fill()", when);
+	free(hand);
+	free(built);
 }
 
 static void
 check_rollups(struct fixture *fx, const char *when)
 {
-	char	*hand = migrate2_fill(), *built = sql_rollup_fill();
-
-	assert_non_null(built);
-	if (rollup_diff(fx->db, hand) != 0)
-		fail_msg("%s: rollups differ from sql/migrate-2.sql's fill",
-		    when);
-	if (rollup_diff(fx->db, built) != 0)
-		fail_msg("%s: rollups differ from sql_rollup_fill()", when);
-	free(hand);
-	free(built);
+	check_rollups_from(fx, when, INT64_MIN);
 }
 
 static void
@@ -519,6 +530,38 @@ test_prune_mid_minute(void **state)
 	    "minute_parents)"), 0);
 }
 
+/*
+ * A minute of more than ten batches (a storm) goes a batch at a time: each
+ * transaction is bounded, every minute but the oldest row's stays exact
+ * all along, and once the pass is through, all of them.
+ */
+static void
+test_prune_storm_minute(void **state)
+{
+	struct fixture	*fx = *state;
+	int64_t		 rows, losses, cut, oldest, calls = 0, left;
+
+	write_set(fx);
+	/* About 240 rows a minute: batches of 5 split every minute. */
+	cut = T0 + INT64_C(150123457);
+	left = query_int(fx->db, "SELECT count(*) FROM tasks");
+	do {
+		assert_int_equal(store_prune(fx->st, cut, 5, &rows, &losses),
+		    0);
+		assert_true(rows <= 5 * 10);
+		left -= rows;
+		calls++;
+		assert_int_equal(store_oldest(fx->st, &oldest), 0);
+		check_rollups_from(fx, "while a storm minute goes",
+		    rollup_minute(oldest) + 1);
+	} while (rows >= 5);
+	assert_true(calls > 20);
+	assert_int_equal(query_int(fx->db, "SELECT count(*) FROM tasks"),
+	    left);
+	assert_true(oldest >= rollup_minute_floor(cut) && oldest < cut);
+	check_rollups(fx, "after a storm minute went");
+}
+
 /* The builders' statements fit the schema: the INSERT's columns. */
 static void
 test_builders(void **state)
@@ -561,6 +604,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_constants, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune_mid_minute, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prune_storm_minute, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_builders, setup,
 		    teardown),

@@ -5,8 +5,9 @@
  * rollup_rows, which SQLite flattens into a range of tasks_recv_time.  A
  * window shorter than two minutes, or one SQLite's integer division would
  * not split the same way (a time before the epoch), is read from
- * rollup_rows alone.  Only parameters go into the SQL; its text is built
- * from the constants here.
+ * rollup_rows alone, and so is the minute of the oldest row (retention may
+ * have taken part of it).  Only parameters go into the SQL; its text is
+ * built from the constants here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,36 @@ bind_int(sqlite3_stmt *stmt, const char *name, int64_t v)
 		sqlite3_bind_int64(stmt, i, v);
 }
 
+/*
+ * The minute of the oldest row may have lost some of its rows to retention
+ * while its rollups still count them: a minute of a storm is pruned a batch
+ * at a time (src/store.c), and an older taskacctd cut minutes anywhere.
+ * Read that minute from its rows, whatever the tables say.
+ */
+static void
+rollup_oldest_minute(struct cmd_ctx *ctx, struct rollup_window *w)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 m = INT64_MIN;
+
+	if (w->m1 >= w->m2)
+		return;
+	stmt = cli_prepare(ctx, "SELECT min(recv_time) FROM tasks");
+	if (cli_step(ctx, stmt) && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		m = rollup_minute(sqlite3_column_int64(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (m < w->m1 || m >= w->m2)
+		return;
+	if (m + 1 >= w->m2) {
+		/* No whole minute left: rows up to the second edge. */
+		w->m1 = w->m2;
+		w->e1 = w->s2;
+		return;
+	}
+	w->m1 = m + 1;
+	w->e1 = w->m1 * ROLLUP_MINUTE_US;
+}
+
 /* Bind the window's parts, the filters, and :since and :until. */
 void
 rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
@@ -154,6 +185,7 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 	int			 i;
 
 	rollup_window(f, &w);
+	rollup_oldest_minute(ctx, &w);
 	bind_int(stmt, ":m1", w.m1);
 	bind_int(stmt, ":m2", w.m2);
 	bind_int(stmt, ":s1", w.s1);
