@@ -10,19 +10,7 @@
 
 #include "decode.h"
 #include "fields.h"
-
-#define ROLLUP_MINUTE_US	60000000LL
-/* A process end shorter than this is short-lived (minutes.short_procs). */
-#define ROLLUP_SHORT_US		1000000LL
-
-/* The sums of minutes' columns after the key, in the table's order. */
-enum rollup_sum {
-	RS_TASKS, RS_PROCS, RS_FAILED, RS_SHORT, RS_ETIME, RS_UTIME,
-	RS_STIME, RS_RSS_SUM, RS_RSS_MAX, RS_READ, RS_WRITE,
-	RS_CPU_DELAY, RS_BLKIO_DELAY, RS_SWAPIN_DELAY, RS_FREEPAGES_DELAY,
-	RS_THRASHING_DELAY, RS_COMPACT_DELAY, RS_WPCOPY_DELAY, RS_IRQ_DELAY,
-	RS__COUNT
-};
+#include "rollup_def.h"
 
 struct rollup_minute {
 	int64_t		 minute;

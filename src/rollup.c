@@ -18,40 +18,20 @@
 #include "taskacct.h"
 #include "taskstats_proto.h"
 
-/* The fields the terms read, found in the field table once. */
+/* The fields the computed terms (rollup_terms) read. */
 enum rollup_field {
 	RF_COMM, RF_UID, RF_PPID, RF_FLAG, RF_EXITCODE, RF_ETIME, RF_TGETIME,
-	RF_UTIME,
-	RF_STIME, RF_RSS, RF_READ, RF_WRITE, RF_CPU, RF_BLKIO, RF_SWAPIN,
-	RF_FREEPAGES, RF_THRASHING, RF_COMPACT, RF_WPCOPY, RF_IRQ, RF__COUNT
+	RF_RSS, RF__COUNT
 };
 
 static const char *const rollup_field_names[RF__COUNT] = {
 	[RF_COMM] = "ac_comm",		[RF_UID] = "ac_uid",
 	[RF_PPID] = "ac_ppid",		[RF_FLAG] = "ac_flag",
 	[RF_EXITCODE] = "ac_exitcode",	[RF_ETIME] = "ac_etime",
-	[RF_TGETIME] = "ac_tgetime",
-	[RF_UTIME] = "ac_utime",	[RF_STIME] = "ac_stime",
-	[RF_RSS] = "hiwater_rss",	[RF_READ] = "read_bytes",
-	[RF_WRITE] = "write_bytes",	[RF_CPU] = "cpu_delay_total",
-	[RF_BLKIO] = "blkio_delay_total", [RF_SWAPIN] = "swapin_delay_total",
-	[RF_FREEPAGES] = "freepages_delay_total",
-	[RF_THRASHING] = "thrashing_delay_total",
-	[RF_COMPACT] = "compact_delay_total",
-	[RF_WPCOPY] = "wpcopy_delay_total", [RF_IRQ] = "irq_delay_total",
+	[RF_TGETIME] = "ac_tgetime",	[RF_RSS] = "hiwater_rss",
 };
 
-/* Sums that are plain sums of one field over thread rows. */
-static const struct { enum rollup_sum sum; enum rollup_field field; }
-    plain_sums[] = {
-	{ RS_UTIME, RF_UTIME }, { RS_STIME, RF_STIME },
-	{ RS_READ, RF_READ }, { RS_WRITE, RF_WRITE },
-	{ RS_CPU_DELAY, RF_CPU }, { RS_BLKIO_DELAY, RF_BLKIO },
-	{ RS_SWAPIN_DELAY, RF_SWAPIN }, { RS_FREEPAGES_DELAY, RF_FREEPAGES },
-	{ RS_THRASHING_DELAY, RF_THRASHING },
-	{ RS_COMPACT_DELAY, RF_COMPACT }, { RS_WPCOPY_DELAY, RF_WPCOPY },
-	{ RS_IRQ_DELAY, RF_IRQ },
-};
+#define NO_FIELD	((size_t)-1)
 
 struct table {
 	void		*items;		/* entries, in order of arrival */
@@ -63,6 +43,7 @@ struct table {
 
 struct rollup {
 	size_t			 field[RF__COUNT];	/* in ts_fields[] */
+	size_t			 plain[RS__COUNT];	/* or NO_FIELD */
 	struct table		 minutes;
 	struct table		 parents;
 };
@@ -84,6 +65,16 @@ rollup_new(void)
 			return NULL;
 		}
 		r->field[i] = (size_t)(f - ts_fields);
+	}
+	for (i = 0; i < RS__COUNT; i++) {
+		r->plain[i] = NO_FIELD;
+		if (rollup_cols[i].field == NULL)
+			continue;
+		if ((f = ts_field_find(rollup_cols[i].field)) == NULL) {
+			free(r);
+			return NULL;
+		}
+		r->plain[i] = (size_t)(f - ts_fields);
 	}
 	r->minutes.size = sizeof(struct rollup_minute);
 	r->parents.size = sizeof(struct rollup_parent);
@@ -233,12 +224,42 @@ rec_step(const struct rollup *r, const struct ts_plan *plan,
 }
 
 static int64_t
+step_int(const struct ts_step *s, const struct ts_record *rec, int64_t dflt)
+{
+	return s->present ? ts_value_int(s->type, rec->raw + s->offset) : dflt;
+}
+
+static int64_t
 rec_int(const struct rollup *r, const struct ts_plan *plan,
     enum rollup_field f, const struct ts_record *rec, int64_t dflt)
 {
-	const struct ts_step	*s = rec_step(r, plan, f);
+	return step_int(rec_step(r, plan, f), rec, dflt);
+}
 
-	return s->present ? ts_value_int(s->type, rec->raw + s->offset) : dflt;
+/*
+ * The terms of rollup_rows (sql/schema.sql) that are not plain fields, as
+ * the view computes them for a thread row: as in SQL, a NULL field makes a
+ * flag's term add nothing.  A process's life is its group's (ac_tgetime):
+ * the last thread's may be shorter.
+ */
+static void
+rollup_terms(const struct rollup *r, const struct ts_plan *plan,
+    const struct ts_record *rec, int64_t t[RS__COUNT])
+{
+	const struct ts_step	*tg = rec_step(r, plan, RF_TGETIME);
+	const struct ts_step	*et = rec_step(r, plan, RF_ETIME);
+	int64_t			 etime;
+	int			 end, has_etime = tg->present || et->present;
+
+	end = (rec_int(r, plan, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
+	etime = tg->present ? step_int(tg, rec, 0) : step_int(et, rec, 0);
+	t[RS_TASKS] = 1;
+	t[RS_PROCS] = end;
+	t[RS_FAILED] = end && rec_int(r, plan, RF_EXITCODE, rec, 0) != 0;
+	t[RS_SHORT] = end && has_etime && etime < ROLLUP_SHORT_US;
+	t[RS_ETIME] = end ? etime : 0;
+	t[RS_RSS_SUM] = t[RS_RSS_MAX] = end ?
+	    rec_int(r, plan, RF_RSS, rec, 0) : 0;
 }
 
 /* Add a thread record's terms; group records are not rolled up. */
@@ -249,46 +270,28 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 	struct rollup_minute	 mk, *m;
 	struct rollup_parent	 pk, *p;
 	const struct ts_step	*cs = rec_step(r, plan, RF_COMM);
-	int64_t			 etime, rss;
-	int			 end, v, has_etime;
+	int64_t			 t[RS__COUNT];
 	size_t			 i;
 
 	if (rec->kind != TASK_KIND_THREAD)
 		return 0;
 	memset(&mk, 0, sizeof(mk));
-	mk.minute = recv_time / ROLLUP_MINUTE_US;
+	mk.minute = rollup_minute(recv_time);
 	mk.uid = rec_int(r, plan, RF_UID, rec, -1);
 	if (cs->present)
 		memcpy(mk.comm, rec->raw + cs->offset, TS_COMM_LEN);
 	if ((m = table_get(&r->minutes, &mk, minute_same)) == NULL)
 		return -1;
-	/* As in SQL: a term with a NULL field adds nothing. */
-	end = (rec_int(r, plan, RF_FLAG, rec, 0) & TS_AGROUP) != 0;
-	/* A process's life is its group's: the last thread's may be shorter. */
-	has_etime = 1;
-	if (rec_step(r, plan, RF_TGETIME)->present)
-		etime = rec_int(r, plan, RF_TGETIME, rec, 0);
-	else if (rec_step(r, plan, RF_ETIME)->present)
-		etime = rec_int(r, plan, RF_ETIME, rec, 0);
-	else
-		etime = has_etime = 0;
-	m->sum[RS_TASKS]++;
-	m->sum[RS_PROCS] += end;
-	m->sum[RS_FAILED] += end &&
-	    rec_int(r, plan, RF_EXITCODE, rec, 0) != 0;
-	v = end && has_etime && etime < ROLLUP_SHORT_US;
-	m->sum[RS_SHORT] += v;
-	if (end) {
-		rss = rec_int(r, plan, RF_RSS, rec, 0);
-		m->sum[RS_ETIME] += etime;
-		m->sum[RS_RSS_SUM] += rss;
-		if (rss > m->sum[RS_RSS_MAX])
-			m->sum[RS_RSS_MAX] = rss;
+	rollup_terms(r, plan, rec, t);
+	for (i = 0; i < RS__COUNT; i++) {
+		if (r->plain[i] != NO_FIELD)
+			t[i] = step_int(&plan->step[r->plain[i]], rec, 0);
+		if (rollup_cols[i].agg == ROLLUP_AGG_MAX)
+			m->sum[i] = t[i] > m->sum[i] ? t[i] : m->sum[i];
+		else
+			m->sum[i] += t[i];
 	}
-	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++)
-		m->sum[plain_sums[i].sum] += rec_int(r, plan,
-		    plain_sums[i].field, rec, 0);
-	if (!end)
+	if (!t[RS_PROCS])
 		return 0;
 	memset(&pk, 0, sizeof(pk));
 	pk.minute = mk.minute;
@@ -296,7 +299,7 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 	if ((p = table_get(&r->parents, &pk, parent_same)) == NULL)
 		return -1;
 	p->procs++;
-	p->short_procs += v;
+	p->short_procs += t[RS_SHORT];
 	return 0;
 }
 

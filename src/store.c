@@ -23,6 +23,7 @@
 #include "dbpath.h"
 #include "fields.h"
 #include "rollup.h"
+#include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
 
@@ -70,12 +71,6 @@ struct store {
 };
 
 static int	step_reset(sqlite3_stmt *);
-
-/* Column list of the record INSERT, in bind order. */
-static const char *const task_meta_cols[] = {
-	"run_id", "recv_time", "kind", "task_id", "link_id", "ts_len",
-};
-#define TASK_META_NCOLS	(sizeof(task_meta_cols) / sizeof(task_meta_cols[0]))
 
 static int __attribute__((format(printf, 3, 4)))
 errf(char *err, size_t errlen, const char *fmt, ...)
@@ -347,69 +342,26 @@ store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Prepare a persistent statement from built text (NULL: out of memory). */
 static int
-store_prepare_task(struct store *st)
+prepare_built(sqlite3 *db, char *sql, sqlite3_stmt **s)
 {
-	char	*sql, *p;
-	size_t	 i, len = 256;
 	int	 r;
 
-	for (i = 0; i < ts_nfields; i++)
-		len += strlen(ts_fields[i].name) + 4;
-	len += (TASK_META_NCOLS + 1) * 16;
-	if ((sql = p = malloc(len)) == NULL)
+	if (sql == NULL)
 		return -1;
-	p += sprintf(p, "INSERT INTO tasks (");
-	for (i = 0; i < TASK_META_NCOLS; i++)
-		p += sprintf(p, "%s, ", task_meta_cols[i]);
-	for (i = 0; i < ts_nfields; i++)
-		p += sprintf(p, "%s, ", ts_fields[i].name);
-	p += sprintf(p, "tail) VALUES (");
-	for (i = 0; i < TASK_META_NCOLS + ts_nfields; i++)
-		p += sprintf(p, "?, ");
-	sprintf(p, "?)");
-	r = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st->ins_task, NULL);
+	r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+	    NULL);
 	free(sql);
 	return r == SQLITE_OK ? 0 : -1;
 }
 
-/* Columns of minutes after its key, in enum rollup_sum order. */
-static const char *const minute_cols[RS__COUNT] = {
-	[RS_TASKS] = "tasks", [RS_PROCS] = "procs", [RS_FAILED] = "failed",
-	[RS_SHORT] = "short_procs", [RS_ETIME] = "etime",
-	[RS_UTIME] = "utime", [RS_STIME] = "stime", [RS_RSS_SUM] = "rss_sum",
-	[RS_RSS_MAX] = "rss_max", [RS_READ] = "read_bytes",
-	[RS_WRITE] = "write_bytes", [RS_CPU_DELAY] = "cpu_delay",
-	[RS_BLKIO_DELAY] = "blkio_delay", [RS_SWAPIN_DELAY] = "swapin_delay",
-	[RS_FREEPAGES_DELAY] = "freepages_delay",
-	[RS_THRASHING_DELAY] = "thrashing_delay",
-	[RS_COMPACT_DELAY] = "compact_delay",
-	[RS_WPCOPY_DELAY] = "wpcopy_delay", [RS_IRQ_DELAY] = "irq_delay",
-};
-
-/* INSERT ... ON CONFLICT DO UPDATE adding to (or raising) each sum. */
+/* The record INSERT, and the rollups' upserts adding to each sum. */
 static int
-store_prepare_rollup(struct store *st)
+store_prepare_task(struct store *st)
 {
-	char	 sql[4096];
-	size_t	 i, n;
-
-	n = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO minutes VALUES "
-	    "(?, ?, ?");
-	for (i = 0; i < RS__COUNT; i++)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", ?");
-	n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") ON CONFLICT "
-	    "(minute, ac_comm, ac_uid) DO UPDATE SET ");
-	for (i = 0; i < RS__COUNT && n < sizeof(sql); i++)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, i == RS_RSS_MAX ?
-		    "%s%s = max(%s, excluded.%s)" : "%s%s = %s + excluded.%s",
-		    i ? ", " : "", minute_cols[i], minute_cols[i],
-		    minute_cols[i]);
-	if (n >= sizeof(sql))
-		return -1;
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st->up_minute, NULL) != SQLITE_OK)
+	if (prepare_built(st->db, sql_task_insert(), &st->ins_task) == -1 ||
+	    prepare_built(st->db, sql_minutes_upsert(), &st->up_minute) == -1)
 		return -1;
 	if (sqlite3_prepare_v3(st->db, "INSERT INTO minute_parents VALUES "
 	    "(?, ?, ?, ?) ON CONFLICT (minute, ac_ppid) DO UPDATE SET "
@@ -455,7 +407,7 @@ store_put_rollups(struct store *st)
 static int
 store_prepare(struct store *st)
 {
-	if (store_prepare_task(st) == -1 || store_prepare_rollup(st) == -1)
+	if (store_prepare_task(st) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO losses (run_id, time, "
 	    "kind, records, detail) VALUES (?, ?, ?, ?, ?)", -1,
@@ -862,17 +814,18 @@ store_put_record(struct store *st, const struct ts_record *rec,
 	sqlite3_stmt		*s = st->ins_task;
 	const char		*comm;
 	size_t			 i, tail = ts_record_tail_len(rec);
-	int			 col = 1, r;
+	int			 col = TM__COUNT + 1, r;
 
-	sqlite3_bind_int64(s, col++, st->run_id);
-	sqlite3_bind_int64(s, col++, recv_time);
-	sqlite3_bind_int(s, col++, rec->kind);
-	sqlite3_bind_int64(s, col++, rec->task_id);
+	/* Parameters count from 1: a meta column's is its index + 1. */
+	sqlite3_bind_int64(s, TM_RUN_ID + 1, st->run_id);
+	sqlite3_bind_int64(s, TM_RECV_TIME + 1, recv_time);
+	sqlite3_bind_int(s, TM_KIND + 1, rec->kind);
+	sqlite3_bind_int64(s, TM_TASK_ID + 1, rec->task_id);
 	if (link_id > 0)
-		sqlite3_bind_int64(s, col++, link_id);
+		sqlite3_bind_int64(s, TM_LINK_ID + 1, link_id);
 	else
-		sqlite3_bind_null(s, col++);
-	sqlite3_bind_int(s, col++, rec->size);
+		sqlite3_bind_null(s, TM_LINK_ID + 1);
+	sqlite3_bind_int(s, TM_TS_LEN + 1, rec->size);
 	for (i = 0; i < ts_nfields; i++, col++) {
 		bs = &plan->step[i];
 		if (!bs->present)
@@ -929,10 +882,16 @@ store_set_ts_version(struct store *st, int version)
 }
 
 /*
- * Retention.  Rows go oldest first, a bounded batch per call, each call its
- * own transaction: the writer interleaves them with its inserts so that a
- * large prune never holds the queue up for long.
+ * Retention.  Rows go oldest first, in whole minutes, a bounded batch per
+ * call, each call its own transaction: the writer interleaves them with its
+ * inserts so that a large prune never holds the queue up for long.  A
+ * minute cut in two would leave its rollups counting rows that are gone
+ * (max(rss) cannot be taken back out of them), so a batch ends at a
+ * minute's end, but for a minute of a storm: deleting 100000 rows took
+ * about 3 s here, too long for one transaction (see store_prune_cut).
  */
+/* A batch of whole minutes holds at most this many batches' rows. */
+#define STORE_PRUNE_MINUTE_BATCHES	10
 
 /* Delete the rollups of the minutes before this one. */
 static int
@@ -959,28 +918,96 @@ store_prune_minutes(struct store *st, int64_t minute)
 	return 0;
 }
 
+/* One integer from a query with one or two integer parameters. */
+static int
+query_int2(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *v,
+    int *found)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) > 1)
+		sqlite3_bind_int64(s, 2, b);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*v = sqlite3_column_int64(s, 0);
+		*found = 1;
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : -1;
+}
+
 /*
- * Delete up to batch of the oldest task rows received before before_time,
- * and the loss rows older than the oldest task row left.  *rows and
- * *losses get the numbers deleted.
+ * Where this batch cuts: rows received before *cut go, all of them, or
+ * with *limit > 0 only the *limit oldest.  A cut is the start of a minute,
+ * so that a minute's rows and its rollups go together and the minutes kept
+ * stay exact: before_time is rounded down to its minute, and the batch
+ * ends with the minute of its batch-th row.  Fewer than batch rows go only
+ * when no more are due.  A minute of a storm (whole minutes of more than
+ * STORE_PRUNE_MINUTE_BATCHES batches) goes a batch at a time instead, so
+ * that no transaction holds the writer up for long; its rollups go with
+ * its last row, and until then the query tool reads that oldest minute
+ * from the rows (tools/rollup.c).
+ */
+static int
+store_prune_cut(struct store *st, int64_t before_time, int batch,
+    int64_t *cut, int *limit)
+{
+	int64_t	 t;
+	int	 found;
+
+	*limit = 0;
+	if (batch < 1)
+		batch = 1;
+	*cut = rollup_minute_floor(before_time);
+	if (query_int2(st->db, "SELECT recv_time FROM tasks WHERE recv_time "
+	    "< ? ORDER BY recv_time LIMIT 1 OFFSET ?", *cut, batch - 1, &t,
+	    &found) == -1)
+		return -1;
+	if (!found)
+		return 0;
+	if (rollup_minute_start(rollup_minute(t) + 1) < *cut)
+		*cut = rollup_minute_start(rollup_minute(t) + 1);
+	if (query_int2(st->db, "SELECT recv_time FROM tasks WHERE recv_time "
+	    "< ? ORDER BY recv_time LIMIT 1 OFFSET ?", *cut,
+	    (int64_t)batch * STORE_PRUNE_MINUTE_BATCHES - 1, &t, &found) == -1)
+		return -1;
+	if (found)
+		*limit = batch;
+	return 0;
+}
+
+/*
+ * Delete a batch of the oldest task rows received before before_time, in
+ * whole minutes (see store_prune_cut), with their rollups, and the loss
+ * rows older than the oldest task row left.  *rows and *losses get the
+ * numbers deleted.
  */
 int
 store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
     int64_t *losses)
 {
 	sqlite3_stmt	*s = NULL;
-	int64_t		 oldest;
-	int		 r;
+	int64_t		 oldest, cut;
+	int		 r, limit;
 
 	*rows = *losses = 0;
 	if (exec(st, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM tasks WHERE id IN "
-	    "(SELECT id FROM tasks WHERE recv_time < ? ORDER BY recv_time "
-	    "LIMIT ?)", -1, &s, NULL) != SQLITE_OK)
+	if (store_prune_cut(st, before_time, batch, &cut, &limit) == -1)
 		goto fail;
-	sqlite3_bind_int64(s, 1, before_time);
-	sqlite3_bind_int(s, 2, batch);
+	if (sqlite3_prepare_v2(st->db, limit > 0 ? "DELETE FROM tasks WHERE "
+	    "id IN (SELECT id FROM tasks WHERE recv_time < ?1 ORDER BY "
+	    "recv_time LIMIT ?2)" : "DELETE FROM tasks WHERE recv_time < ?1",
+	    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, cut);
+	if (limit > 0)
+		sqlite3_bind_int(s, 2, limit);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (r != SQLITE_DONE)
@@ -988,19 +1015,19 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	*rows = sqlite3_changes(st->db);
 	if (store_oldest(st, &oldest) == -1)
 		goto fail;
-	if (oldest == -1)
-		oldest = before_time;
+	if (oldest == -1 || oldest > cut)
+		oldest = cut;
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM losses WHERE time < ?",
 	    -1, &s, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_bind_int64(s, 1, oldest < before_time ? oldest : before_time);
+	sqlite3_bind_int64(s, 1, oldest);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (r != SQLITE_DONE)
 		goto fail;
 	*losses = sqlite3_changes(st->db);
-	/* A minute's rollups go with the last of its rows. */
-	if (store_prune_minutes(st, oldest / ROLLUP_MINUTE_US) == -1)
+	/* The minutes before the oldest row's (or the cut's): all gone. */
+	if (store_prune_minutes(st, rollup_minute(oldest)) == -1)
 		goto fail;
 	if (exec(st, "COMMIT") == -1)
 		goto fail;

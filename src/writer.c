@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "rollup_def.h"
 #include "sysinfo.h"
 #include "taskacct.h"
 #include "writer.h"
@@ -198,12 +199,14 @@ writer_do_reopen(struct writer *w)
 static int
 writer_prune_start(struct writer *w)
 {
-	int64_t	 now = now_real_us(), oldest, used;
+	int64_t	 now = now_real_us(), oldest, used, before;
 
+	/* Retention drops whole minutes (store_prune): up to this one's. */
+	before = rollup_minute_floor(now - w->retain_us);
 	if (w->retain_us > 0 && store_oldest(w->store, &oldest) == 0 &&
-	    oldest != -1 && oldest < now - w->retain_us) {
+	    oldest != -1 && oldest < before) {
 		w->pass.reason = "retain";
-		w->pass.before_time = now - w->retain_us;
+		w->pass.before_time = before;
 		return 1;
 	}
 	if (w->max_bytes > 0 && store_used_bytes(w->store, &used) == 0 &&

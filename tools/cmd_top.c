@@ -24,7 +24,7 @@
 #include "rollup.h"
 
 #define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
-#define SHORT_DEFAULT_US	INT64_C(1000000)
+#define SHORT_DEFAULT_US	ROLLUP_SHORT_US	/* the rollups' */
 
 #define OPT_BY		'b'
 #define OPT_GROUP	'G'
@@ -294,8 +294,9 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
 #define PARENT_COMM_WINDOW \
 	"(SELECT c.ac_comm FROM tasks c WHERE c.ac_pid = k.ppid AND " \
 	"c.kind = 0 AND coalesce(c.ac_tgid, c.ac_pid) = c.ac_pid AND " \
-	"c.recv_time >= k.m_last * 60000000 AND c.recv_time - c.ac_etime < " \
-	"(k.m_first + 1) * 60000000 ORDER BY c.recv_time LIMIT 1)"
+	"c.recv_time >= k.m_last * " ROLLUP_MINUTE_SQL " AND " \
+	"c.recv_time - c.ac_etime < (k.m_first + 1) * " ROLLUP_MINUTE_SQL \
+	" ORDER BY c.recv_time LIMIT 1)"
 
 /*
  * top without --group: the window's exit records themselves, each thread

@@ -5,8 +5,9 @@
  * rollup_rows, which SQLite flattens into a range of tasks_recv_time.  A
  * window shorter than two minutes, or one SQLite's integer division would
  * not split the same way (a time before the epoch), is read from
- * rollup_rows alone.  Only parameters go into the SQL; its text is built
- * from the constants here.
+ * rollup_rows alone, and so is the minute of the oldest row (retention may
+ * have taken part of it).  Only parameters go into the SQL; its text is
+ * built from the constants here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,39 +15,6 @@
 
 #include "cli.h"
 #include "rollup.h"
-
-/*
- * The columns of r: the table's, and the view's term for each.  A flag's
- * term is NULL when its field is (as the fill of sql/migrate-2.sql and the
- * daemon count it, a NULL adds nothing).
- */
-static const struct {
-	const char	*name;
-	const char	*row;		/* in rollup_rows */
-} rollup_cols[] = {
-	{ "ac_comm", "ac_comm" },
-	{ "ac_uid", "ac_uid" },
-	{ "tasks", "tasks" },
-	{ "procs", "coalesce(procs, 0)" },
-	{ "failed", "coalesce(failed, 0)" },
-	{ "short_procs", "coalesce(short_procs, 0)" },
-	{ "etime", "etime" },
-	{ "utime", "utime" },
-	{ "stime", "stime" },
-	{ "rss_sum", "rss" },
-	{ "rss_max", "rss" },
-	{ "read_bytes", "read_bytes" },
-	{ "write_bytes", "write_bytes" },
-	{ "cpu_delay", "cpu_delay" },
-	{ "blkio_delay", "blkio_delay" },
-	{ "swapin_delay", "swapin_delay" },
-	{ "freepages_delay", "freepages_delay" },
-	{ "thrashing_delay", "thrashing_delay" },
-	{ "compact_delay", "compact_delay" },
-	{ "wpcopy_delay", "wpcopy_delay" },
-	{ "irq_delay", "irq_delay" },
-};
-#define ROLLUP_NCOLS	(sizeof(rollup_cols) / sizeof(rollup_cols[0]))
 
 /* The window's parts: minutes [m1, m2), rows [s1, e1) and [s2, e2). */
 struct rollup_window {
@@ -126,9 +94,12 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 	fputs(" UNION ALL SELECT ", fp);
 	if (parents)
 		fputs("minute, ac_ppid, 1, coalesce(short_procs, 0)", fp);
-	for (i = 0; !parents && i < ROLLUP_NCOLS; i++)
-		fprintf(fp, "%s%s AS %s", i > 0 ? ", " : "", rollup_cols[i].row,
-		    rollup_cols[i].name);
+	/* A flag's term is NULL when its field is: it adds nothing. */
+	if (!parents)
+		fputs("ac_comm, ac_uid", fp);
+	for (i = 0; !parents && i < RS__COUNT; i++)
+		fprintf(fp, ", coalesce(%s, 0) AS %s", rollup_cols[i].term,
+		    rollup_cols[i].column);
 	fprintf(fp, " FROM rollup_rows WHERE recv_time >= %s AND "
 	    "recv_time < %s", s, e);
 	if (parents)
@@ -151,9 +122,9 @@ rollup_sql(struct cmd_ctx *ctx, const struct filter *f, int parents)
 		fputs("minute, ac_ppid, procs, short_procs FROM "
 		    "minute_parents", fp);
 	else {
-		for (i = 0; i < ROLLUP_NCOLS; i++)
-			fprintf(fp, "%s%s", i > 0 ? ", " : "",
-			    rollup_cols[i].name);
+		fputs("ac_comm, ac_uid", fp);
+		for (i = 0; i < RS__COUNT; i++)
+			fprintf(fp, ", %s", rollup_cols[i].column);
 		fputs(" FROM minutes", fp);
 	}
 	fputs(" WHERE minute >= :m1 AND minute < :m2", fp);
@@ -176,6 +147,36 @@ bind_int(sqlite3_stmt *stmt, const char *name, int64_t v)
 		sqlite3_bind_int64(stmt, i, v);
 }
 
+/*
+ * The minute of the oldest row may have lost some of its rows to retention
+ * while its rollups still count them: a minute of a storm is pruned a batch
+ * at a time (src/store.c), and an older taskacctd cut minutes anywhere.
+ * Read that minute from its rows, whatever the tables say.
+ */
+static void
+rollup_oldest_minute(struct cmd_ctx *ctx, struct rollup_window *w)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 m = INT64_MIN;
+
+	if (w->m1 >= w->m2)
+		return;
+	stmt = cli_prepare(ctx, "SELECT min(recv_time) FROM tasks");
+	if (cli_step(ctx, stmt) && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		m = rollup_minute(sqlite3_column_int64(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (m < w->m1 || m >= w->m2)
+		return;
+	if (m + 1 >= w->m2) {
+		/* No whole minute left: rows up to the second edge. */
+		w->m1 = w->m2;
+		w->e1 = w->s2;
+		return;
+	}
+	w->m1 = m + 1;
+	w->e1 = w->m1 * ROLLUP_MINUTE_US;
+}
+
 /* Bind the window's parts, the filters, and :since and :until. */
 void
 rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
@@ -184,6 +185,7 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 	int			 i;
 
 	rollup_window(f, &w);
+	rollup_oldest_minute(ctx, &w);
 	bind_int(stmt, ":m1", w.m1);
 	bind_int(stmt, ":m2", w.m2);
 	bind_int(stmt, ":s1", w.s1);

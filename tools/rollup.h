@@ -13,21 +13,18 @@
  * caller appends its SELECT ... FROM r GROUP BY ... and binds with
  * rollup_bind, which also binds :since and :until if the SELECT uses them.
  *
- * Columns of r: ac_comm, ac_uid, tasks, procs, failed, short_procs, etime,
- * utime, stime, rss_sum, rss_max, read_bytes, write_bytes, cpu_delay,
- * blkio_delay, swapin_delay, freepages_delay, thrashing_delay,
- * compact_delay, wpcopy_delay, irq_delay.
+ * Columns of r: ac_comm, ac_uid, then the sums of the minutes table
+ * (ROLLUP_SUMS in include/rollup_def.h: tasks, procs, failed, ...).
  */
 #ifndef CLI_ROLLUP_H
 #define CLI_ROLLUP_H
 
 #include "cli.h"
+#include "rollup_def.h"
 
 /* The filters the rollups can express. */
 #define ROLLUP_FILTERS	(FILTER_COMM | FILTER_USER | FILTER_SINCE | \
 			    FILTER_UNTIL)
-
-#define ROLLUP_MINUTE_US	INT64_C(60000000)
 
 int	 rollup_usable(struct cmd_ctx *, const struct filter *, unsigned int);
 char	*rollup_sql(struct cmd_ctx *, const struct filter *, int);

@@ -2,9 +2,9 @@
  * gendb.c: builds a large, realistic taskacct database for benchmarks, and
  * measures what the recorder's INSERT costs on a database of that size.
  *
- * The schema is the real one (taskacct_schema_sql) and the INSERT column
- * list comes from the field table, as in src/store.c, so the file is what
- * taskacctd would have written.  Rows come from a small process model: jobs
+ * The schema is the real one (taskacct_schema_sql) and the INSERT and the
+ * rollups are src/store.c's (src/sqlbuild.c), so the file is what taskacctd
+ * would have written.  Rows come from a small process model: jobs
  * (builds under make -jN, git, shell commands, cron, service helpers,
  * database backends, multi-threaded programs, fork storms) arrive over the
  * days with a working-hours rhythm and spawn process trees; PIDs are
@@ -44,6 +44,7 @@
 #include <sqlite3.h>
 
 #include "fields.h"
+#include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
 
@@ -485,12 +486,12 @@ static const char *const gen_field_names[F__N] = {
 	"irq_delay_total", "irq_delay_max", "irq_delay_min",
 };
 
-/* Meta columns of the INSERT, in bind order, as in src/store.c. */
-static const char *const meta_cols[] = {
-	"run_id", "recv_time", "kind", "task_id", "link_id", "ts_len",
+/* Meta columns of the INSERT, in bind order (include/sqlbuild.h). */
+#define NMETA	TM__COUNT
+enum {
+	M_RUN = TM_RUN_ID, M_RECV = TM_RECV_TIME, M_KIND = TM_KIND,
+	M_TASK = TM_TASK_ID, M_LINK = TM_LINK_ID, M_LEN = TM_TS_LEN
 };
-#define NMETA	(sizeof(meta_cols) / sizeof(meta_cols[0]))
-enum { M_RUN, M_RECV, M_KIND, M_TASK, M_LINK, M_LEN };
 
 static size_t	 fidx[F__N];		/* gen field -> column */
 
@@ -1361,27 +1362,15 @@ db_exec(sqlite3 *db, const char *sql)
 		errx(1, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
 }
 
-/* The INSERT of src/store.c: meta columns, the field table, tail. */
+/* The INSERT of src/store.c (src/sqlbuild.c): meta, fields, tail. */
 static sqlite3_stmt *
 db_prepare_insert(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
-	char		*sql, *p;
-	size_t		 i, len = 256 + NMETA * 16;
+	char		*sql;
 
-	for (i = 0; i < ts_nfields; i++)
-		len += strlen(ts_fields[i].name) + 6;
-	if ((sql = p = malloc(len)) == NULL)
+	if ((sql = sql_task_insert()) == NULL)
 		err(1, NULL);
-	p += sprintf(p, "INSERT INTO tasks (");
-	for (i = 0; i < NMETA; i++)
-		p += sprintf(p, "%s, ", meta_cols[i]);
-	for (i = 0; i < ts_nfields; i++)
-		p += sprintf(p, "%s, ", ts_fields[i].name);
-	p += sprintf(p, "tail) VALUES (");
-	for (i = 0; i < NMETA + ts_nfields; i++)
-		p += sprintf(p, "?, ");
-	sprintf(p, "?)");
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
 	    NULL) != SQLITE_OK)
 		errx(1, "prepare insert: %s", sqlite3_errmsg(db));
@@ -1696,26 +1685,19 @@ db_int(sqlite3 *db, const char *sql)
 #define MAX_SQL		8192
 
 /*
- * Fill the rollup tables the way taskacctd keeps them, with the statements
- * the migration to schema 2 fills them with (sql/migrate-2.sql, from its
- * marker line to the version line): one definition, over the view
- * rollup_rows.  Nothing to do on a schema without them.
+ * Fill the rollup tables the way taskacctd keeps them, from their one
+ * definition: the sums of include/rollup_def.h over the view rollup_rows
+ * (src/sqlbuild.c).  Nothing to do on a schema without them.
  */
 static void
 db_fill_rollups(sqlite3 *db)
 {
-	const char	*m, *start, *end;
-	char		*sql, *errmsg = NULL;
+	char	*sql, *errmsg = NULL;
 
 	if (db_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('rollup_rows', 'minutes', 'minute_parents')") < 3)
 		return;
-	if (taskacct_nmigrations <= 2 || (m = taskacct_migrations[2]) == NULL ||
-	    (start = strstr(m, "-- The rollups of the rows already there")) ==
-	    NULL || (end = strstr(start, "PRAGMA user_version")) == NULL)
-		errx(1, "sql/migrate-2.sql: the rollup fill statements are "
-		    "missing");
-	if ((sql = strndup(start, (size_t)(end - start))) == NULL)
+	if ((sql = sql_rollup_fill()) == NULL)
 		err(1, NULL);
 	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
 		errx(1, "filling the rollups: %s", errmsg);

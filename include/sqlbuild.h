@@ -1,0 +1,31 @@
+/*
+ * sqlbuild.h: SQL text built from the shared tables, for taskacctd's store
+ * and the database generator (tools/dev/gendb.c), so that both write rows
+ * and rollups with the same statements.
+ */
+#ifndef SQLBUILD_H
+#define SQLBUILD_H
+
+#include <stddef.h>
+
+/* The columns of a tasks row before the field table's, in bind order. */
+enum task_meta {
+	TM_RUN_ID, TM_RECV_TIME, TM_KIND, TM_TASK_ID, TM_LINK_ID, TM_TS_LEN,
+	TM__COUNT
+};
+extern const char *const task_meta_cols[TM__COUNT];
+
+/*
+ * Each returns a string to free(), or NULL when out of memory.
+ *   sql_task_insert: INSERT INTO tasks: the meta columns, ts_fields[] in
+ *	order, then tail; TM__COUNT + ts_nfields + 1 parameters.
+ *   sql_minutes_upsert: INSERT INTO minutes (minute, ac_comm, ac_uid, the
+ *	sums in enum rollup_sum order) adding to (or raising) a row there.
+ *   sql_rollup_fill: the minutes and minute_parents of every thread row
+ *	(the view rollup_rows), into tables that hold none of them yet.
+ */
+char	*sql_task_insert(void);
+char	*sql_minutes_upsert(void);
+char	*sql_rollup_fill(void);
+
+#endif
