@@ -58,10 +58,11 @@ mkdir "$T_TMP/reports" && chmod 755 "$T_TMP" && chmod 1777 "$T_TMP/reports" ||
     exit 1
 
 # A no-op under `make check` (CHECK_DEPS built them); needed when run alone.
-# The parent make's jobserver is not ours to use.
+# The parent make's jobserver is not ours to use.  Reported after the
+# probe below, which may run the script again.
 if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s tsan \
     "$STORM" >"$T_TMP/build.log" 2>&1; then
-	t_pass "ThreadSanitizer build ($TSAN_CC, $TSAN_DIR)"
+	:
 else
 	t_fail "ThreadSanitizer build ($TSAN_CC, $TSAN_DIR)"
 	diag_file "$T_TMP/build.log" 30
@@ -70,7 +71,7 @@ else
 fi
 
 # The memory-mapping probe (see the top): once, then run again if needed.
-if QUEUE_STRESS_RECORDS=1 "$TSAN_DIR/unit_queue" >"$T_TMP/probe.out" 2>&1
+if "$TASKACCTD" --help >"$T_TMP/probe.out" 2>&1
 then
 	:
 elif grep -q 'unexpected memory mapping' "$T_TMP/probe.out"; then
@@ -83,9 +84,11 @@ elif grep -q 'unexpected memory mapping' "$T_TMP/probe.out"; then
 		trap - EXIT
 		TSAN_SETARCH=1 exec setarch "$(uname -m)" -R sh "$0"
 	fi
+	t_pass "ThreadSanitizer build ($TSAN_CC, $TSAN_DIR)"
 	skip_rest "TSan cannot map its shadow memory here (vm.mmap_rnd_bits,
 	    and no setarch -R)"
 fi
+t_pass "ThreadSanitizer build ($TSAN_CC, $TSAN_DIR)"
 
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 TSAN_OPTIONS="$TSAN_OPTIONS:log_path=$T_TMP/reports/tsan"
