@@ -619,7 +619,7 @@ static void
 test_flapping(void **state)
 {
 	struct rig	 r;
-	struct feeder	 f = { &r, 20000 };
+	struct feeder	 f = { &r, 8000 };
 	struct timespec	 on = { 0, 30000000 }, off = { 0, 60000000 };
 	pthread_t	 t;
 	int		 i;
