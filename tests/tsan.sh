@@ -25,9 +25,6 @@ TSAN_DIR=build/tsan
 TASKACCTD=$TSAN_DIR/taskacctd
 STORM=tools/dev/taskstorm
 STORM_N=${STORM_N:-600}
-# Under TSan the stress test is some 10 times slower: fewer records.
-QUEUE_STRESS_RECORDS=${QUEUE_STRESS_RECORDS:-500000}
-export QUEUE_STRESS_RECORDS
 export CMOCKA_MESSAGE_OUTPUT=TAP
 
 SUITES="unit_queue unit_writer"
