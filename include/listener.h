@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "decode.h"
 #include "queue.h"
 
 /* Messages read per recvmmsg() call, and the size of each buffer. */
@@ -34,7 +35,30 @@ enum drain_result {
 	DRAIN_ERROR,	/* the socket failed */
 };
 
+/* The largest errno the kernel puts in an NLMSG_ERROR (MAX_ERRNO). */
+#define LISTENER_ERRNO_MAX	4095
+
+/* What one datagram held besides its records (listener_parse()). */
+struct listener_parsed {
+	uint32_t	 messages;	/* TASKSTATS messages, decoded or not */
+	uint32_t	 records;	/* records handed over */
+	uint32_t	 malformed;	/* rejected: framing, decoder, errors */
+	uint32_t	 errors;	/* NLMSG_ERROR: ACKs and errors */
+	uint32_t	 control;	/* NOOP, DONE, OVERRUN: ignored */
+	uint32_t	 unknown_attrs;
+	uint32_t	 cut_tails;
+	int		 ack_err;	/* answer to ack_seq: -1 none, 0 ACK,
+					   else its errno */
+	const char	*why;		/* the last complaint, when malformed */
+};
+
+/* Gets the records of one TASKSTATS message, in order. */
+typedef void	 listener_records_fn(void *, const struct ts_decoded *);
+
 struct listener;
+
+void		 listener_parse(const uint8_t *, size_t, uint16_t, uint32_t,
+		    struct listener_parsed *, listener_records_fn *, void *);
 
 struct listener	*listener_open(const char *, int, char *, size_t);
 int		 listener_register(struct listener *, struct queue *, char *,

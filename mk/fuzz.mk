@@ -7,7 +7,8 @@
 # build/fuzz/corpus-*, never into tests/.  `make fuzz-merge` then adds to
 # tests/corpus/ only the inputs that reach new code (libFuzzer -merge=1 on
 # edges alone, -use_counters=0, which keeps the corpus small).  `make
-# fuzz-seeds` rewrites the decoder's hand-made seeds (seed-*).  A crash
+# fuzz-seeds` rewrites the hand-made seeds (seed-*) of the decoder and of
+# the listener's datagram parser.  A crash
 # is saved as build/fuzz/NAME-crash-*: fix it, and copy the input into
 # tests/corpus/NAME/ so that every `make check` replays it.
 # `make check` replays the corpus through build/fuzz_replay_* (tests/fuzz.sh),
@@ -22,7 +23,7 @@ FUZZ_DIR	 = build/fuzz
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	 = $(ALL_CFLAGS) -Itools -O1 -fno-omit-frame-pointer \
 		   $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_TARGETS	 = decode cli
+FUZZ_TARGETS	 = decode cli listener
 
 # What each harness links besides itself: the decoder with the daemon's
 # objects (as tests/unit_* do), the CLI's time and filter parsers with
@@ -31,6 +32,9 @@ FUZZ_decode_OBJS   = $(DAEMON_OBJS) $(COMMON_OBJS)
 FUZZ_decode_MAXLEN = 4096
 FUZZ_cli_OBJS	   = tools/timespec.o tools/filter.o
 FUZZ_cli_MAXLEN	   = 512
+# The listener's datagram parser, up to one receive buffer (LISTENER_BUFSZ).
+FUZZ_listener_OBJS   = $(DAEMON_OBJS) $(COMMON_OBJS)
+FUZZ_listener_MAXLEN = 8192
 
 FUZZ_REPLAY	 = $(FUZZ_TARGETS:%=build/fuzz_replay_%)
 CHECK_DEPS	+= $(FUZZ_REPLAY)
@@ -83,11 +87,16 @@ $(FUZZ_DIR)/decode_seeds: tests/fuzz_decode.c tests/nlmsg_build.h \
 	$(CC) $(ALL_CFLAGS) -Itests -DFUZZ_SEEDS $(LDFLAGS) -o $@ \
 	    tests/fuzz_decode.c $(FUZZ_decode_OBJS) $(LDLIBS)
 
-fuzz-seeds: $(FUZZ_DIR)/decode_seeds
+fuzz-seeds: $(FUZZ_DIR)/decode_seeds fuzz-seeds-listener
 	mkdir -p tests/corpus/decode
 	$(FUZZ_DIR)/decode_seeds tests/corpus/decode
+
+# The listener's seeds are the datagrams tests/unit_listener.c checks.
+fuzz-seeds-listener: tests/unit_listener
+	mkdir -p tests/corpus/listener
+	tests/unit_listener --seeds tests/corpus/listener
 
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 fuzz-merge: $(FUZZ_TARGETS:%=fuzz-merge-%)
 
-.PHONY: fuzz fuzz-seeds fuzz-merge
+.PHONY: fuzz fuzz-seeds fuzz-seeds-listener fuzz-merge

@@ -229,68 +229,138 @@ listener_queue_records(struct listener *l, struct queue *q,
 }
 
 /*
- * Handle one netlink message.  Exit records are queued; an error or ack
- * for ack_seq (when non-zero) sets *ack_err.
+ * One NLMSG_ERROR message: an ACK (error 0) or an error, answering the
+ * request whose header it quotes.  The kernel's codes are 0 or -errno.
  */
 static void
-listener_message(struct listener *l, struct queue *q, const uint8_t *p,
-    size_t len, int64_t now, uint32_t ack_seq, int *ack_err)
+parse_error(const uint8_t *p, size_t len, uint32_t ack_seq,
+    struct listener_parsed *pd)
+{
+	struct nlmsgerr	 e;
+
+	pd->errors++;
+	if (len < NLMSG_LENGTH(sizeof(e))) {
+		pd->malformed++;
+		pd->why = "netlink error message too short";
+		return;
+	}
+	memcpy(&e, p + NLMSG_HDRLEN, sizeof(e));
+	if (e.error > 0 || e.error < -LISTENER_ERRNO_MAX) {
+		pd->malformed++;
+		pd->why = "netlink error code out of range";
+		return;
+	}
+	if (ack_seq != 0 && e.msg.nlmsg_seq == ack_seq)
+		pd->ack_err = -e.error;
+}
+
+/* One netlink message of len bytes (a whole nlmsg_len) at p. */
+static void
+parse_message(const uint8_t *p, size_t len, uint16_t family,
+    uint32_t ack_seq, struct listener_parsed *pd, listener_records_fn *fn,
+    void *arg)
 {
 	struct nlmsghdr		 nlh;
-	struct nlmsgerr		 e;
 	struct ts_decoded	 d;
 	const char		*why = NULL;
 
 	memcpy(&nlh, p, sizeof(nlh));
 	if (nlh.nlmsg_type == NLMSG_ERROR) {
-		if (nlh.nlmsg_len >= NLMSG_LENGTH(sizeof(e)) && ack_seq != 0) {
-			memcpy(&e, p + NLMSG_HDRLEN, sizeof(e));
-			if (e.msg.nlmsg_seq == ack_seq)
-				*ack_err = -e.error;
-		}
+		parse_error(p, len, ack_seq, pd);
 		return;
 	}
-	if (nlh.nlmsg_type < NLMSG_MIN_TYPE)
-		return;
-	l->stats.messages++;
-	if (ts_decode_msg(p, len, (uint16_t)l->family, &d, &why) == -1) {
-		l->stats.malformed++;
-		l->last_why = why;
-		log_rate_warnx(&l->rate_malformed, "malformed TASKSTATS message "
-		    "(%zu bytes): %s", len, why);
+	if (nlh.nlmsg_type < NLMSG_MIN_TYPE) {
+		pd->control++;	/* NOOP, DONE, OVERRUN: nothing to keep */
 		return;
 	}
-	l->stats.unknown_attrs += (uint64_t)d.unknown_attrs;
-	if (d.cut_tails > 0)
-		log_rate_warnx(&l->rate_malformed, "struct taskstats version %u "
-		    "is longer than %d bytes: its unknown tail is cut",
-		    d.rec[0].version, TS_PAYLOAD_MAX);
-	listener_queue_records(l, q, &d, now);
+	pd->messages++;
+	if (ts_decode_msg(p, len, family, &d, &why) == -1) {
+		pd->malformed++;
+		pd->why = why;
+		return;
+	}
+	pd->unknown_attrs += (uint32_t)d.unknown_attrs;
+	pd->cut_tails += (uint32_t)d.cut_tails;
+	pd->records += (uint32_t)d.nrec;
+	fn(arg, &d);
 }
 
-/* Walk the netlink messages of one datagram. */
-static void
-listener_datagram(struct listener *l, struct queue *q, const uint8_t *buf,
-    size_t len, int64_t now, uint32_t ack_seq, int *ack_err)
+/*
+ * Parse one datagram as read from the socket: every netlink message in
+ * it, each bounded by the datagram.  Decoded exit records go to fn, one
+ * call per message; an ACK or error answering ack_seq (when non-zero) sets
+ * pd->ack_err; the rest is counted in pd.  A bad length stops the walk:
+ * nothing after it can be framed.  Reads nothing outside buf[0..len).
+ */
+void
+listener_parse(const uint8_t *buf, size_t len, uint16_t family,
+    uint32_t ack_seq, struct listener_parsed *pd, listener_records_fn *fn,
+    void *arg)
 {
 	struct nlmsghdr	 nlh;
 	size_t		 off = 0, step;
 
+	memset(pd, 0, sizeof(*pd));
+	pd->ack_err = -1;
 	while (len - off >= sizeof(nlh)) {
 		memcpy(&nlh, buf + off, sizeof(nlh));
 		if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > len - off) {
-			l->stats.malformed++;
-			l->last_why = "netlink length out of bounds";
-			log_rate_warnx(&l->rate_malformed,
-			    "malformed netlink datagram");
+			pd->malformed++;
+			pd->why = "netlink message length past the datagram";
 			return;
 		}
-		listener_message(l, q, buf + off, nlh.nlmsg_len, now, ack_seq,
-		    ack_err);
+		parse_message(buf + off, nlh.nlmsg_len, family, ack_seq, pd,
+		    fn, arg);
+		/* The last message may end unpadded. */
 		step = NLMSG_ALIGN(nlh.nlmsg_len);
 		if (step >= len - off)
-			break;
+			return;
 		off += step;
+	}
+	if (off < len) {
+		pd->malformed++;
+		pd->why = off == 0 ? "datagram shorter than a netlink header" :
+		    "bytes after the last netlink message";
+	}
+}
+
+struct datagram_ctx {
+	struct listener	*l;
+	struct queue	*q;
+	int64_t		 now;
+};
+
+static void
+datagram_records(void *arg, const struct ts_decoded *d)
+{
+	struct datagram_ctx	*c = arg;
+
+	if (d->cut_tails > 0)
+		log_rate_warnx(&c->l->rate_malformed, "struct taskstats "
+		    "version %u is longer than %d bytes: its unknown tail is "
+		    "cut", d->rec[0].version, TS_PAYLOAD_MAX);
+	listener_queue_records(c->l, c->q, d, c->now);
+}
+
+/* Parse one datagram, queue its records and count the rest. */
+static void
+listener_datagram(struct listener *l, struct queue *q, const uint8_t *buf,
+    size_t len, int64_t now, uint32_t ack_seq, int *ack_err)
+{
+	struct datagram_ctx	 c = { l, q, now };
+	struct listener_parsed	 pd;
+
+	listener_parse(buf, len, (uint16_t)l->family, ack_seq, &pd,
+	    datagram_records, &c);
+	l->stats.messages += pd.messages;
+	l->stats.unknown_attrs += pd.unknown_attrs;
+	if (pd.ack_err != -1)
+		*ack_err = pd.ack_err;
+	if (pd.malformed > 0) {
+		l->stats.malformed += pd.malformed;
+		l->last_why = pd.why;
+		log_rate_warnx(&l->rate_malformed, "malformed netlink "
+		    "datagram (%zu bytes): %s", len, pd.why);
 	}
 }
 

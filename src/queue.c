@@ -26,7 +26,7 @@ struct queue {
 	pthread_mutex_t	 lock;		/* guards the wait, not the ring */
 	pthread_cond_t	 cond;
 	int		 published;
-	int		 closed;
+	atomic_int	 closed;	/* written under lock, read anywhere */
 };
 
 struct queue *
@@ -79,13 +79,19 @@ queue_length(struct queue *q)
 	return atomic_load(&q->head) - atomic_load(&q->tail);
 }
 
-/* Producer: slots free for filling now. */
+/*
+ * Producer: slots free for filling now.  None once the queue is closed: the
+ * consumer may already have stopped, and an item queued then would be
+ * neither written nor counted, where a refusal is counted as a loss.
+ */
 size_t
 queue_free_slots(struct queue *q)
 {
 	size_t	 head = atomic_load_explicit(&q->head, memory_order_relaxed);
 	size_t	 tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 
+	if (atomic_load_explicit(&q->closed, memory_order_relaxed))
+		return 0;
 	return q->cap - (head + q->pending - tail);
 }
 
@@ -192,7 +198,7 @@ queue_close(struct queue *q)
 {
 	queue_publish(q);
 	pthread_mutex_lock(&q->lock);
-	q->closed = 1;
+	atomic_store(&q->closed, 1);
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -200,10 +206,5 @@ queue_close(struct queue *q)
 int
 queue_closed(struct queue *q)
 {
-	int	 c;
-
-	pthread_mutex_lock(&q->lock);
-	c = q->closed;
-	pthread_mutex_unlock(&q->lock);
-	return c;
+	return atomic_load(&q->closed);
 }

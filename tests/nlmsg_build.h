@@ -22,6 +22,8 @@
 /* Family id used by the tests; any value works, the decoder compares it. */
 #define NLB_FAMILY	0x1d
 #define NLB_BUFSZ	8192
+/* Sequence number of the request an ACK or error answers (listener tests). */
+#define NLB_ACK_SEQ	0x2a
 
 struct nlb {
 	uint8_t	 buf[NLB_BUFSZ];
