@@ -29,7 +29,7 @@ FUZZ_TARGETS	 = decode cli
 # their own two (pure: no database, no output).
 FUZZ_decode_OBJS   = $(DAEMON_OBJS) $(COMMON_OBJS)
 FUZZ_decode_MAXLEN = 4096
-FUZZ_cli_OBJS	   = tools/timespec.o tools/filter.o
+FUZZ_cli_OBJS	   = tools/timespec.o tools/filter.o src/duration.o
 FUZZ_cli_MAXLEN	   = 512
 
 FUZZ_REPLAY	 = $(FUZZ_TARGETS:%=build/fuzz_replay_%)
