@@ -407,6 +407,12 @@ rep err-tree-thread "tree of a thread id" tree 2001
 # --- status
 status_run status "status: runs, gaps, losses, prunes" $DB
 status_run status-json "status --format json" $DB --format json
+# A -wal over taskacctd's 64 MiB limit: checkpoints cannot reset it (sparse:
+# SQLite reads its bad header as an empty log).
+cp "$DB" "$OUT/bigwal.db"
+truncate -s 70M "$OUT/bigwal.db-wal"
+status_run status-bigwal "status: the -wal's size, a warning over 64 MiB" \
+    "$OUT/bigwal.db"
 cp "$DB" "$OUT/v1.db"
 sqlite3 "$OUT/v1.db" "DROP TABLE prunes; DROP INDEX tasks_ppid;
     PRAGMA user_version = 1"
