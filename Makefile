@@ -26,7 +26,7 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
 	   -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread
 
-COMMON_OBJS = src/fields.o src/schema.o src/log.o
+COMMON_OBJS = src/fields.o src/schema.o src/log.o src/duration.o
 DAEMON_OBJS = src/decode.o src/listener.o src/queue.o src/writer.o \
 	      src/store.o src/cpulist.o src/sysinfo.o
 CLI_OBJS    = tools/taskacct.o tools/output.o

@@ -34,6 +34,7 @@
 
 #include <event2/event.h>
 
+#include "duration.h"
 #include "listener.h"
 #include "log.h"
 #include "privdrop.h"
@@ -51,7 +52,6 @@
 #define DAEMON_QUEUE_MAX	(1 << 20)
 /* Sockets: each holds ~0.5 MiB of read buffers and up to --rcvbuf. */
 #define DAEMON_SOCKETS_MAX	256
-#define DAEMON_RETAIN_MAX_US	(100 * 366 * 86400000000LL)
 #define DAEMON_MAX_SIZE_MIN	(1LL << 20)
 #define DAEMON_MAX_SIZE_MAX	(1LL << 50)
 #define DRAIN_POLL_MS		10		/* while records flow */
@@ -158,9 +158,9 @@ usage(int status)
 	    "up (default %s\n"
 	    "                         if it exists; root: stay root)\n"
 	    "      --retain DAYS      prune rows older than this; a number "
-	    "of days, or with\n"
-	    "                         a unit: 12h, 90m, 30s (default: keep "
-	    "all)\n"
+	    "of days, or a\n"
+	    "                         duration: 12h, 90min, 1h30m, 2w "
+	    "(default: keep all)\n"
 	    "      --max-size BYTES   prune the oldest rows when the database "
 	    "outgrows this;\n"
 	    "                         K/M/G suffixes, at least 1M (default: "
@@ -201,38 +201,26 @@ parse_size(const char *s, const char *what, long long min, long long max)
 }
 
 /*
- * A retention period: a number of days, or a number with the unit d, h,
- * m or s.
+ * A retention period: a duration of src/duration.c, the query tool's
+ * grammar (90min, 1h30m, 12h); a bare number is days.
  */
 static int64_t
 parse_duration(const char *s, const char *what)
 {
-	static const struct { char unit; int64_t us; } units[] = {
-		{ 'd', 86400000000LL }, { 'h', 3600000000LL },
-		{ 'm', 60000000LL }, { 's', 1000000LL },
-	};
-	char		*end;
-	long long	 v;
-	int64_t		 us = units[0].us;
-	size_t		 i;
+	char	 e[256];
+	int64_t	 us;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno == 0 && end != s && *end != '\0' && end[1] == '\0') {
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (*end == units[i].unit) {
-				us = units[i].us;
-				end++;
-				break;
-			}
-	}
-	if (errno != 0 || end == s || *end != '\0' || v <= 0 ||
-	    v > DAEMON_RETAIN_MAX_US / us) {
-		fprintf(stderr, "taskacctd: bad %s \"%s\": expected a number "
-		    "of days, or a number with unit d, h, m or s\n", what, s);
+	if (duration_parse_unit(s, DURATION_US_PER_DAY, &us, e,
+	    sizeof(e)) == -1) {
+		fprintf(stderr, "taskacctd: %s: %s\n", what, e);
 		exit(2);
 	}
-	return v * us;
+	if (us == 0) {
+		fprintf(stderr, "taskacctd: %s: give a period longer than "
+		    "0\n", what);
+		exit(2);
+	}
+	return us;
 }
 
 /*

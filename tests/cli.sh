@@ -273,7 +273,8 @@ before=$(sum $DB $DB-wal)
 for s in "DELETE FROM tasks" "SELECT 1; DROP TABLE runs" \
     "PRAGMA user_version = 7" "PRAGMA journal_mode = DELETE" \
     "CREATE TEMP TABLE t (x)" "UPDATE runs SET clean = 0" \
-    "VACUUM INTO '$OUT/vacuumed.db'"; do
+    "VACUUM INTO '$OUT/vacuumed.db'" "PRAGMA main.journal_mode = OFF" \
+    "PRAGMA wal_checkpoint(TRUNCATE)" "PRAGMA journal_mode; ANALYZE"; do
 	i=$((${i:-0} + 1))
 	run "err-write-$i" "refused: $s" $T --db $DB sql "$s"
 done
@@ -303,6 +304,96 @@ if [ -w /dev/full ]; then
 	run err-write-out "a failed write to stdout" sh -c "$T fields >/dev/full"
 else
 	skip "a failed write to stdout" "no /dev/full"
+fi
+
+# --- what --db names: one line naming the real problem, never a hang
+# (timeout: the tool of be111c1 waits forever in open(2) of a FIFO)
+run err-db-empty "--db '': the path is empty" $T --db '' sql "SELECT 1"
+run err-db-slash "a missing path ending in /" \
+    $T --db "$OUT/nonexistent.db/" sql "SELECT 1"
+run err-db-slash-dir "a directory's path ending in /" \
+    $T --db "$OUT/" sql "SELECT 1"
+mkfifo "$OUT/fifo.db"
+run err-db-fifo "a FIFO: refused at once, no hang" \
+    timeout 10 $T --db "$OUT/fifo.db" sql "SELECT 1"
+run err-db-chardev "a character device" $T --db /dev/null sql "SELECT 1"
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$OUT/socket.db"; then
+	run err-db-socket "a socket" $T --db "$OUT/socket.db" sql "SELECT 1"
+else
+	skip "a socket" "cannot make a socket file (python3)"
+fi
+mkdir "$OUT/side" "$OUT/side/real"
+for s in wal shm; do
+	cp "$DB" "$OUT/side/$s-link.db"
+	ln -s "$OUT/nonexistent" "$OUT/side/$s-link.db-$s"
+	run "err-db-$s-link" "a symbolic link as the -$s names the file" \
+	    timeout 10 $T --db "$OUT/side/$s-link.db" sql "SELECT 1"
+	cp "$DB" "$OUT/side/$s-fifo.db"
+	mkfifo "$OUT/side/$s-fifo.db-$s"
+	run "err-db-$s-fifo" "a FIFO as the -$s names the file" \
+	    timeout 10 $T --db "$OUT/side/$s-fifo.db" sql "SELECT 1"
+done
+# A link to the database is followed; its -wal is beside the target.
+cp "$DB" "$OUT/side/real/r.db"
+ln -s real/r.db "$OUT/side/link.db"
+run sql-db-link "a symbolic link to the database is followed" \
+    $T --db "$OUT/side/link.db" sql "SELECT count(*) FROM tasks"
+rm -f "$OUT/side/real/r.db-wal" "$OUT/side/real/r.db-shm"
+ln -s "$OUT/nonexistent" "$OUT/side/real/r.db-wal"
+run err-db-link-wal "a link to the database: the -wal beside its target" \
+    sh -c "$T --db '$OUT/side/link.db' sql 'SELECT 1' 2>'$OUT/lw.err'
+    rc=\$?; sed 's|$PWD/||g' '$OUT/lw.err' >&2; exit \$rc"
+
+# --- options anywhere after the command; -- ends them
+run opt-after-query "options after the query: sql QUERY --format json" \
+    $T --db $DB sql "SELECT 1 AS one" --format json
+run opt-after-all "global and command options after the query" \
+    $T sql "SELECT 1 AS one, 2 AS two" --no-header --db $DB --format csv
+run opt-after-file "sql -f FILE after an option after the command" \
+    $T sql --format tsv -f "$OUT/query.sql" --db $DB
+run opt-dashdash "--: a query that begins with -" $T --db $DB sql -- \
+    "-- a comment first
+    SELECT 2 AS two"
+run opt-dashdash-opt "after --, an option is an argument" \
+    $T --db $DB sql -- "SELECT 1" --format
+run opt-show-after "show PID --format jsonl --db DB" \
+    $T show 2100 --format jsonl --db $DB
+run opt-tree-after "tree PID --limit N --db DB" \
+    $T tree 2200 --limit 3 --db $DB --format csv
+run opt-help-after "help COMMAND --format json: the help" \
+    $T help fields --format json
+
+# --- result sets: json always an array, closed even after a failure
+run sql-none-json "json of statements that return no columns is []" \
+    $T --db $DB --format json sql "BEGIN; COMMIT"
+for f in csv jsonl table; do
+	run "sql-none-$f" "$f of no result set is nothing" \
+	    $T --db $DB --format $f sql "BEGIN; COMMIT"
+done
+FAIL_Q='WITH t(x) AS (VALUES (1), (2), (3)) SELECT CASE WHEN x < 3 THEN x
+    ELSE abs(-9223372036854775808) END AS v FROM t'
+for f in json jsonl csv table; do
+	run "sql-fail-$f" "$f: the rows before a failure, then the error" \
+	    $T --db $DB --format $f sql "$FAIL_Q"
+done
+run sql-fail-json-late "json: a failure in a later statement" \
+    $T --db $DB --format json sql "SELECT 1 AS a; $FAIL_Q"
+run sql-pragma-read "PRAGMA journal_mode and other PRAGMA reads run" \
+    $T --db $DB sql "PRAGMA journal_mode; PRAGMA main.journal_mode;
+    PRAGMA user_version"
+if command -v python3 >/dev/null 2>&1; then
+	for t in sql-none-json sql-fail-json sql-fail-json-late \
+	    opt-after-query; do
+		if python3 -c 'import json, sys; json.load(sys.stdin)' \
+		    <"$OUT/$t.stdout"; then
+			ok "$t output parses as JSON"
+		else
+			not_ok "$t output parses as JSON"
+		fi
+	done
+else
+	skip "json output parses" "python3 is not installed"
 fi
 
 . tests/cli/reports.sh

@@ -39,18 +39,41 @@ cli_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * End every read of the database: finalize what is left (a statement
+ * stepped but not to its end holds a snapshot) and close it.  The query
+ * tool's output is spooled (output.c) and reaches stdout only after this.
+ */
+void
+cli_end_read(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+
+	if (ctx->db == NULL)
+		return;
+	while ((stmt = sqlite3_next_stmt(ctx->db, NULL)) != NULL)
+		sqlite3_finalize(stmt);
+	sqlite3_close(ctx->db);
+	ctx->db = NULL;
+}
+
 void
 cli_fatal(struct cmd_ctx *ctx, const char *fmt, ...)
 {
+	char	 msg[1024];
 	va_list	 ap;
 
-	/* Whatever was printed so far stays printed, then the error. */
-	if (ctx->out != NULL)
-		output_close(ctx->out);
-	ctx->out = NULL;
+	/* Formatted first: the arguments may be SQLite's (errmsg). */
 	va_start(ap, fmt);
-	vwarnx(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	cli_end_read(ctx);
+	/* Whatever was made so far is printed, properly ended; then the
+	   error. */
+	if (ctx->out != NULL)
+		output_abort(ctx->out);
+	ctx->out = NULL;
+	warnx("%s", msg);
 	exit(1);
 }
 

@@ -28,6 +28,8 @@
 struct cmd_ctx {
 	const char		*db_path;
 	sqlite3			*db;
+	int			 db_fd;		/* the database file, open
+						   until exit; -1: none */
 	struct output		*out;
 	enum output_format	 format;
 	int			 out_flags;
@@ -118,6 +120,7 @@ void	 cli_usage(const char *, ...)
 void	 cli_fatal(struct cmd_ctx *, const char *, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
 
+void		 cli_end_read(struct cmd_ctx *);
 sqlite3_stmt	*cli_prepare(struct cmd_ctx *, const char *);
 int		 cli_step(struct cmd_ctx *, sqlite3_stmt *);
 void		 cli_bind_filter(struct cmd_ctx *, sqlite3_stmt *,

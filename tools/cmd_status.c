@@ -6,27 +6,47 @@
  *
  * Cheap on a large database: min and max come from the tasks_recv_time
  * index and count(*) walks the smallest index; nothing scans the table.
+ *
+ * "Running" means a taskacctd holds its lock on this very file (the
+ * flock(LOCK_EX) of src/store.c, for as long as it records): a copy of a
+ * live database, or the old file after a rotation, is not being recorded
+ * into, whatever its last run row says.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
+/*
+ * A -wal larger than taskacctd's journal_size_limit (STORE_WAL_LIMIT in
+ * src/store.c, 64 MiB) was not reset by its checkpoints: a reader holds an
+ * old snapshot, and the file grows for as long as it does.
+ */
+#define STATUS_WAL_WARN_BYTES	(INT64_C(64) << 20)
+
+/* Whether a taskacctd holds its lock on the file: 1 yes, 0 no, -1 unknown. */
+enum lock_state { LOCK_UNKNOWN = -1, LOCK_FREE, LOCK_HELD };
 
 static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *);
 
 const struct cmd_entry cmd_status_entry = {
 	"status", NULL, "", NULL, 0, 0, "",
 	"is the recorder alive and complete: runs, gaps, losses",
-	"Show the database (path, size, schema), its rows and the time they\n"
-	"cover, the age of the newest row, whether a recorder is running\n"
-	"now, then every recorder run (clean stop, died, or running), the\n"
-	"gaps between runs when no exit was recorded, the records each run\n"
-	"knows it lost, and the rows removed by pruning.  A run that died\n"
-	"is known to have recorded until its last commit (its end below).\n",
+	"Show the database (path, size, the size of its -wal, schema), its\n"
+	"rows and the time they cover, the age of the newest row, whether\n"
+	"a recorder is recording into this file now (it holds its lock on\n"
+	"it: a copy is never \"running\"), then every recorder run (clean\n"
+	"stop, died, or running), the gaps between runs when no exit was\n"
+	"recorded, the records each run knows it lost, and the rows\n"
+	"removed by pruning.  A run that died is known to have recorded\n"
+	"until its last commit (its end below).  A -wal over 64 MiB gets a\n"
+	"warning: a reader holding an old snapshot keeps it from being\n"
+	"checkpointed.\n",
 	CMD_DB, -1, cmd_status_exec
 };
 
@@ -56,6 +76,24 @@ run_alive(const char *boot, int64_t pid)
 	snprintf(path, sizeof(path), "/proc/%lld/comm", (long long)pid);
 	file_text(path, comm, sizeof(comm));
 	return strcmp(comm, "taskacctd") == 0;
+}
+
+/*
+ * Ask our descriptor of the file whether taskacctd holds its exclusive
+ * flock: a shared one cannot be had then.  The probe lock is dropped at
+ * once.  flock(2) locks are not the POSIX locks SQLite uses, so this
+ * neither disturbs nor is disturbed by SQLite's own locking.
+ */
+static enum lock_state
+db_lock_state(const struct cmd_ctx *ctx)
+{
+	if (ctx->db_fd == -1)
+		return LOCK_UNKNOWN;
+	if (flock(ctx->db_fd, LOCK_SH | LOCK_NB) == 0) {
+		flock(ctx->db_fd, LOCK_UN);
+		return LOCK_FREE;
+	}
+	return errno == EWOULDBLOCK ? LOCK_HELD : LOCK_UNKNOWN;
 }
 
 static int64_t
@@ -122,21 +160,25 @@ kv_text(struct cmd_ctx *ctx, const char *item, const char *text)
 	output_row(ctx->out, r.v);
 }
 
-/* The last run: running, stopped cleanly, or died; 1 if running. */
+/*
+ * The last run: running, stopped cleanly, or died.  Returns 1 if it is
+ * the run recording into this file now.
+ */
 static int
-status_recorder(struct cmd_ctx *ctx)
+status_recorder(struct cmd_ctx *ctx, enum lock_state lock)
 {
 	sqlite3_stmt	*stmt;
-	char		 text[160], when[48];
+	char		 text[200], when[48];
 	const char	*boot;
 	int64_t		 id, pid;
-	int		 running;
+	int		 open, alive, running;
 
 	stmt = cli_prepare(ctx, "SELECT id, boot_id, daemon_pid, clean, "
 	    "coalesce(stop_time, last_alive, start_time), stop_time IS NULL "
 	    "FROM runs ORDER BY start_time DESC, id DESC LIMIT 1");
 	if (!cli_step(ctx, stmt)) {
-		kv_text(ctx, "recorder", "never ran");
+		kv_text(ctx, "recorder", lock == LOCK_HELD ? "running (its "
+		    "first run is not committed yet)" : "never ran");
 		sqlite3_finalize(stmt);
 		return 0;
 	}
@@ -144,10 +186,21 @@ status_recorder(struct cmd_ctx *ctx)
 	boot = (const char *)sqlite3_column_text(stmt, 1);
 	pid = sqlite3_column_int64(stmt, 2);
 	fmt_time_us(when, sizeof(when), sqlite3_column_int64(stmt, 4));
-	running = sqlite3_column_int(stmt, 5) && run_alive(boot, pid);
+	open = sqlite3_column_int(stmt, 5);
+	alive = open && run_alive(boot, pid);
+	/* Without the lock's answer, the process check alone. */
+	running = open && (lock == LOCK_UNKNOWN ? alive : lock == LOCK_HELD);
 	if (running)
 		snprintf(text, sizeof(text), "running (run %lld, pid %lld)",
 		    (long long)id, (long long)pid);
+	else if (lock == LOCK_HELD)
+		snprintf(text, sizeof(text), "running (a new run after run "
+		    "%lld is not committed yet)", (long long)id);
+	else if (alive)
+		snprintf(text, sizeof(text), "not recording into this file: "
+		    "run %lld (pid %lld) is alive but holds no lock on it (a "
+		    "copy, or moved away?); last row %s", (long long)id,
+		    (long long)pid, when);
 	else if (sqlite3_column_int(stmt, 3))
 		snprintf(text, sizeof(text), "stopped cleanly at %s (run %lld)",
 		    when, (long long)id);
@@ -159,9 +212,26 @@ status_recorder(struct cmd_ctx *ctx)
 	return running;
 }
 
-/* Returns 1 if a recorder is running. */
+/* The -wal's size, and a warning when checkpoints cannot reset it. */
+static void
+status_wal(struct cmd_ctx *ctx)
+{
+	char	 text[200], size[32];
+	int64_t	 wal = file_size(ctx->db_path, "-wal");
+
+	kv(ctx, "wal size", CK_BYTES, wal, 0);
+	if (wal <= STATUS_WAL_WARN_BYTES)
+		return;
+	fmt_bytes(size, sizeof(size), wal);
+	snprintf(text, sizeof(text), "the -wal is %s: checkpoints cannot "
+	    "reset it while a reader holds an old snapshot (a stopped or "
+	    "long query?)", size);
+	kv_text(ctx, "warning", text);
+}
+
+/* Returns 1 if a recorder is running (its run the last one). */
 static int
-status_summary(struct cmd_ctx *ctx, int prunes)
+status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 {
 	static const char *const names[] = { "item", "value" };
 	int64_t		 newest;
@@ -172,6 +242,7 @@ status_summary(struct cmd_ctx *ctx, int prunes)
 	kv_text(ctx, "database", ctx->db_path);
 	kv(ctx, "size", CK_BYTES, file_size(ctx->db_path, "") +
 	    file_size(ctx->db_path, "-wal"), 0);
+	status_wal(ctx);
 	kv(ctx, "schema", CK_INT, ctx->schema, 0);
 	kv_query(ctx, "rows", CK_INT, "SELECT count(*) FROM tasks");
 	kv_query(ctx, "oldest exit", CK_TIME, "SELECT min(recv_time) "
@@ -179,7 +250,7 @@ status_summary(struct cmd_ctx *ctx, int prunes)
 	newest = query_int(ctx, "SELECT max(recv_time) FROM tasks", &nnull);
 	kv(ctx, "newest exit", CK_TIME, newest, nnull);
 	kv(ctx, "newest age", CK_DUR_US, ctx->now - newest, nnull);
-	running = status_recorder(ctx);
+	running = status_recorder(ctx, lock);
 	kv_query(ctx, "runs", CK_INT, "SELECT count(*) FROM runs");
 	died = query_int(ctx, "SELECT count(*) FROM runs WHERE NOT clean",
 	    &null);
@@ -240,7 +311,7 @@ static const struct col prune_cols[] = {
 #define RUN_END	"coalesce(stop_time, last_alive, start_time)"
 
 static void
-status_runs(struct cmd_ctx *ctx)
+status_runs(struct cmd_ctx *ctx, int running)
 {
 	sqlite3_stmt	*stmt;
 	struct row	 r;
@@ -258,9 +329,7 @@ status_runs(struct cmd_ctx *ctx)
 		last = sqlite3_column_int(stmt, 12);
 		if (sqlite3_column_int(stmt, 9))
 			state = "clean";
-		else if (last && sqlite3_column_int(stmt, 10) &&
-		    run_alive((const char *)sqlite3_column_text(stmt, 11),
-		    sqlite3_column_int64(stmt, 7)))
+		else if (last && running)
 			state = "running";
 		else
 			state = "died";
@@ -326,8 +395,8 @@ cmd_status_exec(struct cmd_ctx *ctx, __attribute__((unused))
 {
 	int	 prunes = cli_table_exists(ctx, "prunes"), running;
 
-	running = status_summary(ctx, prunes);
-	status_runs(ctx);
+	running = status_summary(ctx, prunes, db_lock_state(ctx));
+	status_runs(ctx, running);
 	status_gaps(ctx, running);
 	status_losses(ctx);
 	if (prunes)

@@ -23,19 +23,31 @@
  * format characters used for spoofing (zero-width, bidi overrides, BOM).
  * The table format buffers each result set to size its columns; the others
  * stream row by row.
+ *
+ * Everything is spooled, not written: into an unlinked temporary file
+ * ($TMPDIR, else /var/tmp, else /tmp: a large `sql` result should not
+ * fill a tmpfs), or memory if no file can be made, and copied to the
+ * destination by output_close.  The caller ends its database reads first
+ * (cli_end_read), so a pipe nobody reads, a slow terminal or a stopped
+ * taskacct never holds a read snapshot open: that would keep taskacctd
+ * from checkpointing and let its -wal grow without bound.
  */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output.h"
 
 #define TABLE_GAP		2	/* spaces between table columns */
 #define TABLE_MIN_WIDTH		4	/* a column is never cut below this */
+#define SPOOL_COPY_BYTES	65536
 
 struct buf {
 	char	*p;
@@ -59,7 +71,11 @@ struct column {
 };
 
 struct output {
-	FILE			*fp;
+	FILE			*fp;		/* the spool: formats write here */
+	FILE			*dest;		/* where output_close copies it */
+	char			*mem;		/* a memory spool, or NULL */
+	size_t			 memlen;
+	int			 empty;		/* output_empty: json [] */
 	enum output_format	 format;
 	int			 flags;
 	unsigned int		 width;		/* table: 0 = no limit */
@@ -356,6 +372,66 @@ fmt_value(struct buf *b, const struct output_value *v,
 	}
 }
 
+/* An unlinked temporary file in dir, open for reading and writing. */
+static FILE *
+spool_file(const char *dir)
+{
+	char	 path[4096];
+	FILE	*fp;
+	int	 fd;
+
+	if (dir == NULL || *dir == '\0')
+		return NULL;
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		/* No O_TMPFILE on this file system: create, then unlink. */
+		if (snprintf(path, sizeof(path), "%s/taskacct.XXXXXX", dir) >=
+		    (int)sizeof(path) || (fd = mkostemp(path, O_CLOEXEC)) == -1)
+			return NULL;
+		unlink(path);
+	}
+	if ((fp = fdopen(fd, "w+")) == NULL)
+		close(fd);
+	return fp;
+}
+
+static void
+spool_open(struct output *o)
+{
+	if ((o->fp = spool_file(getenv("TMPDIR"))) != NULL ||
+	    (o->fp = spool_file("/var/tmp")) != NULL ||
+	    (o->fp = spool_file("/tmp")) != NULL)
+		return;
+	if ((o->fp = open_memstream(&o->mem, &o->memlen)) == NULL)
+		err(1, "output: cannot spool");
+}
+
+/* Copy the spool to the destination; -1 if reading or writing failed. */
+static int
+spool_copy(struct output *o)
+{
+	char	*buf;
+	size_t	 n;
+	int	 rc = 0;
+
+	if (fflush(o->fp) == EOF || ferror(o->fp))
+		return -1;
+	if (o->mem != NULL)
+		return fwrite(o->mem, 1, o->memlen, o->dest) == o->memlen ?
+		    0 : -1;
+	if (fseeko(o->fp, 0, SEEK_SET) == -1 ||
+	    (buf = malloc(SPOOL_COPY_BYTES)) == NULL)
+		return -1;
+	while ((n = fread(buf, 1, SPOOL_COPY_BYTES, o->fp)) > 0)
+		if (fwrite(buf, 1, n, o->dest) != n) {
+			rc = -1;
+			break;
+		}
+	if (ferror(o->fp))
+		rc = -1;
+	free(buf);
+	return rc;
+}
+
 struct output *
 output_open(FILE *fp, enum output_format fmt, int flags, unsigned int width)
 {
@@ -363,7 +439,8 @@ output_open(FILE *fp, enum output_format fmt, int flags, unsigned int width)
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		err(1, NULL);
-	o->fp = fp;
+	o->dest = fp;
+	spool_open(o);
 	o->format = fmt;
 	o->flags = flags;
 	o->width = width;
@@ -708,17 +785,51 @@ output_row(struct output *o, const struct output_value *v)
 	o->nrows++;
 }
 
-/* Finish the output and free it; -1 if writing failed (errno set). */
-int
-output_close(struct output *o)
+/*
+ * The command's whole result is no result set (a query of statements that
+ * return no columns): json prints an empty array, the others nothing.
+ */
+void
+output_empty(struct output *o)
 {
-	int	 rc = 0;
+	o->empty = 1;
+}
+
+/* End the output, copy it to its destination, free it; -1 on failure. */
+static int
+output_finish(struct output *o, int ok)
+{
+	int	 rc, saved;
 
 	output_end_set(o);
 	if (o->format == OUTPUT_JSON && o->nsets > 0)
 		fputs(o->nrows > 0 ? "\n]\n" : "]\n", o->fp);
-	if (fflush(o->fp) == EOF || ferror(o->fp))
+	else if (o->format == OUTPUT_JSON && ok && o->empty)
+		fputs("[]\n", o->fp);
+	rc = spool_copy(o);
+	if (fflush(o->dest) == EOF || ferror(o->dest))
 		rc = -1;
+	saved = errno;
+	fclose(o->fp);
+	free(o->mem);
 	free(o);
+	errno = saved;
 	return rc;
+}
+
+/* Finish the output and free it; -1 if writing failed (errno set). */
+int
+output_close(struct output *o)
+{
+	return output_finish(o, 1);
+}
+
+/*
+ * After a failure: what was made so far is written, a json array closed
+ * so that it still parses; no empty array for a result never begun.
+ */
+void
+output_abort(struct output *o)
+{
+	output_finish(o, 0);
 }

@@ -1,7 +1,9 @@
 /*
  * output.h: the query tool's output module.  Every command hands its
  * result sets here as typed values; this module alone knows the formats,
- * the escaping of hostile bytes and the sizing of table columns.
+ * the escaping of hostile bytes and the sizing of table columns.  Nothing
+ * reaches the FILE given to output_open before output_close (or
+ * output_abort): the output is spooled until then.
  */
 #ifndef OUTPUT_H
 #define OUTPUT_H
@@ -48,6 +50,8 @@ const char	*output_format_names(void);
 struct output	*output_open(FILE *, enum output_format, int, unsigned int);
 void		 output_begin(struct output *, size_t, const char *const *);
 void		 output_row(struct output *, const struct output_value *);
+void		 output_empty(struct output *);
 int		 output_close(struct output *);
+void		 output_abort(struct output *);
 
 #endif

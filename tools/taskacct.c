@@ -48,14 +48,15 @@ static int	cmd_fields_exec(struct cmd_ctx *, struct cmd_args *);
 static int	cmd_help_exec(struct cmd_ctx *, struct cmd_args *);
 
 static const struct cmd_entry cmd_sql_entry = {
-	"sql", NULL, "f:", NULL, 0, 1, "[-f FILE] [QUERY | -]",
+	"sql", NULL, "f:", NULL, 0, 1, "[-f FILE] [--] [QUERY | -]",
 	"run read-only SQL against the database",
 	"Run every statement of QUERY, read from the argument, from FILE\n"
-	"(-f), or from standard input (QUERY \"-\" or none).  Statements\n"
-	"that would write are refused before anything runs.  Each\n"
-	"statement that returns columns is a result set.  Tables: tasks,\n"
-	"runs, losses (and prunes); view: task_exits (see `taskacct\n"
-	"fields`).\n",
+	"(-f), or from standard input (QUERY \"-\" or none); a QUERY that\n"
+	"begins with \"-\" follows \"--\".  Statements that would write\n"
+	"are refused before anything runs.  Each statement that returns\n"
+	"columns is a result set; json prints [] when none does.  Tables:\n"
+	"tasks, runs, losses (and prunes); view: task_exits (see\n"
+	"`taskacct fields`).\n",
 	CMD_DB, -1, cmd_sql_exec
 };
 
@@ -208,6 +209,9 @@ common_option(struct cmd_ctx *ctx, int ch, const char *arg)
 {
 	switch (ch) {
 	case OPT_DB:
+		if (*arg == '\0')
+			usage_error("--db: the path is empty: give the path of "
+			    "the database file");
 		ctx->db_path = arg;
 		return 1;
 	case OPT_FORMAT:
@@ -334,11 +338,11 @@ cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *cmd, int argc,
 	int		 ch;
 
 	/*
-	 * Options may follow the arguments (show 42 --at 3:14), except for
-	 * sql, whose query may begin with "-".
+	 * Options may come anywhere after the command (show 42 --at 3:14,
+	 * sql QUERY --format json); "--" ends them, before a QUERY that
+	 * begins with "-".
 	 */
-	snprintf(optstr, sizeof(optstr), "%s:hV%s%s",
-	    cmd->exec == cmd_sql_exec ? "+" : "", cmd->template,
+	snprintf(optstr, sizeof(optstr), ":hV%s%s", cmd->template,
 	    cmd->flags & CMD_LIMIT ? "n:" : "");
 	snprintf(where, sizeof(where), "taskacct %s", cmd->name);
 	cmd_longopts(cmd, lo);
@@ -383,17 +387,89 @@ db_path(const struct cmd_ctx *ctx)
 	return TASKACCT_DEFAULT_DB;
 }
 
+/* What a file that is not a regular file is, for an error. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	return "not a regular file";
+}
+
+static void __attribute__((noreturn))
+db_not_regular(const char *path, mode_t mode)
+{
+	errx(1, "%s is %s, not a database file: pass --db with the path of "
+	    "a taskacct database", path, file_kind(mode));
+}
+
 /*
- * Look at the file before SQLite does: SQLite reports a missing or
- * unreadable file only as "unable to open database file".
+ * The -wal and -shm beside the database, where SQLite looks for them
+ * (beside the link's target when the path is a symbolic link): SQLite
+ * refuses one that is a link or any other non-regular file, saying only
+ * "unable to open database file".  Name the file instead.
  */
 static void
+db_side_files(const char *path)
+{
+	static const char *const suffix[] = { "-wal", "-shm" };
+	struct stat	 sb;
+	char		*real = NULL, side[PATH_MAX + 8];
+	const char	*dbfile = path;
+	size_t		 i;
+
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		if ((real = realpath(path, NULL)) == NULL)
+			err(1, "%s", path);
+		dbfile = real;
+	}
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if (snprintf(side, sizeof(side), "%s%s", dbfile, suffix[i]) >=
+		    (int)sizeof(side))
+			errx(1, "%s: path too long", path);
+		if (lstat(side, &sb) == -1 || S_ISREG(sb.st_mode))
+			continue;
+		errx(1, "cannot read %s: %s is %s, not a regular file, and "
+		    "SQLite will not use it: remove it if no taskacctd "
+		    "records there, or pass --db with another path", path,
+		    side, file_kind(sb.st_mode));
+	}
+	free(real);
+}
+
+/*
+ * Look at the file before SQLite does: SQLite reports a missing or
+ * unreadable file only as "unable to open database file", and open(2)
+ * of a FIFO waits forever for a writer (anyone who may write to the
+ * directory could make every reader hang).  So: stat first, then open
+ * without blocking and check again what was opened.  The descriptor is
+ * returned and stays open until exit: `status` asks it whether taskacctd
+ * holds its lock on this file, and closing any descriptor of the file
+ * would drop the POSIX locks SQLite takes through its own.
+ */
+static int
 db_precheck(const char *path)
 {
 	struct stat	 sb;
+	size_t		 len = strlen(path);
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (len > 0 && path[len - 1] == '/')
+		errx(1, "%s ends in \"/\", which names a directory: pass --db "
+		    "with the path of the database file", path);
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		db_not_regular(path, sb.st_mode);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			errx(1, "no database at %s: start the recorder with "
 			    "`taskacctd` or pass --db", path);
@@ -404,10 +480,10 @@ db_precheck(const char *path)
 	}
 	if (fstat(fd, &sb) == -1)
 		err(1, "%s", path);
-	close(fd);
 	if (!S_ISREG(sb.st_mode))
-		errx(1, "%s is not a regular file: pass --db with the path "
-		    "of a taskacct database", path);
+		db_not_regular(path, sb.st_mode);
+	db_side_files(path);
+	return fd;
 }
 
 /* A PRAGMA's integer value; the SQLite result code on failure. */
@@ -484,14 +560,14 @@ db_check(sqlite3 *db, const char *path)
  * the moments a checkpoint or recovery holds the lock.
  */
 static sqlite3 *
-db_open(const char *path, int *schema)
+db_open(const char *path, int *schema, int *fd)
 {
 	long long	 v = 0;
 
 	sqlite3	*db;
 	int	 rc;
 
-	db_precheck(path);
+	*fd = db_precheck(path);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK)
 		errx(1, "cannot open %s: %s", path, db != NULL ?
@@ -550,6 +626,45 @@ sql_query(struct cmd_args *args)
 }
 
 /*
+ * What the authorizer saw while one statement was prepared: PRAGMAs that
+ * only read (no value given: PRAGMA journal_mode), and anything else.
+ */
+struct sql_seen {
+	int	 pragma_reads;
+	int	 other;
+};
+
+static int
+sql_authorize(void *arg, int action, const char *a1, const char *a2,
+    const char *schema, const char *trigger)
+{
+	struct sql_seen	*seen = arg;
+
+	(void)a1, (void)schema, (void)trigger;
+	if (seen == NULL)
+		return SQLITE_OK;
+	if (action == SQLITE_PRAGMA && a2 == NULL)
+		seen->pragma_reads++;
+	else
+		seen->other++;
+	return SQLITE_OK;
+}
+
+/*
+ * Whether stmt may run.  sqlite3_stmt_readonly() decides, except that it
+ * calls every PRAGMA that could change something a write, even one that
+ * only asks (PRAGMA journal_mode, wal_checkpoint): a PRAGMA given no value
+ * runs on the read-only connection, which SQLite keeps from writing.
+ */
+static int
+sql_allowed(sqlite3_stmt *stmt, const struct sql_seen *seen)
+{
+	if (sqlite3_stmt_readonly(stmt))
+		return 1;
+	return seen->pragma_reads == 1 && seen->other == 0;
+}
+
+/*
  * Prepare every statement before running any, so that a syntax error or a
  * writing statement anywhere in the query stops it with nothing done.
  */
@@ -557,15 +672,21 @@ static sqlite3_stmt **
 sql_prepare_all(sqlite3 *db, const char *query, size_t *nstmt)
 {
 	sqlite3_stmt	**stmts = NULL, *stmt;
+	struct sql_seen	  seen;
 	const char	 *tail = query;
 	size_t		  n = 0;
+	int		  rc;
 
 	while (*tail != '\0') {
-		if (sqlite3_prepare_v2(db, tail, -1, &stmt, &tail) != SQLITE_OK)
+		memset(&seen, 0, sizeof(seen));
+		sqlite3_set_authorizer(db, sql_authorize, &seen);
+		rc = sqlite3_prepare_v2(db, tail, -1, &stmt, &tail);
+		sqlite3_set_authorizer(db, NULL, NULL);
+		if (rc != SQLITE_OK)
 			errx(1, "sql: %s", sqlite3_errmsg(db));
 		if (stmt == NULL)
 			continue;	/* only a comment or white space */
-		if (!sqlite3_stmt_readonly(stmt))
+		if (!sql_allowed(stmt, &seen))
 			errx(1, "sql: only read-only statements are allowed");
 		if ((stmts = reallocarray(stmts, n + 1, sizeof(*stmts))) == NULL)
 			err(1, NULL);
@@ -606,8 +727,12 @@ sql_value(sqlite3_stmt *stmt, int i, struct output_value *v)
 	}
 }
 
-/* Run one statement; one that returns columns is a result set. */
-static void
+/*
+ * Run one statement; one that returns columns is a result set (1).  A
+ * failure midway ends the output properly (json's array closed) before
+ * the error.
+ */
+static int
 sql_run(struct cmd_ctx *ctx, sqlite3_stmt *stmt)
 {
 	struct output_value	 *v;
@@ -632,7 +757,8 @@ sql_run(struct cmd_ctx *ctx, sqlite3_stmt *stmt)
 	free(v);
 	free(names);
 	if (rc != SQLITE_DONE)
-		errx(1, "sql: %s", sqlite3_errmsg(ctx->db));
+		cli_fatal(ctx, "sql: %s", sqlite3_errmsg(ctx->db));
+	return ncol > 0;
 }
 
 static int
@@ -640,15 +766,17 @@ cmd_sql_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	sqlite3_stmt	**stmts;
 	char		 *query;
-	size_t		  i, n;
+	size_t		  i, n, sets = 0;
 
 	if ((query = sql_query(args)) == NULL)
 		err(1, NULL);
 	stmts = sql_prepare_all(ctx->db, query, &n);
 	for (i = 0; i < n; i++) {
-		sql_run(ctx, stmts[i]);
+		sets += sql_run(ctx, stmts[i]);
 		sqlite3_finalize(stmts[i]);
 	}
+	if (sets == 0)
+		output_empty(ctx->out);
 	free(stmts);
 	free(query);
 	return 0;
@@ -739,7 +867,8 @@ output_width(const struct cmd_ctx *ctx)
 int
 main(int argc, char **argv)
 {
-	struct cmd_ctx		 ctx = { .format = OUTPUT_TABLE, .width = -1 };
+	struct cmd_ctx		 ctx = { .format = OUTPUT_TABLE, .width = -1,
+				    .db_fd = -1 };
 	const struct cmd_entry	*cmd;
 	struct cmd_args		 args;
 	int			 ch;
@@ -767,14 +896,19 @@ main(int argc, char **argv)
 	ctx.human = ctx.format == OUTPUT_TABLE;
 	ctx.db_path = db_path(&ctx);
 	if (cmd->flags & CMD_DB)
-		ctx.db = db_open(ctx.db_path, &ctx.schema);
+		ctx.db = db_open(ctx.db_path, &ctx.schema, &ctx.db_fd);
 	ctx.out = output_open(stdout, ctx.format, ctx.out_flags,
 	    output_width(&ctx));
 	if (cmd->exec(&ctx, &args) != 0)
 		exit(1);
+	/*
+	 * The output was spooled (output.c): the read ends here, before a
+	 * byte goes to stdout, so a slow or stopped reader of our output
+	 * never holds a snapshot that keeps taskacctd's WAL from being
+	 * checkpointed.
+	 */
+	cli_end_read(&ctx);
 	if (output_close(ctx.out) == -1)
 		err(1, "stdout");
-	if (ctx.db != NULL)
-		sqlite3_close(ctx.db);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * timespec.c: parse the times and durations given on the query tool's
- * command line (see timespec.h for the accepted forms).  Pure: no output,
+ * timespec.c: parse the times given on the query tool's command line (see
+ * timespec.h for the accepted forms; durations are src/duration.c's).  Pure: no output,
  * no exit, no allocation; the only outside state read is the local time
  * zone, through localtime_r and mktime.  Every number is bounded before it
  * is multiplied, so no input overflows (the fuzz harness checks this).
@@ -12,32 +12,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "duration.h"
 #include "timespec.h"
 
-#define US_PER_S	INT64_C(1000000)
+#define US_PER_S	DURATION_US_PER_S
 #define SPEC_MAX	128	/* longer text is no time spec */
-#define FRAC_DIGITS	6	/* microseconds */
-
-struct unit {
-	const char	*name;
-	int64_t		 us;
-};
-
-static const struct unit units[] = {
-	{ "us", 1 }, { "usec", 1 },
-	{ "ms", 1000 }, { "msec", 1000 },
-	{ "s", US_PER_S }, { "sec", US_PER_S }, { "secs", US_PER_S },
-	{ "second", US_PER_S }, { "seconds", US_PER_S },
-	{ "m", 60 * US_PER_S }, { "min", 60 * US_PER_S },
-	{ "mins", 60 * US_PER_S }, { "minute", 60 * US_PER_S },
-	{ "minutes", 60 * US_PER_S },
-	{ "h", 3600 * US_PER_S }, { "hr", 3600 * US_PER_S },
-	{ "hour", 3600 * US_PER_S }, { "hours", 3600 * US_PER_S },
-	{ "d", 86400 * US_PER_S }, { "day", 86400 * US_PER_S },
-	{ "days", 86400 * US_PER_S },
-	{ "w", 604800 * US_PER_S }, { "week", 604800 * US_PER_S },
-	{ "weeks", 604800 * US_PER_S },
-};
+#define TIME_EXAMPLES	"use e.g. 10min, 2h, yesterday, \"2026-11-26 03:14\" " \
+			    "or @SECONDS"
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -50,98 +31,6 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-/* The unit named by the len letters at p; -1 if none is. */
-static int64_t
-unit_find(const char *p, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strlen(units[i].name) == len &&
-		    strncasecmp(units[i].name, p, len) == 0)
-			return units[i].us;
-	return -1;
-}
-
-/*
- * A decimal number at *pp: whole part (at most 12 digits) and fraction in
- * millionths.  -1 if there is none.
- */
-static int
-number_read(const char **pp, int64_t *whole, int64_t *frac)
-{
-	const char	*p = *pp;
-	int		 n = 0, d = 0;
-
-	*whole = *frac = 0;
-	while (isdigit((unsigned char)*p)) {
-		if (++n > 12)
-			return -1;
-		*whole = *whole * 10 + (*p++ - '0');
-	}
-	if (*p == '.') {
-		p++;
-		while (isdigit((unsigned char)*p)) {
-			if (d++ < FRAC_DIGITS)
-				*frac = *frac * 10 + (*p - '0');
-			p++;
-		}
-		for (; d < FRAC_DIGITS; d++)
-			*frac *= 10;
-	}
-	if (n == 0 && d == 0)
-		return -1;
-	*pp = p;
-	return 0;
-}
-
-int
-duration_parse(const char *s, int64_t *out, char *err, size_t errlen)
-{
-	const char	*p = s, *u;
-	int64_t		 whole, frac, mult, total = 0, part;
-	int		 terms = 0;
-
-	if (strnlen(s, SPEC_MAX + 1) > SPEC_MAX)
-		return fail(err, errlen, "bad duration: too long");
-	for (;;) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		if (number_read(&p, &whole, &frac) == -1)
-			return fail(err, errlen, "bad duration `%s': use e.g. "
-			    "500ms, 2s, 10min, 1h30m", s);
-		while (*p == ' ')
-			p++;
-		for (u = p; isalpha((unsigned char)*p); p++)
-			;
-		if (p == u) {
-			/* A bare number is seconds, alone only. */
-			if (terms > 0 || *p != '\0')
-				return fail(err, errlen, "bad duration `%s': "
-				    "give each number a unit", s);
-			mult = US_PER_S;
-		} else if ((mult = unit_find(u, p - u)) == -1)
-			return fail(err, errlen, "bad duration `%s': unknown "
-			    "unit `%.*s' (use us, ms, s, min, h, d, w)", s,
-			    (int)(p - u), u);
-		if (whole > DURATION_MAX_US / mult)
-			return fail(err, errlen, "bad duration `%s': too long",
-			    s);
-		part = whole * mult + frac * mult / US_PER_S;
-		if (part > DURATION_MAX_US - total)
-			return fail(err, errlen, "bad duration `%s': too long",
-			    s);
-		total += part;
-		terms++;
-	}
-	if (terms == 0)
-		return fail(err, errlen, "bad duration: it is empty");
-	*out = total;
-	return 0;
 }
 
 /* Exactly n digits at *pp, as a number. */
@@ -178,7 +67,7 @@ clock_read(const char **pp, struct tm *tm, int64_t *usec)
 		p++;
 		if (digits_read(&p, 2, &sec) == -1)
 			return -1;
-		if (*p == '.' && number_read(&p, &whole, usec) == -1)
+		if (*p == '.' && duration_number(&p, &whole, usec) == -1)
 			return -1;
 	}
 	if (h > 23 || m > 59 || sec > 60)
@@ -205,9 +94,8 @@ tm_to_us(struct tm *tm, int utc, int64_t usec, int64_t *out)
 	if (tm->tm_year != want.tm_year || tm->tm_mon != want.tm_mon ||
 	    tm->tm_mday != want.tm_mday)
 		return -1;
-	if (t > DURATION_MAX_US / US_PER_S * 3 || -t > DURATION_MAX_US /
-	    US_PER_S * 3)
-		return -1;
+	/* At most 4-digit years: no overflow; timespec_parse checks the
+	   range. */
 	*out = (int64_t)t * US_PER_S + usec;
 	return 0;
 }
@@ -230,7 +118,7 @@ date_parse(const char *s, int64_t now_us, int64_t *out)
 		if (digits_read(&p, 2, &mo) == -1 || *p++ != '-' ||
 		    digits_read(&p, 2, &d) == -1)
 			return -1;
-		if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		if (mo < 1 || mo > 12 || d < 1 || d > 31)
 			return -1;
 		tm.tm_year = y - 1900;
 		tm.tm_mon = mo - 1;
@@ -280,12 +168,19 @@ epoch_parse(const char *p, int64_t *out)
 
 	if (neg)
 		p++;
-	if (number_read(&p, &whole, &frac) == -1 || *p != '\0')
+	if (duration_number(&p, &whole, &frac) == -1 || *p != '\0')
 		return -1;
 	*out = whole * US_PER_S + frac;
 	if (neg)
 		*out = -*out;
 	return 0;
+}
+
+/* A whole number and nothing else: no unit, no @. */
+static int
+bare_number(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789. ") == strlen(s);
 }
 
 int
@@ -294,12 +189,12 @@ timespec_parse(const char *s, int64_t now_us, int64_t *out, char *err,
 {
 	char		 buf[SPEC_MAX + 1], derr[128];
 	size_t		 len;
-	int64_t		 d;
+	int64_t		 d, t;
 	int		 rc = -1;
 
 	if ((len = strnlen(s, SPEC_MAX + 1)) > SPEC_MAX)
 		return fail(err, errlen, "bad time: too long");
-	if (now_us < -DURATION_MAX_US * 2 || now_us > DURATION_MAX_US * 2)
+	if (now_us < TIMESPEC_MIN_US || now_us > TIMESPEC_MAX_US)
 		return fail(err, errlen, "bad time: the current time is out "
 		    "of range");
 	while (len > 0 && s[len - 1] == ' ')
@@ -309,33 +204,41 @@ timespec_parse(const char *s, int64_t now_us, int64_t *out, char *err,
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 
-	if (strcasecmp(buf, "now") == 0) {
-		*out = now_us;
-		return 0;
-	}
-	if (strcasecmp(buf, "today") == 0)
-		rc = midnight(now_us, 0, out);
+	if (strcasecmp(buf, "now") == 0)
+		t = now_us, rc = 0;
+	else if (strcasecmp(buf, "today") == 0)
+		rc = midnight(now_us, 0, &t);
 	else if (strcasecmp(buf, "yesterday") == 0)
-		rc = midnight(now_us, -1, out);
+		rc = midnight(now_us, -1, &t);
 	else if (strcasecmp(buf, "tomorrow") == 0)
-		rc = midnight(now_us, 1, out);
+		rc = midnight(now_us, 1, &t);
 	else if (buf[0] == '@')
-		rc = epoch_parse(buf + 1, out);
+		rc = epoch_parse(buf + 1, &t);
 	else if (strchr(buf, ':') != NULL || (len >= 5 && buf[4] == '-'))
-		rc = date_parse(buf, now_us, out);
+		rc = date_parse(buf, now_us, &t);
 	else {
 		if (len > 4 && strcasecmp(buf + len - 4, " ago") == 0)
 			buf[len - 4] = '\0';
-		if (duration_parse(buf, &d, derr, sizeof(derr)) == -1 ||
-		    strspn(buf, "0123456789. ") == strlen(buf))
-			return fail(err, errlen, "bad time `%s': use e.g. "
-			    "10min, 2h, yesterday, \"2026-11-26 03:14\" or "
-			    "@SECONDS", s);
-		*out = now_us - d;
-		return 0;
+		/*
+		 * "10" could mean 10 seconds ago or second 10 of the epoch:
+		 * a guess either way would silently pick the wrong rows.
+		 */
+		if (bare_number(buf))
+			return fail(err, errlen, "bad time `%s': a bare "
+			    "number is not a time: write %ss for %s seconds "
+			    "ago, or @%s for seconds since the epoch", s, buf,
+			    buf, buf);
+		if (duration_parse(buf, &d, derr, sizeof(derr)) == -1)
+			return fail(err, errlen, "bad time `%s': "
+			    TIME_EXAMPLES, s);
+		t = now_us - d;
+		rc = 0;
 	}
 	if (rc == -1)
-		return fail(err, errlen, "bad time `%s': use e.g. 10min, 2h, "
-		    "yesterday, \"2026-11-26 03:14\" or @SECONDS", s);
+		return fail(err, errlen, "bad time `%s': " TIME_EXAMPLES, s);
+	if (t < TIMESPEC_MIN_US || t > TIMESPEC_MAX_US)
+		return fail(err, errlen, "bad time `%s': out of range: give a "
+		    "time from " TIMESPEC_RANGE, s);
+	*out = t;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * timespec.h: the query tool's time and duration specifications, parsed
- * from command-line text.  A pure API for the CLI and for fuzzing: a string
- * in, a value or a one-line error message out; nothing is printed, nothing
+ * timespec.h: the query tool's time specifications, parsed from
+ * command-line text (durations: include/duration.h, shared with
+ * taskacctd).  A pure API for the CLI and for fuzzing: a string in, a
+ * value or a one-line error message out; nothing is printed, nothing
  * exits, nothing is allocated.  Each returns 0 on success, -1 with err
  * filled (always NUL-terminated when errlen > 0) on a bad spec.
  *
@@ -13,11 +14,8 @@
  *	YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]][Z]	"2026-11-26 03:14"
  *	HH:MM[:SS]				that time today
  *	@SECONDS				seconds since the epoch
- *
- * duration_parse(s, &us, err, errlen): a non-negative length of time in
- * microseconds: NUMBER[UNIT]..., units us, ms, s, m/min, h, d, w (and
- * their long forms: sec, seconds, minutes, hours, days, weeks); a bare
- * number is seconds.  At most DURATION_MAX_US.
+ * A bare number ("10") is refused: 10 seconds ago or second 10 of the
+ * epoch?  Every time is between TIMESPEC_MIN_US and TIMESPEC_MAX_US.
  */
 #ifndef TIMESPEC_H
 #define TIMESPEC_H
@@ -25,10 +23,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* About 100 years: no sum or difference of these overflows an int64_t. */
-#define DURATION_MAX_US		(INT64_C(100) * 366 * 86400 * 1000000)
+#include "duration.h"
+
+/*
+ * Times from 1900 to the last microsecond whose nanoseconds fit an
+ * int64_t (2262-04-11 23:47:16 UTC): the kernel's times are nanoseconds.
+ */
+#define TIMESPEC_MIN_US		(INT64_C(-2208988800) * DURATION_US_PER_S)
+#define TIMESPEC_MAX_US		(INT64_MAX / 1000)
+#define TIMESPEC_RANGE		"1900-01-01 to 2262-04-11"
 
 int	timespec_parse(const char *, int64_t, int64_t *, char *, size_t);
-int	duration_parse(const char *, int64_t *, char *, size_t);
 
 #endif

@@ -62,13 +62,18 @@ rep time-epoch "--since @SECONDS" last --since @1700000980
 rep time-today "--since today" last --since today --limit 1
 rep time-yesterday "--since yesterday --until today" \
     last --since yesterday --until today
+# A bare number is no time (10 seconds ago? second 10 of the epoch?); a
+# time past what nanoseconds since the epoch hold says the range.
 for spec in 1700000950 2023-02-30 25:00 "10 parsecs" "" "2023-11-14 22:61" \
-    "@x" "1h 2"; do
+    "@x" "1h 2" 10 "10 ago" 2263-01-01 "2262-04-12 00:00" "1899-12-31 23:59" \
+    @99999999999; do
 	i=$((${j:-0} + 1)) j=$i
 	rep "err-time-$i" "bad time spec: '$spec'" last --since "$spec"
 done
 rep err-time-order "--since after --until" last --since 1min --until 2min
 rep err-duration "bad duration" last --min-duration 5x
+rep err-duration-long "a duration over 100 years" last --min-duration 36601d
+rep time-max "the last day a time can name" last --until "2262-04-11 23:00"
 rep err-duration-order "--min-duration above --max-duration" \
     last --min-duration 2s --max-duration 1s
 rep err-signal "bad signal" last --signal SIGFOO
@@ -402,6 +407,12 @@ rep err-tree-thread "tree of a thread id" tree 2001
 # --- status
 status_run status "status: runs, gaps, losses, prunes" $DB
 status_run status-json "status --format json" $DB --format json
+# A -wal over taskacctd's 64 MiB limit: checkpoints cannot reset it (sparse:
+# SQLite reads its bad header as an empty log).
+cp "$DB" "$OUT/bigwal.db"
+truncate -s 70M "$OUT/bigwal.db-wal"
+status_run status-bigwal "status: the -wal's size, a warning over 64 MiB" \
+    "$OUT/bigwal.db"
 cp "$DB" "$OUT/v1.db"
 sqlite3 "$OUT/v1.db" "DROP TABLE prunes; DROP INDEX tasks_ppid;
     PRAGMA user_version = 1"
