@@ -12,6 +12,14 @@
 /* PRAGMA application_id: 'TACT', marks a file as a taskacct database. */
 #define TASKACCT_APPLICATION_ID	0x54414354
 
+/*
+ * The recorder truncates the -wal file back to this many bytes after a
+ * checkpoint; a larger one means checkpoints cannot finish (a reader holds
+ * an old snapshot), which `taskacct status` warns about.  A plain decimal
+ * number: store.c pastes it into a PRAGMA.
+ */
+#define TASKACCT_WAL_LIMIT_BYTES	67108864
+
 #define TASKACCT_DEFAULT_DB	"/var/lib/taskacct/taskacct.db"
 #define TASKACCT_DB_ENV		"TASKACCT_DB"
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #define STORE_BUSY_TIMEOUT_MS	5000
 #define STORE_DIR_MODE		0750
 #define STORE_FILE_MODE		0640
+#define STORE_LOCK_WAIT_MS	200	/* a status probe holds the flock for us */
 /* Largest pre-v2 database converted to incremental vacuum at migration. */
 #define STORE_VACUUM_MAX_BYTES	(64LL << 20)
 /*
@@ -47,7 +49,9 @@
 /* A larger file is checked at start only after an unclean stop. */
 #define STORE_CHECK_MAX_BYTES	(256LL << 20)
 /* Truncate the -wal file back to this after a checkpoint (bytes). */
-#define STORE_WAL_LIMIT		"67108864"
+#define STORE_STR(x)		#x
+#define STORE_XSTR(x)		STORE_STR(x)
+#define STORE_WAL_LIMIT		STORE_XSTR(TASKACCT_WAL_LIMIT_BYTES)
 
 struct store {
 	sqlite3		*db;
@@ -113,6 +117,26 @@ store_mkdir(const char *path, char *err, size_t errlen)
 }
 
 /*
+ * Take the recorder's exclusive flock.  `taskacct status` probes it with a
+ * shared lock it drops at once, so a short conflict is a reader's probe,
+ * not a second recorder: retry for STORE_LOCK_WAIT_MS before saying so.
+ */
+static int
+store_flock(int fd)
+{
+	struct timespec	 pause = { 0, 10 * 1000 * 1000 };
+	int		 waited_ms;
+
+	for (waited_ms = 0;; waited_ms += 10) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK || waited_ms >= STORE_LOCK_WAIT_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
  * Create the file with a mode that keeps other users out, and take an
  * exclusive flock(2) on it for as long as we record: two recorders on one
  * database would store every exit twice.  The descriptor stays open until
@@ -140,7 +164,7 @@ store_lock_file(struct store *st, const char *path, char *err, size_t errlen)
 		return -1;
 	st->dev = sb.st_dev;
 	st->ino = sb.st_ino;
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == -1)
+	if (store_flock(st->lock_fd) == -1)
 		return errf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
 		    "another taskacctd is already recording into it" :
 		    strerror(errno));

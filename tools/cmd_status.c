@@ -20,14 +20,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "taskacct.h"
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
 /*
- * A -wal larger than taskacctd's journal_size_limit (STORE_WAL_LIMIT in
- * src/store.c, 64 MiB) was not reset by its checkpoints: a reader holds an
- * old snapshot, and the file grows for as long as it does.
+ * A -wal larger than taskacctd's journal_size_limit (TASKACCT_WAL_LIMIT_BYTES,
+ * 64 MiB) was not reset by its checkpoints: a reader holds an old snapshot,
+ * and the file grows for as long as it does.
  */
-#define STATUS_WAL_WARN_BYTES	(INT64_C(64) << 20)
+#define STATUS_WAL_WARN_BYTES	((int64_t)TASKACCT_WAL_LIMIT_BYTES)
 
 /* Whether a taskacctd holds its lock on the file: 1 yes, 0 no, -1 unknown. */
 enum lock_state { LOCK_UNKNOWN = -1, LOCK_FREE, LOCK_HELD };

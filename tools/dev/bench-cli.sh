@@ -18,7 +18,7 @@
 #
 # Run from the repository after `make taskacct tools/dev/gendb`.
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 rows=10000000
 seed=1

@@ -31,7 +31,7 @@
 # Needs root (taskstats), sqlite3, and `make taskacctd tools/dev/taskstorm
 # tools/dev/floor`.  Exit status 0 when every target passes, 1 otherwise.
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 
 SECONDS_D=${BENCH_SECONDS:-30}
 SECONDS_REF=${BENCH_REF_SECONDS:-10}
