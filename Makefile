@@ -26,9 +26,11 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
 	   -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread
 
-COMMON_OBJS = src/fields.o src/schema.o src/log.o
+# Objects both programs use; the query tool links these and CLI_OBJS only
+# (tests/cli_link.sh checks that it carries nothing of the daemon).
+COMMON_OBJS = src/fields.o
 DAEMON_OBJS = src/decode.o src/listener.o src/queue.o src/writer.o \
-	      src/store.o src/cpulist.o src/sysinfo.o
+	      src/store.o src/cpulist.o src/sysinfo.o src/schema.o src/log.o
 CLI_OBJS    = tools/taskacct.o tools/output.o
 
 UNIT_TESTS  = $(patsubst %.c,%,$(wildcard tests/unit_*.c))
