@@ -255,9 +255,10 @@ fmt_status(char *buf, size_t len, int64_t w)
 void
 fmt_flags(char *buf, size_t len, int64_t flag)
 {
-	snprintf(buf, len, "%s%s%s%s%s", flag & 0x01 ? "F" : "",
-	    flag & 0x02 ? "S" : "", flag & 0x08 ? "D" : "",
-	    flag & 0x10 ? "X" : "", (flag & 0x1b) == 0 ? "-" : "");
+	snprintf(buf, len, "%s%s%s%s%s", flag & TS_AFORK ? "F" : "",
+	    flag & TS_ASU ? "S" : "", flag & TS_ACORE ? "D" : "",
+	    flag & TS_AXSIG ? "X" : "",
+	    (flag & (TS_AFORK | TS_ASU | TS_ACORE | TS_AXSIG)) == 0 ? "-" : "");
 }
 
 /* The user name of uid, or the uid; cached, as exits repeat users. */
