@@ -26,9 +26,11 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
 	   -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread
 
-COMMON_OBJS = src/fields.o src/schema.o src/log.o src/duration.o
+# Objects both programs use; the query tool links these and CLI_OBJS only
+# (tests/cli_link.sh checks that it carries nothing of the daemon).
+COMMON_OBJS = src/fields.o src/duration.o
 DAEMON_OBJS = src/decode.o src/listener.o src/queue.o src/writer.o \
-	      src/store.o src/cpulist.o src/sysinfo.o
+	      src/store.o src/cpulist.o src/sysinfo.o src/schema.o src/log.o
 CLI_OBJS    = tools/taskacct.o tools/output.o
 
 UNIT_TESTS  = $(patsubst %.c,%,$(wildcard tests/unit_*.c))
@@ -58,17 +60,32 @@ taskacct: $(CLI_OBJS) $(COMMON_OBJS)
 
 # The schema and its migrations are SQL text in sql/, embedded as C strings
 # at build time: taskacct_schema_sql, and taskacct_migrations[N] taking a
-# database from version N-1 to N.
+# database from version N-1 to N.  The SQL names the ac_flag bits
+# @TS_AGROUP@ etc.; sql_consts makes a sed script that puts in their values
+# from include/taskstats_proto.h, the one definition, and build/sql/ has
+# the result (what tests feed to sqlite3).  An unknown @NAME@ fails the build.
 MIGRATIONS = $(sort $(wildcard sql/migrate-*.sql))
+SQL_BUILT  = $(patsubst sql/%,build/sql/%,sql/schema.sql $(MIGRATIONS))
+sql_consts = sed -n 's/^.define[[:space:]]*\(TS_A[A-Z]*\)[[:space:]]*\(0x[0-9a-f]*\).*/\1 \2/p' \
+	    include/taskstats_proto.h | \
+	    while read -r n v; do echo "s/@$$n@/$$((v))/g"; done
 sql_to_c = sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'
-src/schema.c: sql/schema.sql $(MIGRATIONS) Makefile
+build/sql/%.sql: sql/%.sql include/taskstats_proto.h Makefile
+	@mkdir -p $(@D)
+	script=$$($(sql_consts)) && [ -n "$$script" ] && \
+	    sed -e "$$script" $< >$@.tmp
+	@if grep -n '@[A-Za-z_]*@' $@.tmp; then \
+	    echo "$<: unknown @CONSTANT@ (see include/taskstats_proto.h)" >&2; \
+	    rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
+src/schema.c: $(SQL_BUILT) Makefile
 	{ echo '/* generated from sql/ by make: do not edit */'; \
 	  echo '#include <stddef.h>'; \
 	  echo 'const char taskacct_schema_sql[] ='; \
-	  $(sql_to_c) sql/schema.sql; echo ';'; \
+	  $(sql_to_c) build/sql/schema.sql; echo ';'; \
 	  echo 'const char *const taskacct_migrations[] = {'; \
-	  for f in $(MIGRATIONS); do \
-	    n=$${f#sql/migrate-}; echo "[$${n%.sql}] ="; \
+	  for f in $(filter build/sql/migrate-%,$^); do \
+	    n=$${f#build/sql/migrate-}; echo "[$${n%.sql}] ="; \
 	    $(sql_to_c) $$f; echo ','; done; \
 	  echo '};'; \
 	  echo 'const size_t taskacct_nmigrations ='; \
@@ -109,6 +126,6 @@ install: all
 clean:
 	rm -f $(PROGS) src/*.o tools/*.o tools/dev/*.o src/schema.c src/schema.c.tmp \
 	    $(UNIT_TESTS) $(TEST_PROGS) $(EXTRA_BINS) $(CLEAN_FILES)
-	rm -rf tests/out
+	rm -rf tests/out build/sql
 
 .PHONY: all check bench run install clean

@@ -2,7 +2,8 @@
  * fields.h: the taskstats field table, the single source of truth for every
  * field of struct taskstats.  It drives the decoder (offsets per layout and
  * the version that introduced each field), the database columns and INSERT
- * (column name = kernel field name), and the query tool's help and units.
+ * (column name = kernel field name), and the query tool's help, units,
+ * formatting (kind) and process totals (aggregation).
  */
 #ifndef FIELDS_H
 #define FIELDS_H
@@ -51,6 +52,35 @@ enum field_group {
 	FG__COUNT
 };
 
+/* What a value is, which says how the query tool shows it. */
+enum field_kind {
+	FK_COUNT,	/* a count or other plain quantity (unit: count, MiB*us) */
+	FK_ID,		/* names or classifies: an id, version, policy, nice */
+	FK_TEXT,	/* a name (ac_comm) */
+	FK_UID,		/* a user id: the user's name in tables */
+	FK_STATUS,	/* a wait status: code << 8 | core 0x80 | signal */
+	FK_FLAGS,	/* ac_flag bits (TS_A* in taskstats_proto.h) */
+	FK_BYTES,	/* a size in bytes */
+	FK_KIB,		/* a size in KiB */
+	FK_US,		/* a duration in microseconds */
+	FK_NS,		/* a duration in nanoseconds */
+	FK_TIME_S,	/* a time: seconds since the epoch */
+	FK_TIME_NS,	/* a time: nanoseconds since the epoch */
+	FK__COUNT
+};
+
+/*
+ * How the field of a process's threads adds up to the process's: the
+ * names of field_agg_names are also the SQL aggregate functions that do it.
+ */
+enum field_agg {
+	FA_NONE,	/* does not add up: identity, or which thread's it is */
+	FA_SUM,		/* each thread's own share: times, counts, I/O */
+	FA_MAX,		/* shared or overlapping: peak memory, lifetime */
+	FA_MIN,		/* the earliest start, the shortest delay */
+	FA__COUNT
+};
+
 struct ts_field {
 	const char	*name;		/* kernel field name, = column name */
 	uint16_t	 offset;	/* in every layout but v15 */
@@ -58,6 +88,8 @@ struct ts_field {
 	uint8_t		 type;		/* enum field_type */
 	uint8_t		 since;		/* first struct version carrying it */
 	uint8_t		 group;		/* enum field_group */
+	uint8_t		 kind;		/* enum field_kind */
+	uint8_t		 agg;		/* enum field_agg */
 	const char	*unit;		/* us, ns, s, KiB, bytes, count, ... */
 	const char	*help;		/* one-line meaning */
 };
@@ -65,6 +97,8 @@ struct ts_field {
 extern const struct ts_field	 ts_fields[];
 extern const size_t		 ts_nfields;
 extern const char *const	 field_group_names[FG__COUNT];
+extern const char *const	 field_kind_names[FK__COUNT];
+extern const char *const	 field_agg_names[FA__COUNT];
 
 size_t		 ts_field_width(const struct ts_field *);
 size_t		 ts_field_offset(const struct ts_field *, unsigned int);

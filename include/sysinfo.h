@@ -8,16 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CPULIST_MAX		4096
-/* CPU numbers a cpulist may hold: 0 to CPUSET_MAX - 1 (cpulist_valid). */
-#define CPUSET_MAX		8192
-#define CPUSET_BYTES		(CPUSET_MAX / 8)
+#include "cpulist.h"
+
 #define SYSCTL_DELAYACCT	"/proc/sys/kernel/task_delayacct"
 
-int	 cpulist_valid(const char *, int *, char *, size_t);
 int	 cpulist_possible(char *, size_t);
-int	 cpulist_count(const char *);
-int	 cpulist_part(const char *, int, int, char *, size_t);
 int	 proc_caps(const char *, uint64_t *);
 int	 preflight_privilege(char *, size_t);
 int	 preflight_namespaces(char *, size_t);

@@ -35,11 +35,20 @@ enum {
 	TS_CMD_ATTR_DEREGISTER_CPUMASK = 4,
 };
 
-/* ac_flag bits (from <linux/acct.h>). */
+/*
+ * ac_flag bits (from <linux/acct.h>), the one definition: SQL built in C
+ * pastes them with TS_SQL ("ac_flag & " TS_SQL(TS_AGROUP)); the files in
+ * sql/ write them @TS_AGROUP@, which the build replaces with the value here
+ * (Makefile, sql_consts).  Keep each a hex literal on its own #define line.
+ */
 #define TS_AFORK	0x01	/* forked but did not exec */
 #define TS_ASU		0x02	/* used super-user privileges */
 #define TS_ACORE	0x08	/* dumped core */
 #define TS_AXSIG	0x10	/* killed by a signal */
 #define TS_AGROUP	0x20	/* last thread of the thread group */
+
+/* A constant as SQL text: TS_SQL(TS_AGROUP) is "0x20". */
+#define TS_SQL_(x)	#x
+#define TS_SQL(x)	TS_SQL_(x)
 
 #endif

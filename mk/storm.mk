@@ -8,7 +8,8 @@ BENCH_TARGETS	+= bench-storm
 CHECK_DEPS	+= tools/dev/taskstorm tools/dev/floor
 CLEAN_FILES	+= tools/dev/floor bench-storm.json
 
-tools/dev/taskstorm: tools/dev/taskstorm.o
+# The CPU list parser is the daemon's (pure: no other object needed).
+tools/dev/taskstorm: tools/dev/taskstorm.o src/cpulist.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 # The floor links libnl-genl only: nothing of the daemon.

@@ -192,15 +192,15 @@ CREATE VIEW rollup_rows AS
 	    coalesce(ac_comm, '') AS ac_comm, coalesce(ac_uid, -1) AS ac_uid,
 	    coalesce(ac_ppid, -1) AS ac_ppid,
 	    1 AS tasks,
-	    (ac_flag & 32) <> 0 AS procs,
-	    (ac_flag & 32) <> 0 AND ac_exitcode <> 0 AS failed,
-	    (ac_flag & 32) <> 0 AND coalesce(ac_tgetime, ac_etime) < 1000000
+	    (ac_flag & @TS_AGROUP@) <> 0 AS procs,
+	    (ac_flag & @TS_AGROUP@) <> 0 AND ac_exitcode <> 0 AS failed,
+	    (ac_flag & @TS_AGROUP@) <> 0 AND coalesce(ac_tgetime, ac_etime) < 1000000
 		AS short_procs,
-	    CASE WHEN ac_flag & 32 THEN coalesce(ac_tgetime, ac_etime, 0)
+	    CASE WHEN ac_flag & @TS_AGROUP@ THEN coalesce(ac_tgetime, ac_etime, 0)
 		ELSE 0 END AS etime,
 	    coalesce(ac_utime, 0) AS utime,
 	    coalesce(ac_stime, 0) AS stime,
-	    CASE WHEN ac_flag & 32 THEN coalesce(hiwater_rss, 0) ELSE 0 END
+	    CASE WHEN ac_flag & @TS_AGROUP@ THEN coalesce(hiwater_rss, 0) ELSE 0 END
 		AS rss,
 	    coalesce(read_bytes, 0) AS read_bytes,
 	    coalesce(write_bytes, 0) AS write_bytes,

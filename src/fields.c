@@ -15,77 +15,111 @@
 #include "fields.h"
 #include "ts_layout.h"
 
-#define F(n, t, v, g, u, h) { #n, offsetof(struct ts_layout, n), \
-	offsetof(struct ts_layout_v15, n), t, v, g, u, h }
-/* Fields that exist only in the v17 layout. */
+#define F(n, t, v, g, k, a, u, h) { #n, offsetof(struct ts_layout, n), \
+	offsetof(struct ts_layout_v15, n), t, v, g, k, a, u, h }
+/*
+ * Fields that exist only in the v17 layout: when a delay category's
+ * longest delay ended.  A process's is the time of its thread with the
+ * longest delay, which no aggregate of the times gives: FA_NONE.
+ */
 #define F17(n, g, h) { #n, offsetof(struct ts_layout, n), 0, \
-	FT_TIMESPEC, 17, g, "ns", h }
+	FT_TIMESPEC, 17, g, FK_TIME_NS, FA_NONE, "ns", h }
 /* One delay category: count and total (version v), max and min (v15/16). */
 #define DELAY(c, v, g, what) \
-	F(c##_count, FT_U64, v, g, "count", "number of " what " delays"), \
-	F(c##_delay_total, FT_U64, v, g, "ns", "total " what " delay"), \
-	F(c##_delay_max, FT_U64, 15, g, "ns", "longest single " what " delay"), \
-	F(c##_delay_min, FT_U64, 15, g, "ns", "shortest single " what " delay")
+	F(c##_count, FT_U64, v, g, FK_COUNT, FA_SUM, "count", \
+	    "number of " what " delays"), \
+	F(c##_delay_total, FT_U64, v, g, FK_NS, FA_SUM, "ns", \
+	    "total " what " delay"), \
+	F(c##_delay_max, FT_U64, 15, g, FK_NS, FA_MAX, "ns", \
+	    "longest single " what " delay"), \
+	F(c##_delay_min, FT_U64, 15, g, FK_NS, FA_MIN, "ns", \
+	    "shortest single " what " delay")
+/* Identity: names the task, never adds up. */
+#define ID(n, t, v, k, u, h)	F(n, t, v, FG_IDENTITY, k, FA_NONE, u, h)
 
 /*
  * Listed in the v16/v17 struct order, which is also the column order of the
  * tasks table (sql/schema.sql).  The delay max/min fields are listed with
  * their category for readability; their position in the struct is given by
- * the offset, not by the order here.
+ * the offset, not by the order here.  Kind and aggregation: see fields.h;
+ * a unit test checks that they agree with the unit.
  */
 const struct ts_field ts_fields[] = {
-	F(version, FT_U16, 1, FG_IDENTITY, "", "struct taskstats version"),
-	F(ac_exitcode, FT_U32, 1, FG_IDENTITY, "wstatus",
+	ID(version, FT_U16, 1, FK_ID, "", "struct taskstats version"),
+	ID(ac_exitcode, FT_U32, 1, FK_STATUS, "wstatus",
 	    "exit status as from waitpid(): code << 8 | core 0x80 | signal"),
-	F(ac_flag, FT_U8, 1, FG_IDENTITY, "flags",
+	ID(ac_flag, FT_U8, 1, FK_FLAGS, "flags",
 	    "AFORK 0x01, ASU 0x02, ACORE 0x08, AXSIG 0x10, AGROUP 0x20"),
-	F(ac_nice, FT_U8, 1, FG_IDENTITY, "", "nice value (unsigned byte)"),
+	ID(ac_nice, FT_U8, 1, FK_ID, "", "nice value (unsigned byte)"),
 	DELAY(cpu, 1, FG_DELAY_CPU, "CPU run-queue wait"),
 	DELAY(blkio, 1, FG_DELAY_BLKIO, "synchronous block I/O wait"),
 	DELAY(swapin, 1, FG_DELAY_SWAPIN, "swap-in wait"),
-	F(cpu_run_real_total, FT_U64, 1, FG_CPU, "ns",
+	F(cpu_run_real_total, FT_U64, 1, FG_CPU, FK_NS, FA_SUM, "ns",
 	    "wall-clock CPU running time (may include steal)"),
-	F(cpu_run_virtual_total, FT_U64, 1, FG_CPU, "ns",
+	F(cpu_run_virtual_total, FT_U64, 1, FG_CPU, FK_NS, FA_SUM, "ns",
 	    "virtual CPU running time (no hypervisor adjustment)"),
-	F(ac_comm, FT_COMM, 1, FG_IDENTITY, "", "command name (up to 15 bytes)"),
-	F(ac_sched, FT_U8, 1, FG_IDENTITY, "", "scheduling policy"),
-	F(ac_uid, FT_U32, 1, FG_IDENTITY, "", "real user id"),
-	F(ac_gid, FT_U32, 1, FG_IDENTITY, "", "real group id"),
-	F(ac_pid, FT_U32, 1, FG_IDENTITY, "", "task (thread) id"),
-	F(ac_ppid, FT_U32, 1, FG_IDENTITY, "", "parent process id"),
-	F(ac_btime, FT_U32, 1, FG_TIME, "s", "start time, 32-bit seconds since epoch"),
-	F(ac_etime, FT_U64, 1, FG_TIME, "us", "elapsed (wall-clock) lifetime"),
-	F(ac_utime, FT_U64, 1, FG_CPU, "us", "user CPU time"),
-	F(ac_stime, FT_U64, 1, FG_CPU, "us", "system CPU time"),
-	F(ac_minflt, FT_U64, 1, FG_MEMORY, "count", "minor page faults"),
-	F(ac_majflt, FT_U64, 1, FG_MEMORY, "count", "major page faults"),
-	F(coremem, FT_U64, 1, FG_MEMORY, "MiB*us", "accumulated RSS usage"),
-	F(virtmem, FT_U64, 1, FG_MEMORY, "MiB*us", "accumulated virtual memory usage"),
-	F(hiwater_rss, FT_U64, 1, FG_MEMORY, "KiB", "peak RSS of the address space"),
-	F(hiwater_vm, FT_U64, 1, FG_MEMORY, "KiB", "peak virtual memory of the address space"),
-	F(read_char, FT_U64, 1, FG_IO, "bytes", "bytes read by read-like syscalls"),
-	F(write_char, FT_U64, 1, FG_IO, "bytes", "bytes written by write-like syscalls"),
-	F(read_syscalls, FT_U64, 1, FG_IO, "count", "read-like syscalls"),
-	F(write_syscalls, FT_U64, 1, FG_IO, "count", "write-like syscalls"),
-	F(read_bytes, FT_U64, 3, FG_IO, "bytes", "bytes read from storage"),
-	F(write_bytes, FT_U64, 3, FG_IO, "bytes", "bytes caused to be written to storage"),
-	F(cancelled_write_bytes, FT_U64, 3, FG_IO, "bytes",
+	ID(ac_comm, FT_COMM, 1, FK_TEXT, "", "command name (up to 15 bytes)"),
+	ID(ac_sched, FT_U8, 1, FK_ID, "", "scheduling policy"),
+	ID(ac_uid, FT_U32, 1, FK_UID, "", "real user id"),
+	ID(ac_gid, FT_U32, 1, FK_ID, "", "real group id"),
+	ID(ac_pid, FT_U32, 1, FK_ID, "", "task (thread) id"),
+	ID(ac_ppid, FT_U32, 1, FK_ID, "", "parent process id"),
+	/* A process started with its first thread, lived its longest. */
+	F(ac_btime, FT_U32, 1, FG_TIME, FK_TIME_S, FA_MIN, "s",
+	    "start time, 32-bit seconds since epoch"),
+	F(ac_etime, FT_U64, 1, FG_TIME, FK_US, FA_MAX, "us",
+	    "elapsed (wall-clock) lifetime"),
+	F(ac_utime, FT_U64, 1, FG_CPU, FK_US, FA_SUM, "us", "user CPU time"),
+	F(ac_stime, FT_U64, 1, FG_CPU, FK_US, FA_SUM, "us", "system CPU time"),
+	F(ac_minflt, FT_U64, 1, FG_MEMORY, FK_COUNT, FA_SUM, "count",
+	    "minor page faults"),
+	F(ac_majflt, FT_U64, 1, FG_MEMORY, FK_COUNT, FA_SUM, "count",
+	    "major page faults"),
+	/* Accumulated per task, over its own CPU time: threads add up. */
+	F(coremem, FT_U64, 1, FG_MEMORY, FK_COUNT, FA_SUM, "MiB*us",
+	    "accumulated RSS usage"),
+	F(virtmem, FT_U64, 1, FG_MEMORY, FK_COUNT, FA_SUM, "MiB*us",
+	    "accumulated virtual memory usage"),
+	/* Of the address space the threads share. */
+	F(hiwater_rss, FT_U64, 1, FG_MEMORY, FK_KIB, FA_MAX, "KiB",
+	    "peak RSS of the address space"),
+	F(hiwater_vm, FT_U64, 1, FG_MEMORY, FK_KIB, FA_MAX, "KiB",
+	    "peak virtual memory of the address space"),
+	F(read_char, FT_U64, 1, FG_IO, FK_BYTES, FA_SUM, "bytes",
+	    "bytes read by read-like syscalls"),
+	F(write_char, FT_U64, 1, FG_IO, FK_BYTES, FA_SUM, "bytes",
+	    "bytes written by write-like syscalls"),
+	F(read_syscalls, FT_U64, 1, FG_IO, FK_COUNT, FA_SUM, "count",
+	    "read-like syscalls"),
+	F(write_syscalls, FT_U64, 1, FG_IO, FK_COUNT, FA_SUM, "count",
+	    "write-like syscalls"),
+	F(read_bytes, FT_U64, 3, FG_IO, FK_BYTES, FA_SUM, "bytes",
+	    "bytes read from storage"),
+	F(write_bytes, FT_U64, 3, FG_IO, FK_BYTES, FA_SUM, "bytes",
+	    "bytes caused to be written to storage"),
+	F(cancelled_write_bytes, FT_U64, 3, FG_IO, FK_BYTES, FA_SUM, "bytes",
 	    "written bytes cancelled (truncated dirty page cache)"),
-	F(nvcsw, FT_U64, 4, FG_CTXSW, "count", "voluntary context switches"),
-	F(nivcsw, FT_U64, 4, FG_CTXSW, "count", "involuntary context switches"),
-	F(ac_utimescaled, FT_U64, 5, FG_CPU, "us", "user CPU time scaled by frequency"),
-	F(ac_stimescaled, FT_U64, 5, FG_CPU, "us", "system CPU time scaled by frequency"),
-	F(cpu_scaled_run_real_total, FT_U64, 5, FG_CPU, "ns",
+	F(nvcsw, FT_U64, 4, FG_CTXSW, FK_COUNT, FA_SUM, "count",
+	    "voluntary context switches"),
+	F(nivcsw, FT_U64, 4, FG_CTXSW, FK_COUNT, FA_SUM, "count",
+	    "involuntary context switches"),
+	F(ac_utimescaled, FT_U64, 5, FG_CPU, FK_US, FA_SUM, "us",
+	    "user CPU time scaled by frequency"),
+	F(ac_stimescaled, FT_U64, 5, FG_CPU, FK_US, FA_SUM, "us",
+	    "system CPU time scaled by frequency"),
+	F(cpu_scaled_run_real_total, FT_U64, 5, FG_CPU, FK_NS, FA_SUM, "ns",
 	    "scaled cpu_run_real_total"),
 	DELAY(freepages, 7, FG_DELAY_FREEPAGES, "memory reclaim"),
 	DELAY(thrashing, 9, FG_DELAY_THRASHING, "page-cache thrashing"),
-	F(ac_btime64, FT_U64, 10, FG_TIME, "s", "start time, seconds since epoch"),
+	F(ac_btime64, FT_U64, 10, FG_TIME, FK_TIME_S, FA_MIN, "s",
+	    "start time, seconds since epoch"),
 	DELAY(compact, 11, FG_DELAY_COMPACT, "memory compaction"),
-	F(ac_tgid, FT_U32, 12, FG_IDENTITY, "", "thread group (process) id"),
-	F(ac_tgetime, FT_U64, 12, FG_TIME, "us",
+	ID(ac_tgid, FT_U32, 12, FK_ID, "", "thread group (process) id"),
+	F(ac_tgetime, FT_U64, 12, FG_TIME, FK_US, FA_MAX, "us",
 	    "thread group elapsed time (whole process if AGROUP)"),
-	F(ac_exe_dev, FT_U64, 12, FG_IDENTITY, "", "device of the executable (kernel dev_t)"),
-	F(ac_exe_inode, FT_U64, 12, FG_IDENTITY, "", "inode of the executable"),
+	ID(ac_exe_dev, FT_U64, 12, FK_ID, "",
+	    "device of the executable (kernel dev_t)"),
+	ID(ac_exe_inode, FT_U64, 12, FK_ID, "", "inode of the executable"),
 	DELAY(wpcopy, 13, FG_DELAY_WPCOPY, "write-protect copy"),
 	DELAY(irq, 14, FG_DELAY_IRQ, "IRQ/softirq"),
 	F17(cpu_delay_max_ts, FG_DELAY_CPU, "when the longest CPU delay ended"),
@@ -117,6 +151,28 @@ const char *const field_group_names[FG__COUNT] = {
 	[FG_DELAY_COMPACT] = "delay: compaction",
 	[FG_DELAY_WPCOPY] = "delay: wp copy",
 	[FG_DELAY_IRQ] = "delay: irq",
+};
+
+const char *const field_kind_names[FK__COUNT] = {
+	[FK_COUNT] = "count",
+	[FK_ID] = "id",
+	[FK_TEXT] = "text",
+	[FK_UID] = "uid",
+	[FK_STATUS] = "status",
+	[FK_FLAGS] = "flags",
+	[FK_BYTES] = "bytes",
+	[FK_KIB] = "KiB",
+	[FK_US] = "duration-us",
+	[FK_NS] = "duration-ns",
+	[FK_TIME_S] = "time-s",
+	[FK_TIME_NS] = "time-ns",
+};
+
+const char *const field_agg_names[FA__COUNT] = {
+	[FA_NONE] = "none",
+	[FA_SUM] = "sum",
+	[FA_MAX] = "max",
+	[FA_MIN] = "min",
 };
 
 size_t

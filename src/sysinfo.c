@@ -1,8 +1,8 @@
 /*
  * sysinfo.c: start-up checks and system facts: privilege, namespaces
  * (taskstats answers only callers in the initial user, pid and network
- * namespaces), the split of a CPU list among several sockets, delay
- * accounting, clocks, one-line /proc reads.
+ * namespaces), the possible CPUs (parsed by cpulist.c), delay accounting,
+ * clocks, one-line /proc reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,99 +133,13 @@ preflight_namespaces(char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The CPUs of a valid cpulist as a bitmap; returns how many, each counted
- * once however often the list names it.
- */
-static int
-cpulist_bits(const char *list, uint8_t *set)
-{
-	const char	*p = list;
-	char		*end;
-	long		 lo, hi, c;
-	int		 n = 0;
-
-	memset(set, 0, CPUSET_BYTES);
-	for (;;) {
-		lo = hi = strtol(p, &end, 10);
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		for (c = lo; c <= hi; c++)
-			if (!(set[c / 8] & (1U << (c % 8)))) {
-				set[c / 8] |= (uint8_t)(1U << (c % 8));
-				n++;
-			}
-		if (*end != ',')
-			return n;
-		p = end + 1;
-	}
-}
-
-/* How many distinct CPUs a cpulist names, or -1 if it is malformed. */
+/* Every possible CPU, as the kernel lists them in sysfs. */
 int
-cpulist_count(const char *list)
+cpulist_possible(char *buf, size_t len)
 {
-	uint8_t	 set[CPUSET_BYTES];
-
-	if (cpulist_valid(list, NULL, NULL, 0) == -1)
+	if (read_line("/sys/devices/system/cpu/possible", buf, len) == -1)
 		return -1;
-	return cpulist_bits(list, set);
-}
-
-/* Append the run lo-hi to a cpulist being built in buf. */
-static int
-cpulist_append(char *buf, size_t len, size_t *off, int lo, int hi)
-{
-	int	 w;
-
-	if (lo == hi)
-		w = snprintf(buf + *off, len - *off, "%s%d", *off ? "," : "",
-		    lo);
-	else
-		w = snprintf(buf + *off, len - *off, "%s%d-%d",
-		    *off ? "," : "", lo, hi);
-	if (w < 0 || (size_t)w >= len - *off) {
-		errno = ERANGE;
-		return -1;
-	}
-	*off += (size_t)w;
-	return 0;
-}
-
-/*
- * Part i (from 0) of n contiguous, near-equal parts of a cpulist, in
- * ascending CPU order: the first (count % n) parts have one CPU more.  With
- * one socket per part, the kernel sends each socket the exits of its CPUs
- * only, so the parts must cover the list and never overlap.  Returns -1
- * with errno EINVAL (bad list, i out of range, more parts than CPUs) or
- * ERANGE (buf too small).
- */
-int
-cpulist_part(const char *list, int n, int i, char *buf, size_t len)
-{
-	uint8_t	 set[CPUSET_BYTES];
-	int	 count, first, end, rank = 0, lo = -1, hi = -1, c;
-	size_t	 off = 0;
-
-	if (len == 0 || cpulist_valid(list, NULL, NULL, 0) == -1 || n < 1 ||
-	    i < 0 || i >= n || (count = cpulist_bits(list, set)) < n) {
-		errno = EINVAL;
-		return -1;
-	}
-	first = i * (count / n) + (i < count % n ? i : count % n);
-	end = first + count / n + (i < count % n);
-	for (c = 0; c < CPUSET_MAX && rank < end; c++) {
-		if (!(set[c / 8] & (1U << (c % 8))) || rank++ < first)
-			continue;
-		if (lo != -1 && c == hi + 1) {
-			hi = c;
-			continue;
-		}
-		if (lo != -1 && cpulist_append(buf, len, &off, lo, hi) == -1)
-			return -1;
-		lo = hi = c;
-	}
-	return cpulist_append(buf, len, &off, lo, hi);
+	return cpulist_valid(buf, NULL, NULL, 0) == -1 ? -1 : 0;
 }
 
 /* kernel.task_delayacct: 1 on, 0 off, -1 unknown (no such sysctl). */

@@ -2,7 +2,8 @@
 # cli.sh: golden-output tests of the query tool, ./taskacct.
 #
 # Builds a fixture database (sql/schema.sql, then tests/cli/fixture.sql,
-# then the rollups filled by the statements of sql/migrate-2.sql),
+# then the rollups filled by the statements of sql/migrate-2.sql; the SQL
+# as make builds it into build/sql/, with the constants filled in),
 # runs commands against it and compares what each printed - stdout, then
 # stderr under "[stderr]", then "[exit N]" - with tests/cli/NAME.out.
 # Prints TAP lines.  Run from anywhere; it works from the repository root.
@@ -133,10 +134,10 @@ fi
 # "-- The rollups of the rows already there" to the version's PRAGMA.
 rollup_fill() {
 	sed -n '/^-- The rollups of the rows already there/,$p' \
-	    sql/migrate-2.sql | sed '/^PRAGMA user_version = 2;$/,$d'
+	    build/sql/migrate-2.sql | sed '/^PRAGMA user_version = 2;$/,$d'
 }
 rollup_fill >"$OUT/rollup-fill.sql"
-if sqlite3 "$DB" <sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
+if sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
     >/dev/null && grep -q '^INSERT INTO minutes ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO minute_parents ' "$OUT/rollup-fill.sql" &&
     sqlite3 "$DB" <"$OUT/rollup-fill.sql"; then

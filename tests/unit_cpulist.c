@@ -1,7 +1,9 @@
 /*
- * unit_cpulist.c: the split of a CPU list among several sockets
- * (cpulist_part, cpulist_count in src/sysinfo.c): the parts are contiguous,
- * near-equal, in ascending order, cover the list and never overlap.
+ * unit_cpulist.c: the one cpulist parser (src/cpulist.c): the grammar it
+ * accepts and rejects, the set it fills, the count and message of
+ * cpulist_valid; and the split of a CPU list among several sockets
+ * (cpulist_part, cpulist_count): the parts are contiguous, near-equal, in
+ * ascending order, cover the list and never overlap.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,7 +16,87 @@
 
 #include <cmocka.h>
 
-#include "sysinfo.h"
+#include "cpulist.h"
+
+/* Lists the kernel's format allows and the parser takes, with counts. */
+static const struct {
+	const char	*list;
+	int		 n;
+} good[] = {
+	{ "0", 1 }, { "7", 1 }, { "0-0", 1 }, { "0-3", 4 }, { "0-3,8", 5 },
+	{ "8,0-3", 5 }, { "0-3,2,3-4,0", 5 }, { "1,1,1", 1 }, { "007", 1 },
+	{ "8191", 1 }, { "0-8191", 8192 }, { "10-11,0,5-6", 5 },
+};
+
+/* Malformed: each must be refused, whoever parses it. */
+static const char *const bad[] = {
+	"", ",", "0,", ",0", "0,,1", "-", "-1", "0-", "-0", "3-1", "0--1",
+	"0-1-2", "+1", " 1", "1 ", "1\n", "1;2", "a", "0x1", "1.5", "1:2",
+	"0-7:2/4", "8192", "0-8192", "99999999999999999999", "4294967296",
+};
+
+static void
+test_parse_good(void **state)
+{
+	uint8_t	 set[CPUSET_BYTES];
+	char	 err[128];
+	size_t	 i;
+	int	 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (cpulist_parse(good[i].list, set) != good[i].n)
+			fail_msg("cpulist_parse(\"%s\") != %d", good[i].list,
+			    good[i].n);
+		assert_int_equal(cpulist_parse(good[i].list, NULL),
+		    good[i].n);
+		assert_int_equal(cpulist_count(good[i].list), good[i].n);
+		n = -1;
+		assert_int_equal(cpulist_valid(good[i].list, &n, err,
+		    sizeof(err)), 0);
+		assert_int_equal(n, good[i].n);
+	}
+	/* The set holds exactly the CPUs named. */
+	assert_int_equal(cpulist_parse("0-2,8,8191", set), 5);
+	for (n = 0; n < CPUSET_MAX; n++)
+		assert_int_equal(cpuset_has(set, n), n <= 2 || n == 8 ||
+		    n == 8191);
+}
+
+static void
+test_parse_bad(void **state)
+{
+	uint8_t	 set[CPUSET_BYTES];
+	char	 err[128], *big;
+	size_t	 i;
+	int	 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		if (cpulist_parse(bad[i], set) != -1)
+			fail_msg("cpulist_parse(\"%s\") accepted it", bad[i]);
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(cpulist_count(bad[i]), -1);
+		n = 42;
+		err[0] = '\0';
+		assert_int_equal(cpulist_valid(bad[i], &n, err, sizeof(err)),
+		    -1);
+		assert_int_equal(n, 42);
+		assert_non_null(strstr(err, "bad CPU list"));
+	}
+	assert_int_equal(cpulist_valid("x", NULL, NULL, 0), -1);
+	/* Longer than CPULIST_MAX, though every number is fine. */
+	big = malloc(CPULIST_MAX + 2);
+	assert_non_null(big);
+	for (i = 0; i + 2 <= CPULIST_MAX; i += 2)
+		memcpy(big + i, "1,", 2);
+	strcpy(big + i, "1");
+	assert_int_equal(cpulist_parse(big, NULL), -1);
+	big[CPULIST_MAX - 3] = '\0';	/* "1,...,1" */
+	assert_int_equal(cpulist_parse(big, NULL), 1);
+	free(big);
+}
 
 /* Part i of n of list must be exp. */
 static void
@@ -144,6 +226,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_cover),

@@ -2,7 +2,9 @@
  * unit_fields.c: the field table (src/fields.c) against the kernel's struct
  * taskstats layouts, worked out by hand in tests/ts_expect.h: sizes per
  * version, offsets in both layouts (v15 and the rest), widths, presence by
- * version and payload length, look-up by name and the group names.
+ * version and payload length, look-up by name and the group names; and
+ * each field's kind (how it is shown) and aggregation (how a process's
+ * threads add up), against its unit and type.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,6 +380,115 @@ test_field_int(void **state)
 	    1700000000999999999LL);
 }
 
+/* The unit a field of this kind must have (NULL: one of several). */
+static const char *
+kind_unit(const struct ts_field *f)
+{
+	switch (f->kind) {
+	case FK_ID:
+	case FK_TEXT:
+	case FK_UID:
+		return "";
+	case FK_STATUS:
+		return "wstatus";
+	case FK_FLAGS:
+		return "flags";
+	case FK_BYTES:
+		return "bytes";
+	case FK_KIB:
+		return "KiB";
+	case FK_US:
+		return "us";
+	case FK_NS:
+	case FK_TIME_NS:
+		return "ns";
+	case FK_TIME_S:
+		return "s";
+	}
+	return NULL;
+}
+
+static void
+test_kind_agg(void **state)
+{
+	size_t	 i, k, a;
+
+	(void)state;
+	for (k = 0; k < FK__COUNT; k++) {
+		assert_non_null(field_kind_names[k]);
+		for (i = k + 1; i < FK__COUNT; i++)
+			assert_string_not_equal(field_kind_names[k],
+			    field_kind_names[i]);
+	}
+	for (a = 0; a < FA__COUNT; a++)
+		assert_non_null(field_agg_names[a]);
+	assert_string_equal(field_agg_names[FA_SUM], "sum");
+	assert_string_equal(field_agg_names[FA_MAX], "max");
+	assert_string_equal(field_agg_names[FA_MIN], "min");
+
+	for (i = 0; i < ts_nfields; i++) {
+		const struct ts_field	*f = &ts_fields[i];
+		const char		*u;
+
+		assert_in_range(f->kind, 0, FK__COUNT - 1);
+		assert_in_range(f->agg, 0, FA__COUNT - 1);
+		/* The kind agrees with the unit and the type. */
+		u = kind_unit(f);
+		if (u != NULL && strcmp(f->unit, u) != 0)
+			fail_msg("%s: kind %s, unit \"%s\", want \"%s\"",
+			    f->name, field_kind_names[f->kind], f->unit, u);
+		if (f->kind == FK_COUNT && strcmp(f->unit, "count") != 0 &&
+		    strcmp(f->unit, "MiB*us") != 0)
+			fail_msg("%s: a count in \"%s\"", f->name, f->unit);
+		if ((f->type == FT_COMM) != (f->kind == FK_TEXT))
+			fail_msg("%s: text kind and char type differ", f->name);
+		if ((f->type == FT_TIMESPEC) != (f->kind == FK_TIME_NS))
+			fail_msg("%s: time-ns kind and timespec differ",
+			    f->name);
+		/* Identity never adds up; what is not a quantity neither. */
+		if (f->group == FG_IDENTITY && f->agg != FA_NONE)
+			fail_msg("%s: identity with aggregation %s", f->name,
+			    field_agg_names[f->agg]);
+		if ((f->kind == FK_ID || f->kind == FK_TEXT ||
+		    f->kind == FK_UID || f->kind == FK_STATUS ||
+		    f->kind == FK_FLAGS) && f->agg != FA_NONE)
+			fail_msg("%s: kind %s with aggregation %s", f->name,
+			    field_kind_names[f->kind],
+			    field_agg_names[f->agg]);
+		/* Counts and the byte counters are each thread's own. */
+		if ((f->kind == FK_COUNT || f->kind == FK_BYTES) &&
+		    f->agg != FA_SUM)
+			fail_msg("%s: a count that does not sum", f->name);
+	}
+
+	/* Spot checks: how a process total is made from its threads. */
+	assert_int_equal(must_find("hiwater_rss")->agg, FA_MAX);
+	assert_int_equal(must_find("hiwater_vm")->agg, FA_MAX);
+	assert_int_equal(must_find("read_bytes")->agg, FA_SUM);
+	assert_int_equal(must_find("ac_utime")->agg, FA_SUM);
+	assert_int_equal(must_find("coremem")->agg, FA_SUM);
+	assert_int_equal(must_find("ac_etime")->agg, FA_MAX);
+	assert_int_equal(must_find("ac_btime")->agg, FA_MIN);
+	assert_int_equal(must_find("cpu_delay_total")->agg, FA_SUM);
+	assert_int_equal(must_find("cpu_delay_max")->agg, FA_MAX);
+	assert_int_equal(must_find("cpu_delay_min")->agg, FA_MIN);
+	assert_int_equal(must_find("cpu_delay_max_ts")->agg, FA_NONE);
+	assert_int_equal(must_find("ac_pid")->agg, FA_NONE);
+	assert_int_equal(must_find("ac_comm")->agg, FA_NONE);
+	/* And how each is shown. */
+	assert_int_equal(must_find("hiwater_rss")->kind, FK_KIB);
+	assert_int_equal(must_find("read_bytes")->kind, FK_BYTES);
+	assert_int_equal(must_find("ac_etime")->kind, FK_US);
+	assert_int_equal(must_find("blkio_delay_total")->kind, FK_NS);
+	assert_int_equal(must_find("ac_btime64")->kind, FK_TIME_S);
+	assert_int_equal(must_find("irq_delay_max_ts")->kind, FK_TIME_NS);
+	assert_int_equal(must_find("ac_uid")->kind, FK_UID);
+	assert_int_equal(must_find("ac_gid")->kind, FK_ID);
+	assert_int_equal(must_find("ac_exitcode")->kind, FK_STATUS);
+	assert_int_equal(must_find("ac_flag")->kind, FK_FLAGS);
+	assert_int_equal(must_find("ac_minflt")->kind, FK_COUNT);
+}
+
 int
 main(void)
 {
@@ -393,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_group_names),
 		cmocka_unit_test(test_field_int),
+		cmocka_unit_test(test_kind_agg),
 	};
 
 	return cmocka_run_group_tests_name("unit_fields", tests, NULL, NULL);

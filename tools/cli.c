@@ -278,9 +278,10 @@ fmt_status(char *buf, size_t len, int64_t w)
 void
 fmt_flags(char *buf, size_t len, int64_t flag)
 {
-	snprintf(buf, len, "%s%s%s%s%s", flag & 0x01 ? "F" : "",
-	    flag & 0x02 ? "S" : "", flag & 0x08 ? "D" : "",
-	    flag & 0x10 ? "X" : "", (flag & 0x1b) == 0 ? "-" : "");
+	snprintf(buf, len, "%s%s%s%s%s", flag & TS_AFORK ? "F" : "",
+	    flag & TS_ASU ? "S" : "", flag & TS_ACORE ? "D" : "",
+	    flag & TS_AXSIG ? "X" : "",
+	    (flag & (TS_AFORK | TS_ASU | TS_ACORE | TS_AXSIG)) == 0 ? "-" : "");
 }
 
 /* The user name of uid, or the uid; cached, as exits repeat users. */
@@ -491,54 +492,34 @@ cli_print(struct cmd_ctx *ctx, const struct col *cols, int n,
 		cli_row_stmt(ctx, cols, n, stmt, 0);
 }
 
-/* How a field of the field table is shown, from its unit. */
+/* The column kind of each field kind (fields.h): how a field is shown. */
+static const enum col_kind field_col_kinds[FK__COUNT] = {
+	[FK_COUNT] = CK_INT,
+	[FK_ID] = CK_INT,
+	[FK_TEXT] = CK_TEXT,
+	[FK_UID] = CK_USER,
+	[FK_STATUS] = CK_STATUS,
+	[FK_FLAGS] = CK_FLAGS,
+	[FK_BYTES] = CK_BYTES,
+	[FK_KIB] = CK_KIB,
+	[FK_US] = CK_DUR_US,
+	[FK_NS] = CK_DUR_NS,
+	[FK_TIME_S] = CK_TIME_S,
+	[FK_TIME_NS] = CK_TIME_NS,
+};
+
 enum col_kind
 cli_field_kind(const struct ts_field *f)
 {
-	if (f->type == FT_TIMESPEC)
-		return CK_TIME_NS;
-	if (f->type == FT_COMM)
-		return CK_TEXT;
-	if (strcmp(f->name, "ac_uid") == 0)
-		return CK_USER;
-	if (strcmp(f->unit, "wstatus") == 0)
-		return CK_STATUS;
-	if (strcmp(f->unit, "flags") == 0)
-		return CK_FLAGS;
-	if (strcmp(f->unit, "us") == 0)
-		return CK_DUR_US;
-	if (strcmp(f->unit, "ns") == 0)
-		return CK_DUR_NS;
-	if (strcmp(f->unit, "s") == 0)
-		return CK_TIME_S;
-	if (strcmp(f->unit, "KiB") == 0)
-		return CK_KIB;
-	if (strcmp(f->unit, "bytes") == 0)
-		return CK_BYTES;
-	return CK_INT;
+	return field_col_kinds[f->kind];
 }
 
 /*
- * How a field adds up over a process's threads: a sum, the largest for
- * sizes of the (shared) address space, lifetimes, times and maxima, the
- * smallest for start times and minima; NULL for identity fields, which do
- * not add up.
+ * The SQL aggregate that adds a field up over a process's threads, from
+ * the field table; NULL for a field that does not add up.
  */
 const char *
 cli_field_agg(const struct ts_field *f)
 {
-	size_t	 len = strlen(f->name);
-
-	if (f->group == FG_IDENTITY || f->type == FT_COMM)
-		return NULL;
-	/* A process started with its first thread, lived its longest. */
-	if (f->group == FG_TIME)
-		return strcmp(f->unit, "s") == 0 ? "min" : "max";
-	if (len > 4 && strcmp(f->name + len - 4, "_min") == 0)
-		return "min";
-	if (f->type == FT_TIMESPEC || strcmp(f->unit, "KiB") == 0 ||
-	    strcmp(f->unit, "s") == 0 ||
-	    (len > 4 && strcmp(f->name + len - 4, "_max") == 0))
-		return "max";
-	return "sum";
+	return f->agg == FA_NONE ? NULL : field_agg_names[f->agg];
 }

@@ -16,6 +16,7 @@
 
 #include "filter.h"
 #include "output.h"
+#include "taskstats_proto.h"
 
 #define EXIT_USAGE		2
 

@@ -155,13 +155,16 @@ proc_end_find(struct cmd_ctx *ctx, int64_t id, struct proc_end *pe)
 	stmt = cli_prepare(ctx, "SELECT e.id, e.run_id, e.ac_tgid, "
 	    "e.recv_time - e.ac_tgetime, e.recv_time, EXISTS (SELECT 1 FROM "
 	    "tasks x WHERE x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) "
-	    "FROM tasks r JOIN tasks e ON e.id = r.id OR (r.ac_flag & 32 = 0 "
+	    "FROM tasks r JOIN tasks e ON e.id = r.id OR "
+	    "(r.ac_flag & " TS_SQL(TS_AGROUP) " = 0 "
 	    "AND e.recv_time BETWEEN r.recv_time AND r.recv_time + ?2 AND "
-	    "e.kind = 0 AND e.ac_flag & 32 AND e.run_id = r.run_id AND "
+	    "e.kind = 0 AND e.ac_flag & " TS_SQL(TS_AGROUP) " AND "
+	    "e.run_id = r.run_id AND "
 	    "e.ac_tgid = r.ac_tgid AND e.recv_time - e.ac_tgetime BETWEEN "
 	    "r.recv_time - r.ac_tgetime - ?3 AND r.recv_time - r.ac_tgetime + "
 	    "?3) WHERE r.id = ?1 AND r.kind = 0 AND r.ac_tgid IS NOT NULL AND "
-	    "r.ac_tgetime IS NOT NULL AND e.ac_flag & 32 "
+	    "r.ac_tgetime IS NOT NULL AND "
+	    "e.ac_flag & " TS_SQL(TS_AGROUP) " "
 	    "ORDER BY e.recv_time LIMIT 1");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, PROC_END_SEARCH_US);

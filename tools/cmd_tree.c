@@ -289,7 +289,7 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	    "ORDER BY t.recv_time, t.id LIMIT 1");
 	t.children = cli_prepare(ctx, "SELECT " NODE_COLS " FROM tasks t "
 	    "WHERE t.ac_ppid = ?1 AND t.kind = 0 AND "
-	    "(t.ac_flag & 32 OR t.version < 12) AND "
+	    "(t.ac_flag & " TS_SQL(TS_AGROUP) " OR t.version < 12) AND "
 	    "t.recv_time BETWEEN ?2 AND ?3 AND "
 	    "t.recv_time - coalesce(t.ac_tgetime, t.ac_etime) >= ?2 AND "
 	    "t.id != ?4 ORDER BY 4, t.id");

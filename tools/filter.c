@@ -12,13 +12,15 @@
 #include <strings.h>
 
 #include "filter.h"
+#include "taskstats_proto.h"
 #include "timespec.h"
 
 #define ID_MAX		INT64_C(4294967295)	/* pids and uids are u32 */
 #define SIGNAL_MAX	64
 
 /* "g" is a process end, or any thread row with --threads. */
-#define SQL_PROCESS	"g.kind = 0 AND (g.ac_flag & 32 OR g.version < 12)"
+#define SQL_PROCESS	"g.kind = 0 AND " \
+	"(g.ac_flag & " TS_SQL(TS_AGROUP) " OR g.version < 12)"
 #define SQL_THREAD	"g.kind = 0"
 
 const struct filter_option filter_options[] = {

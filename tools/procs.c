@@ -259,7 +259,8 @@ procs_th(FILE *fp, const struct procs_query *q)
 	/* In a window, the process's own row is in g, not summed here. */
 	if (q->window)
 		fprintf(fp, " FROM w t JOIN gt g ON t.ac_tgid = g.pid AND "
-		    "t.ac_flag & 32 = 0 AND t.recv_time BETWEEN ");
+		    "t.ac_flag & " TS_SQL(TS_AGROUP) " = 0 AND "
+		    "t.recv_time BETWEEN ");
 	else
 		fprintf(fp, " FROM g CROSS JOIN tasks t INDEXED BY "
 		    "tasks_recv_time ON t.recv_time BETWEEN ");

@@ -62,10 +62,11 @@ static const struct cmd_entry cmd_sql_entry = {
 
 static const struct cmd_entry cmd_fields_entry = {
 	"fields", NULL, "", NULL, 0, 0, "",
-	"list the taskstats fields: group, unit, version, meaning",
+	"list the taskstats fields: group, unit, kind, version, meaning",
 	"List every taskstats field recorded as a column of the tasks\n"
-	"table: its name, group, unit, the struct taskstats version that\n"
-	"introduced it, and its meaning.\n",
+	"table: its name, group, unit, kind (how it is shown), how a\n"
+	"process's threads add up (agg: sum, max, min or none), the struct\n"
+	"taskstats version that introduced it, and its meaning.\n",
 	0, -1, cmd_fields_exec
 };
 
@@ -795,20 +796,22 @@ cmd_fields_exec(struct cmd_ctx *ctx, __attribute__((unused))
     struct cmd_args *args)
 {
 	static const char *const names[] = {
-	    "name", "group", "unit", "since", "help"
+	    "name", "group", "unit", "kind", "agg", "since", "help"
 	};
-	struct output_value	 v[5];
+	struct output_value	 v[7];
 	const struct ts_field	*f;
 	size_t			 i;
 
-	output_begin(ctx->out, 5, names);
+	output_begin(ctx->out, 7, names);
 	for (i = 0; i < ts_nfields; i++) {
 		f = &ts_fields[i];
 		v[0] = text_value(f->name);
 		v[1] = text_value(field_group_names[f->group]);
 		v[2] = text_value(f->unit);
-		v[3] = (struct output_value){ .type = OV_INT, .i = f->since };
-		v[4] = text_value(f->help);
+		v[3] = text_value(field_kind_names[f->kind]);
+		v[4] = text_value(field_agg_names[f->agg]);
+		v[5] = (struct output_value){ .type = OV_INT, .i = f->since };
+		v[6] = text_value(f->help);
 		output_row(ctx->out, v);
 	}
 	return 0;

@@ -19,6 +19,14 @@
 # Run from the repository after `make taskacct tools/dev/gendb`.
 set -eu
 cd "$(dirname "$0")/../.."
+# The process-end bit of ac_flag, from its one definition.
+AGROUP=$(sed -n \
+    's/^#define[[:space:]]*TS_AGROUP[[:space:]]*\(0x[0-9a-f]*\).*/\1/p' \
+    include/taskstats_proto.h)
+if [ -z "$AGROUP" ]; then
+	echo "$0: no TS_AGROUP in include/taskstats_proto.h" >&2
+	exit 1
+fi
 
 rows=10000000
 seed=1
@@ -73,7 +81,7 @@ if [ ! -s "$meta" ]; then
 	since=$((h * 3600000000 + 30000000)); until=$((since + 3600000000))
 	read -r pid pexit < <(q "SELECT m.ac_pid, m.recv_time FROM tasks m
 	    WHERE m.recv_time >= $since AND m.recv_time < $until
-	    AND m.kind = 0 AND m.ac_comm = 'make' AND m.ac_flag & 32
+	    AND m.kind = 0 AND m.ac_comm = 'make' AND m.ac_flag & $AGROUP
 	    AND m.ac_ppid IN (SELECT ac_pid FROM tasks b
 	        WHERE b.recv_time >= $since AND b.ac_comm = 'bash'
 	        AND b.ac_pid = m.ac_ppid)
@@ -168,7 +176,7 @@ time_cmd tree 50 "$ta" --db "$db" tree --at "$(loc "$pexit")" "$pid"
 
 # The query shapes, as the commands would run them.  W: the window.
 W="recv_time >= $since AND recv_time < $until"
-P="kind = 0 AND ac_flag & 32"		# one row per process end
+P="kind = 0 AND ac_flag & $AGROUP"		# one row per process end
 LAST="SELECT id, recv_time, ac_comm, ac_uid, ac_pid, ac_ppid, ac_etime,
     exit_code, exit_signal FROM tasks"
 sql_last="$LAST WHERE $P AND $W ORDER BY recv_time DESC, id DESC LIMIT 50"
@@ -178,12 +186,12 @@ sql_last_comm_user="$LAST WHERE $P AND $W AND ac_comm GLOB 'py*'
     AND ac_uid = 1003 ORDER BY recv_time DESC, id DESC LIMIT 50"
 sql_last_nomatch="$LAST WHERE $P AND $W AND ac_comm GLOB 'nomatch*'
     ORDER BY recv_time DESC, id DESC LIMIT 50"
-sql_top="SELECT ac_comm, count(*) FILTER (WHERE ac_flag & 32) AS n,
+sql_top="SELECT ac_comm, count(*) FILTER (WHERE ac_flag & $AGROUP) AS n,
     sum(ac_utime + ac_stime) AS cpu FROM tasks WHERE kind = 0 AND $W
     GROUP BY ac_comm ORDER BY cpu DESC LIMIT 10"
 sql_top_rows="SELECT id, ac_comm, ac_pid, read_bytes + write_bytes AS io
     FROM tasks WHERE kind = 0 AND $W ORDER BY io DESC LIMIT 10"
-sql_summary="SELECT ac_comm, count(*) FILTER (WHERE ac_flag & 32),
+sql_summary="SELECT ac_comm, count(*) FILTER (WHERE ac_flag & $AGROUP),
     sum(ac_etime), sum(ac_utime), sum(ac_stime), avg(hiwater_rss),
     max(hiwater_rss), sum(read_bytes), sum(write_bytes),
     sum(cpu_delay_total), sum(blkio_delay_total), sum(swapin_delay_total),
@@ -231,7 +239,7 @@ tree_sql() {	# ppid-index-hint pid-index-hint
         SELECT p.id, p.ac_pid, p.ac_ppid, p.recv_time - p.ac_etime,
             p.recv_time, a.depth - 1 FROM anc a JOIN tasks p ON p.id =
             (SELECT q.id FROM tasks q $2 WHERE q.ac_pid = a.ppid
-            AND q.kind = 0 AND q.ac_flag & 32 AND q.recv_time >= a.st
+            AND q.kind = 0 AND q.ac_flag & $AGROUP AND q.recv_time >= a.st
             ORDER BY q.recv_time LIMIT 1)
         WHERE p.recv_time - p.ac_etime <= a.st AND a.depth > -64),
     des(id, pid, st, et, depth) AS (
@@ -239,7 +247,7 @@ tree_sql() {	# ppid-index-hint pid-index-hint
         UNION ALL
         SELECT c.id, c.ac_pid, c.recv_time - c.ac_etime, c.recv_time,
             d.depth + 1 FROM des d JOIN tasks c $1 ON c.ac_ppid = d.pid
-            AND c.kind = 0 AND c.ac_flag & 32 AND c.recv_time >= d.st
+            AND c.kind = 0 AND c.ac_flag & $AGROUP AND c.recv_time >= d.st
             AND c.recv_time <= d.et AND c.recv_time - c.ac_etime >= d.st
         WHERE d.depth < 64)
     SELECT a.depth, t.ac_comm, t.ac_pid, t.ac_ppid, t.recv_time
@@ -284,11 +292,11 @@ SUM_DDL="CREATE TABLE IF NOT EXISTS tasks_minute (
     PRIMARY KEY (minute, ac_comm, ac_uid)) WITHOUT ROWID"
 SUM_FOLD="INSERT INTO tasks_minute SELECT recv_time / 60000000,
     coalesce(ac_comm, ''), coalesce(ac_uid, -1), count(*),
-    count(*) FILTER (WHERE ac_flag & 32),
-    count(*) FILTER (WHERE ac_flag & 32 AND ac_etime < 1000000),
-    count(*) FILTER (WHERE ac_flag & 32 AND (exit_code OR exit_signal)),
+    count(*) FILTER (WHERE ac_flag & $AGROUP),
+    count(*) FILTER (WHERE ac_flag & $AGROUP AND ac_etime < 1000000),
+    count(*) FILTER (WHERE ac_flag & $AGROUP AND (exit_code OR exit_signal)),
     sum(ac_etime), sum(ac_utime), sum(ac_stime),
-    sum(hiwater_rss) FILTER (WHERE ac_flag & 32), max(hiwater_rss),
+    sum(hiwater_rss) FILTER (WHERE ac_flag & $AGROUP), max(hiwater_rss),
     sum(read_bytes), sum(write_bytes), sum(cpu_delay_total),
     sum(blkio_delay_total), sum(swapin_delay_total),
     sum(freepages_delay_total), sum(thrashing_delay_total),
@@ -316,9 +324,9 @@ SUM_W="WITH w AS (SELECT ac_comm, procs, short, etime, utime, stime, rss_sum,
     freepages_delay, thrashing_delay, compact_delay, wpcopy_delay, irq_delay
     FROM tasks_minute WHERE minute >= $m0 AND minute < $m1
   UNION ALL
-    SELECT ac_comm, (ac_flag & 32) != 0,
-    (ac_flag & 32) != 0 AND ac_etime < 1000000, ac_etime, ac_utime,
-    ac_stime, CASE WHEN ac_flag & 32 THEN hiwater_rss END, hiwater_rss,
+    SELECT ac_comm, (ac_flag & $AGROUP) != 0,
+    (ac_flag & $AGROUP) != 0 AND ac_etime < 1000000, ac_etime, ac_utime,
+    ac_stime, CASE WHEN ac_flag & $AGROUP THEN hiwater_rss END, hiwater_rss,
     read_bytes, write_bytes, cpu_delay_total, blkio_delay_total,
     swapin_delay_total, freepages_delay_total, thrashing_delay_total,
     compact_delay_total, wpcopy_delay_total, irq_delay_total FROM tasks
@@ -342,14 +350,14 @@ SP_DDL="CREATE TABLE IF NOT EXISTS short_parent_minute (
     last INTEGER, PRIMARY KEY (minute, ac_ppid)) WITHOUT ROWID"
 SP_FOLD="INSERT INTO short_parent_minute SELECT recv_time / 60000000,
     ac_ppid, count(*), max(recv_time) FROM tasks WHERE id BETWEEN ?1 AND ?2
-    AND kind = 0 AND ac_flag & 32 AND ac_etime < 1000000 GROUP BY 1, 2
+    AND kind = 0 AND ac_flag & $AGROUP AND ac_etime < 1000000 GROUP BY 1, 2
     ON CONFLICT DO UPDATE SET n = n + excluded.n,
     last = max(last, excluded.last)"
 sql_short_ppid_minute="WITH s0 AS (SELECT ac_ppid, n, last
     FROM short_parent_minute WHERE minute >= $m0 AND minute < $m1
   UNION ALL
     SELECT ac_ppid, 1, recv_time FROM tasks WHERE kind = 0
-    AND ac_flag & 32 AND ac_etime < 1000000 AND ((recv_time >= $since
+    AND ac_flag & $AGROUP AND ac_etime < 1000000 AND ((recv_time >= $since
     AND recv_time < $((m0 * 60000000))) OR (recv_time >= $((m1 * 60000000))
     AND recv_time < $until))),
   s AS (SELECT ac_ppid AS ppid, sum(n) AS n, max(last) AS last FROM s0

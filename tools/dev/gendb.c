@@ -47,6 +47,7 @@
 #include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
+#include "taskstats_proto.h"
 
 #define GEN_ROWS_DEFAULT	10000000LL
 #define GEN_DAYS_DEFAULT	7.0
@@ -62,12 +63,6 @@
 #define USEC			1000000LL
 #define HOUR_US			(3600 * USEC)
 #define DAY_US			(24 * HOUR_US)
-
-#define AFORK	0x01
-#define ASU	0x02
-#define ACORE	0x08
-#define AXSIG	0x10
-#define AGROUP	0x20
 
 /* ---- random numbers: xoshiro256**, seeded by splitmix64 ---- */
 
@@ -800,10 +795,10 @@ spawn(struct gen *g, unsigned int c, int user, int32_t parent, int64_t start,
 	p->status = status;
 	p->comm = (uint16_t)c;
 	p->user = (uint8_t)user;
-	p->flags = AGROUP | (users[user].uid == 0 && rng_chance(&g->r, 0.3) ?
-	    ASU : 0);
+	p->flags = TS_AGROUP |
+	    (users[user].uid == 0 && rng_chance(&g->r, 0.3) ? TS_ASU : 0);
 	if (status & 0x7f)
-		p->flags |= AXSIG | (status & 0x80 ? ACORE : 0);
+		p->flags |= TS_AXSIG | (status & 0x80 ? TS_ACORE : 0);
 	heap_push(g, &g->starts, i);
 	return (int32_t)i;
 }
@@ -1149,7 +1144,7 @@ job_storm(struct gen *g, int64_t t)
 		e = u + 150 + (int64_t)rng_lognorm(&g->r, 300, 0.5);
 		child = spawn(g, c, user, loop, u, e, 0);
 		if (c == C_BASH)
-			g->pool[child].flags |= AFORK;	/* a subshell */
+			g->pool[child].flags |= TS_AFORK;	/* a subshell */
 		u += 60 + (int64_t)rng_exp(&g->r, 120);
 	}
 	g->pool[loop].exit_us += 2000;

@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpulist.h"
+
 #define STORM_EXIT_ARG		"--exit-now"	/* hidden: exit 0 at once */
 #define STORM_WORKERS_DEFAULT	2
 #define STORM_WORKERS_MAX	1024
@@ -213,38 +215,28 @@ parse_positive(const char *s, double max, const char *what)
 	return v;
 }
 
-/* A cpulist ("1", "0-3,8") into a cpu_set_t. */
+/*
+ * A cpulist ("1", "0-3,8") into a cpu_set_t, through the daemon's parser
+ * (src/cpulist.c); a cpu_set_t holds CPUs below STORM_CPU_MAX only.
+ */
 static void
 parse_cpus(const char *s, cpu_set_t *set)
 {
-	const char	*p = s;
-	char		*end;
-	long		 lo, hi, c;
+	uint8_t	 bits[CPUSET_BYTES];
+	int	 c;
 
 	CPU_ZERO(set);
-	for (;;) {
-		errno = 0;
-		lo = strtol(p, &end, 10);
-		if (end == p || errno != 0 || lo < 0 || lo >= STORM_CPU_MAX)
-			goto bad;
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			hi = strtol(++p, &end, 10);
-			if (end == p || errno != 0 || hi < lo ||
-			    hi >= STORM_CPU_MAX)
-				goto bad;
-			p = end;
-		}
-		for (c = lo; c <= hi; c++)
-			CPU_SET(c, set);
-		if (*p == '\0')
-			return;
-		if (*p++ != ',')
-			goto bad;
+	if (cpulist_parse(s, bits) == -1)
+		usage_error("bad CPU list \"%s\" (expected e.g. 1 or 0-3,8)",
+		    s);
+	for (c = 0; c < CPUSET_MAX; c++) {
+		if (!cpuset_has(bits, c))
+			continue;
+		if (c >= STORM_CPU_MAX)
+			usage_error("bad CPU list \"%s\": CPU %d is above "
+			    "%d", s, c, STORM_CPU_MAX - 1);
+		CPU_SET(c, set);
 	}
-bad:
-	usage_error("bad CPU list \"%s\" (expected e.g. 1 or 0-3,8)", s);
 }
 
 static void
