@@ -54,7 +54,7 @@ taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 taskacct: $(CLI_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs sqlite3)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # The schema and its migrations are SQL text in sql/, embedded as C strings
 # at build time: taskacct_schema_sql, and taskacct_migrations[N] taking a
