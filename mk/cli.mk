@@ -11,3 +11,5 @@ CLI_LIBS := $(shell pkg-config --libs sqlite3 libnl-genl-3.0)
 
 # The live query's unit test also needs the module itself.
 tests/unit_taskget: src/taskget.o
+# (and its sanitizer build, mk/sanitize.mk, read after this file)
+build/asan/unit_taskget: build/asan/src/taskget.o
