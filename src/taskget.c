@@ -266,22 +266,26 @@ taskget_ask(struct taskget *tg, uint8_t kind, uint32_t id,
 	if (taskget_send(tg, kind == TASK_KIND_THREAD ? TS_CMD_ATTR_PID :
 	    TS_CMD_ATTR_TGID, id, &req.seq) == -1)
 		return -1;
+	/*
+	 * The kernel answers within sendmsg(): the reply is usually queued
+	 * already, so read first and poll only when it is not.
+	 */
 	for (;;) {
-		if ((r = poll(&pfd, 1, TASKGET_TIMEOUT_MS)) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (r == -1 && errno != EINTR)
-			return -1;
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_name = &from;
 		mh.msg_namelen = sizeof(from);
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		if ((n = recvmsg(tg->fd, &mh, MSG_DONTWAIT)) == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -1;
+			if (errno != EAGAIN && errno != EINTR)
+				return -1;
+			if ((r = poll(&pfd, 1, TASKGET_TIMEOUT_MS)) == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			if (r == -1 && errno != EINTR)
+				return -1;
+			continue;
 		}
 		if (mh.msg_namelen < sizeof(from))
 			continue;
