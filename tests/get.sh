@@ -175,9 +175,10 @@ ok_if "a 4-thread process: threads 4, and each sum is the sum of --tid" \
 # The kernel reports write_char in whole KiB: 100000 -> 99328 per thread.
 ok_if "write_char adds up over the 4 threads (KiB-rounded by the kernel)" \
     '[ "$(getf "$T_TMP/four.tsv" write_char)" = $((4 * 99328)) ]' "$SUMS"
+HW=$(getf "$T_TMP/four.tsv" hiwater_rss)
 ok_if "peaks are the address space's, not summed" \
-    '[ "$(getf "$T_TMP/four.tsv" hiwater_rss)" = \
-    "$(getf "$T_TMP/tid$F_PID.tsv" hiwater_rss)" ]'
+    '[ "${HW:-0}" -gt 0 ] &&
+    [ "$HW" = "$(getf "$T_TMP/tid$F_PID.tsv" hiwater_rss)" ]' "hiwater_rss $HW"
 refused "a thread id names its process" 1 "is a thread of process" \
     "$(skipping || ls /proc/"$F_PID"/task | sed -n 2p)"
 kill -TERM "$F_PID" 2>/dev/null
@@ -275,7 +276,10 @@ if ! skipping; then
 	while [ $_i -lt 40 ]; do
 		"$HOLD" -x 20 1 >/dev/null 2>&1 &
 		_p=$!
-		( sleep 0.0$((_i % 10)); kill -TERM "$_p" 2>/dev/null ) &
+		# Again until it is gone: a signal that lands between fork
+		# and exec is taken by this shell's trap and lost.
+		( sleep 0.0$((_i % 10))
+		  while kill -TERM "$_p" 2>/dev/null; do sleep 0.05; done ) &
 		_k=$!
 		"$TASKACCT" --db "$T_DB" get "$_p" >/dev/null 2>"$T_TMP/race.err"
 		_rc=$?
