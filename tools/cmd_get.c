@@ -143,18 +143,25 @@ get_db_open(const char *path)
 	sqlite3		*db = NULL;
 	struct stat	 sb;
 	const char	*why = NULL;
+	char		 msg[256];
 
 	if (stat(path, &sb) == -1)
 		why = strerror(errno);
 	else if (!S_ISREG(sb.st_mode))
 		why = "not a regular file";
 	else if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK)
-		why = db != NULL ? sqlite3_errmsg(db) : "cannot open";
+	    SQLITE_OK) {
+		snprintf(msg, sizeof(msg), "%s", db != NULL ?
+		    sqlite3_errmsg(db) : "cannot open");
+		why = msg;
+	}
 	else if (sqlite3_busy_timeout(db, 2000),
 	    sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &stmt, NULL) !=
-	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW ||
-	    sqlite3_column_int64(stmt, 0) != TASKACCT_APPLICATION_ID)
+	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
+		why = msg;
+	}
+	else if (sqlite3_column_int64(stmt, 0) != TASKACCT_APPLICATION_ID)
 		why = "not a taskacct database";
 	sqlite3_finalize(stmt);
 	if (why == NULL)
@@ -289,13 +296,32 @@ get_thread(struct cmd_ctx *ctx, struct taskget *tg, uint32_t tid)
 	return 0;
 }
 
-/* Ask for each thread; the leader (lowest tid: the process id) first. */
+static int
+tid_cmp(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Ask for each thread, the leader first (after a pid wrap it need not
+ * have the lowest id): the identity fields are its.  Keeps the tids that
+ * answered, sorted, and returns their number.
+ */
 static size_t
 get_live(struct taskget *tg, uint32_t pid, uint32_t *tids, size_t n,
     struct get_sum *s, int64_t *start)
 {
 	struct ts_record	 rec;
 	size_t			 i, kept = 0;
+
+	for (i = 1; i < n; i++)
+		if (tids[i] == pid) {
+			memmove(tids + 1, tids, i * sizeof(*tids));
+			tids[0] = pid;
+			break;
+		}
 
 	for (i = 0; i < n; i++) {
 		if (taskget_thread(tg, tids[i], &rec) == -1) {
@@ -319,6 +345,7 @@ get_live(struct taskget *tg, uint32_t pid, uint32_t *tids, size_t n,
 		sum_record(s, &rec, kept == 0);
 		tids[kept++] = tids[i];
 	}
+	qsort(tids, kept, sizeof(*tids), tid_cmp);
 	return kept;
 }
 
