@@ -28,8 +28,8 @@ LDLIBS	+= $(PKG_LIBS) -lpthread
 
 # Objects both programs use; the query tool links these and CLI_OBJS only
 # (tests/cli_link.sh checks that it carries nothing of the daemon).
-COMMON_OBJS = src/fields.o src/duration.o
-DAEMON_OBJS = src/decode.o src/listener.o src/queue.o src/writer.o \
+COMMON_OBJS = src/fields.o src/duration.o src/decode.o
+DAEMON_OBJS = src/listener.o src/queue.o src/writer.o \
 	      src/store.o src/cpulist.o src/sysinfo.o src/schema.o src/log.o
 CLI_OBJS    = tools/taskacct.o tools/output.o
 
@@ -56,7 +56,7 @@ taskacctd: src/taskacctd.o $(DAEMON_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 taskacct: $(CLI_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs sqlite3)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # The schema and its migrations are SQL text in sql/, embedded as C strings
 # at build time: taskacct_schema_sql, and taskacct_migrations[N] taking a

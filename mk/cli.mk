@@ -1,6 +1,16 @@
 # cli.mk: the query tool's report commands (last, show, top, summary,
-# short, tree, status) and their parsers, linked into taskacct.
+# short, tree, status, get) and their parsers, linked into taskacct.
+# `get` asks the kernel through the live query (src/taskget.c), which
+# decodes with the shared decoder (COMMON_OBJS): the CLI links libnl-genl
+# for it.
 CLI_OBJS += tools/cli.o tools/timespec.o tools/filter.o tools/procs.o \
 	    tools/rollup.o \
 	    tools/cmd_last.o tools/cmd_show.o tools/cmd_top.o \
-	    tools/cmd_tree.o tools/cmd_status.o
+	    tools/cmd_tree.o tools/cmd_status.o tools/cmd_get.o \
+	    src/taskget.o
+CLI_LIBS := $(shell pkg-config --libs sqlite3 libnl-genl-3.0)
+
+# The live query's unit test also needs the module itself.
+tests/unit_taskget: src/taskget.o
+# (and its sanitizer build, mk/sanitize.mk, read after this file)
+build/asan/unit_taskget: build/asan/src/taskget.o

@@ -1,8 +1,9 @@
 #!/bin/sh
 # cli_link.sh: the query tool links only what it uses.  taskacct is built
 # from CLI_OBJS and COMMON_OBJS (Makefile); it must define none of the
-# global symbols of the daemon's own objects (src/*.o outside COMMON_OBJS:
-# logging, the embedded schema, the store...).  TASKACCT names another
+# global symbols of the daemon's own objects (src/*.o outside COMMON_OBJS
+# and the src/ objects mk/cli.mk names for the CLI alone, such as the live
+# query: logging, the embedded schema, the store...).  TASKACCT names another
 # binary (e.g. a base build's).
 cd "$(dirname "$0")/.." || exit 1
 
@@ -13,7 +14,8 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 desc="taskacct defines no symbol of a daemon-only object"
-common=$(sed -n 's/^COMMON_OBJS[[:space:]]*=[[:space:]]*//p' Makefile)
+common=$( { sed -n 's/^COMMON_OBJS[[:space:]]*=[[:space:]]*//p' Makefile
+	grep -o 'src/[a-z_]*\.o' mk/cli.mk; } | tr '\n' ' ')
 defined=$(nm -g --defined-only "$TASKACCT" 2>/dev/null | awk '{print $3}')
 if ! command -v nm >/dev/null 2>&1; then
 	skip "$desc" "no nm"

@@ -6,7 +6,8 @@
  *
  * A PID names every process that ever had it: when several exits match,
  * they are listed and --at TIME (the one alive then) or --id picks one.
- * exit_pick is shared with `tree`.
+ * exit_pick is shared with `tree`; the grouped printer (show_begin,
+ * show_line, show_group) with `get`, which shows live values.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "show.h"
 
 #define OPT_TID		(OPT_CMD + 0)
 #define OPT_ID		(OPT_CMD + 1)
@@ -236,94 +238,136 @@ show_prepare(struct cmd_ctx *ctx, int totals)
 
 struct show {
 	struct cmd_ctx	*ctx;
-	sqlite3_stmt	*row;		/* the record */
-	sqlite3_stmt	*tot;		/* its process's totals, or NULL */
+	struct show_col	 row;		/* the record */
+	struct show_col	 tot;		/* its process's totals, or none */
 };
 
-/* One line: group, field, value (human), [process], raw; or raw only. */
+/* Value i of column c, as kind k; a negative i or no column: NULL. */
 static void
-show_line(struct show *s, const char *group, const char *name,
-    enum col_kind k, int col, int totcol)
+show_cell(struct cmd_ctx *ctx, struct row *r, enum col_kind k,
+    const struct show_col *c, int i)
 {
-	struct cmd_ctx	*ctx = s->ctx;
+	const struct output_value	*v;
+
+	if (i < 0 || (c->stmt == NULL && c->v == NULL)) {
+		row_null(r);
+		return;
+	}
+	if (c->stmt != NULL) {
+		row_add(ctx, r, k, c->stmt, i);
+		return;
+	}
+	v = &c->v[i];
+	if (v->type == OV_INT)
+		row_human(ctx, r, k, v->i);
+	else if (v->type == OV_TEXT)
+		row_text(r, (const char *)v->p);
+	else
+		row_null(r);
+}
+
+/* The raw integer of value i of c, when its human form differs. */
+static void
+show_raw(struct row *r, enum col_kind k, const struct show_col *c, int i)
+{
+	if (k == CK_INT || k == CK_TEXT || i < 0)
+		row_null(r);
+	else if (c->stmt != NULL && sqlite3_column_type(c->stmt, i) ==
+	    SQLITE_INTEGER)
+		row_int(r, sqlite3_column_int64(c->stmt, i));
+	else if (c->stmt == NULL && c->v != NULL && c->v[i].type == OV_INT)
+		row_int(r, c->v[i].i);
+	else
+		row_null(r);
+}
+
+/* The header: group, field, value, [process], raw (tables only). */
+void
+show_begin(struct cmd_ctx *ctx, int process)
+{
+	const char	*names[5];
+	int		 n = 0;
+
+	names[n++] = "group";
+	names[n++] = "field";
+	names[n++] = "value";
+	if (process)
+		names[n++] = "process";
+	if (ctx->human)
+		names[n++] = "raw";
+	output_begin(ctx->out, n, (const char *const *)names);
+}
+
+/*
+ * One line: group, field, value i of val (human), value pi of proc when
+ * proc is given, and in a table the raw value beside one shown otherwise.
+ */
+void
+show_line(struct cmd_ctx *ctx, const char *group, const char *name,
+    enum col_kind k, const struct show_col *val, int i,
+    const struct show_col *proc, int pi)
+{
 	struct row	 r;
 
 	row_init(&r);
 	row_text(&r, group);
 	row_text(&r, name);
-	row_add(ctx, &r, k, s->row, col);
-	if (s->tot != NULL) {
-		if (totcol >= 0)
-			row_add(ctx, &r, k, s->tot, totcol);
-		else
-			row_null(&r);
-	}
-	if (ctx->human) {
-		/* The raw number beside a value shown otherwise. */
-		if (k == CK_INT || k == CK_TEXT || sqlite3_column_type(s->row,
-		    col) != SQLITE_INTEGER)
-			row_null(&r);
-		else
-			row_int(&r, sqlite3_column_int64(s->row, col));
-	}
+	show_cell(ctx, &r, k, val, i);
+	if (proc != NULL)
+		show_cell(ctx, &r, k, proc, pi);
+	if (ctx->human)
+		show_raw(&r, k, val, i);
 	output_row(ctx->out, r.v);
 }
 
-/* The number of thread rows summed: a process total only. */
-static void
-show_threads(struct show *s)
+/* Every field of group g: value i of val (and of proc) is field i. */
+void
+show_group(struct cmd_ctx *ctx, int g, const struct show_col *val,
+    const struct show_col *proc)
 {
-	struct row	 r;
+	size_t	 i;
 
-	row_init(&r);
-	row_text(&r, "identity");
-	row_text(&r, "threads");
-	row_null(&r);
-	row_add(s->ctx, &r, CK_INT, s->tot, (int)ts_nfields);
-	if (s->ctx->human)
-		row_null(&r);
-	output_row(s->ctx->out, r.v);
+	for (i = 0; i < ts_nfields; i++)
+		if (ts_fields[i].group == g)
+			show_line(ctx, field_group_names[g], ts_fields[i].name,
+			    cli_field_kind(&ts_fields[i]), val, (int)i, proc,
+			    (int)i);
 }
 
 static void
 show_print(struct show *s)
 {
 	struct cmd_ctx	*ctx = s->ctx;
-	const char	*names[5];
-	const char	*gname;
-	int		 n = 0, base = ts_nfields, g;
-	size_t		 i;
+	struct show_col	 none = { NULL, NULL };
+	struct show_col	*tot = s->tot.stmt != NULL ? &s->tot : NULL;
+	sqlite3_stmt	*row = s->row.stmt;
+	int		 base = ts_nfields, g;
 
-	names[n++] = "group";
-	names[n++] = "field";
-	names[n++] = "value";
-	if (s->tot != NULL)
-		names[n++] = "process";
-	if (ctx->human)
-		names[n++] = "raw";
-	output_begin(ctx->out, n, (const char *const *)names);
-
-	show_line(s, "identity", "id", CK_INT, base, -1);
-	show_line(s, "identity", "run_id", CK_INT, base + 1, -1);
-	show_line(s, "identity", "boot_id", CK_TEXT, base + 8, -1);
-	show_line(s, "identity", "kind", CK_INT, base + 2, -1);
-	show_line(s, "identity", "link_id", CK_INT, base + 3, -1);
-	show_line(s, "identity", "ts_len", CK_INT, base + 4, -1);
-	if (s->tot != NULL)
-		show_threads(s);
+	show_begin(ctx, tot != NULL);
+	show_line(ctx, "identity", "id", CK_INT, &s->row, base, tot, -1);
+	show_line(ctx, "identity", "run_id", CK_INT, &s->row, base + 1, tot,
+	    -1);
+	show_line(ctx, "identity", "boot_id", CK_TEXT, &s->row, base + 8, tot,
+	    -1);
+	show_line(ctx, "identity", "kind", CK_INT, &s->row, base + 2, tot, -1);
+	show_line(ctx, "identity", "link_id", CK_INT, &s->row, base + 3, tot,
+	    -1);
+	show_line(ctx, "identity", "ts_len", CK_INT, &s->row, base + 4, tot,
+	    -1);
+	/* The number of thread rows summed: a process total only. */
+	if (tot != NULL)
+		show_line(ctx, "identity", "threads", CK_INT, &none, -1, tot,
+		    base);
 	for (g = 0; g < FG__COUNT; g++) {
-		gname = field_group_names[g];
 		if (g == FG_TIME) {
-			show_line(s, gname, "start_time", CK_TIME, base + 7, -1);
-			show_line(s, gname, "exit_time", CK_TIME, base + 6, -1);
+			show_line(ctx, field_group_names[g], "start_time",
+			    CK_TIME, &s->row, base + 7, tot, -1);
+			show_line(ctx, field_group_names[g], "exit_time",
+			    CK_TIME, &s->row, base + 6, tot, -1);
 		}
-		for (i = 0; i < ts_nfields; i++)
-			if (ts_fields[i].group == g)
-				show_line(s, gname, ts_fields[i].name,
-				    cli_field_kind(&ts_fields[i]), (int)i,
-				    (int)i);
+		show_group(ctx, g, &s->row, tot);
 	}
-	if (sqlite3_column_type(s->row, base + 5) != SQLITE_NULL) {
+	if (sqlite3_column_type(row, base + 5) != SQLITE_NULL) {
 		/* An unknown struct tail: bytes, shown as hex. */
 		struct row	 r;
 
@@ -331,9 +375,9 @@ show_print(struct show *s)
 		row_text(&r, "identity");
 		row_text(&r, "tail");
 		r.v[r.n].type = OV_BLOB;
-		r.v[r.n].p = sqlite3_column_blob(s->row, base + 5);
-		r.v[r.n++].len = sqlite3_column_bytes(s->row, base + 5);
-		if (s->tot != NULL)
+		r.v[r.n].p = sqlite3_column_blob(row, base + 5);
+		r.v[r.n++].len = sqlite3_column_bytes(row, base + 5);
+		if (tot != NULL)
 			row_null(&r);
 		if (ctx->human)
 			row_null(&r);
@@ -344,7 +388,7 @@ show_print(struct show *s)
 static int
 cmd_show_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
-	struct show	 s = { ctx, NULL, NULL };
+	struct show	 s = { ctx, { NULL, NULL }, { NULL, NULL } };
 	struct proc_end	 pe;
 	const char	*tid = args->flag[OPT_TID], *idarg = args->flag[OPT_ID];
 	int64_t		 id, at = 0, pid;
@@ -365,28 +409,28 @@ cmd_show_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		id = exit_pick(ctx, pid, tid != NULL, have_at, at);
 	}
 
-	s.row = show_prepare(ctx, 0);
-	sqlite3_bind_int64(s.row, 1, id);
-	if (!cli_step(ctx, s.row))
+	s.row.stmt = show_prepare(ctx, 0);
+	sqlite3_bind_int64(s.row.stmt, 1, id);
+	if (!cli_step(ctx, s.row.stmt))
 		cli_fatal(ctx, "no row %" PRId64 " in %s: see `taskacct last`",
 		    id, ctx->db_path);
 	if (tid == NULL) {
 		proc_end_find(ctx, id, &pe);
 		if (pe.id != -1 && pe.threaded) {
-			s.tot = show_prepare(ctx, 1);
-			sqlite3_bind_int64(s.tot, 1, pe.start);
-			sqlite3_bind_int64(s.tot, 2, pe.exit);
-			sqlite3_bind_int64(s.tot, 3, pe.run_id);
-			sqlite3_bind_int64(s.tot, 4, pe.tgid);
-			if (!cli_step(ctx, s.tot)) {
-				sqlite3_finalize(s.tot);
-				s.tot = NULL;
+			s.tot.stmt = show_prepare(ctx, 1);
+			sqlite3_bind_int64(s.tot.stmt, 1, pe.start);
+			sqlite3_bind_int64(s.tot.stmt, 2, pe.exit);
+			sqlite3_bind_int64(s.tot.stmt, 3, pe.run_id);
+			sqlite3_bind_int64(s.tot.stmt, 4, pe.tgid);
+			if (!cli_step(ctx, s.tot.stmt)) {
+				sqlite3_finalize(s.tot.stmt);
+				s.tot.stmt = NULL;
 			}
 		}
 	}
 	show_print(&s);
-	sqlite3_finalize(s.row);
-	if (s.tot != NULL)
-		sqlite3_finalize(s.tot);
+	sqlite3_finalize(s.row.stmt);
+	if (s.tot.stmt != NULL)
+		sqlite3_finalize(s.tot.stmt);
 	return 0;
 }

@@ -85,6 +85,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_short_entry,
 	&cmd_tree_entry,
 	&cmd_status_entry,
+	&cmd_get_entry,
 	&cmd_sql_entry,
 	&cmd_fields_entry,
 	&cmd_help_entry,
