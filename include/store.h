@@ -55,7 +55,6 @@ enum store_reopen store_reopen(struct store *, const struct run_info *,
 int		 store_settle(struct store *, char *, size_t);
 void		 store_set_max_size(struct store *, int64_t);
 int		 store_wal(struct store *, struct store_wal *);
-void		 store_wal_readers(struct store *, char *, size_t);
 
 /* Retention: see store.c. */
 int		 store_prune(struct store *, int64_t, int, int64_t *,

@@ -6,6 +6,6 @@
 
 #include <stddef.h>
 
-int	wal_readers(char *, size_t);
+void	wal_readers(char *, size_t);
 
 #endif

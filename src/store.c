@@ -6,6 +6,7 @@
  * opens it and writes the runs row before the writer thread starts and
  * after it has been joined; the writer thread uses it in between.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -625,15 +625,6 @@ store_wal(struct store *st, struct store_wal *wal)
 	return 0;
 }
 
-/* Who holds the WAL back (see walreaders.c). */
-void
-store_wal_readers(struct store *st, char *buf, size_t len)
-{
-	(void)st;
-	if (wal_readers(buf, len) <= 0 && len > 0)
-		snprintf(buf, len, "a reader holds an old snapshot");
-}
-
 /*
  * Open the database at path for recording, creating it (and its directory)
  * if missing.  On error returns NULL with a one-line message in err.
@@ -861,10 +852,8 @@ store_stand_alone(struct store *st, int64_t now, const char *old, char *err,
 	}
 	wal_readers(who, sizeof(who));
 	return errf(err, errlen, "the WAL of %s cannot be copied into it yet "
-	    "(%lld of %lld frames copied): %s%s", old,
-	    (long long)st->wal.backfilled, (long long)st->wal.frames,
-	    *who != '\0' ? "read transaction of " : "a reader holds an old "
-	    "snapshot", who);
+	    "(%lld of %lld frames copied): held by %s", old,
+	    (long long)st->wal.backfilled, (long long)st->wal.frames, who);
 }
 
 /* Start recording into the file at path: attach and open a run. */
@@ -989,7 +978,8 @@ store_reopen(struct store *st, const struct run_info *ri, int64_t now,
  * kept or waited for it) gets its WAL copied in here, to stand alone under
  * its new name.  If a reader prevents that, the WAL and -shm left at the
  * old path go beside the moved file instead: a new database at the path
- * must never adopt them.  Returns -1 with err set when neither worked.
+ * must never adopt them.  Returns 1 with err saying so when they were
+ * moved, -1 with err set when neither worked.
  */
 int
 store_settle(struct store *st, char *err, size_t errlen)
@@ -1022,7 +1012,9 @@ store_settle(struct store *st, char *err, size_t errlen)
 			    "(a reader keeps it from being copied in): %s",
 			    st->stale[i].name, old, strerror(errno));
 	}
-	return 0;
+	snprintf(err, errlen, "a reader kept the WAL from being copied into "
+	    "%s: it is beside it now, as %s-wal", old, old);
+	return 1;
 }
 
 const char *

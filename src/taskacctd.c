@@ -756,7 +756,7 @@ main(int argc, char **argv)
 	char		 err[1024];
 	uint64_t	 rows;
 	int64_t		 deadline;
-	int		 i;
+	int		 i, settled;
 
 	parse_options(&d.opt, argc, argv);
 	log_init(1, d.opt.verbose);
@@ -804,8 +804,10 @@ main(int argc, char **argv)
 	else if (store_run_end(d.store, now_real_us(), 1) == -1)
 		log_warnx("%s: marking the run stopped: %s", d.opt.db,
 		    store_errmsg(d.store));
-	if (store_settle(d.store, err, sizeof(err)) == -1)
+	if ((settled = store_settle(d.store, err, sizeof(err))) == -1)
 		log_warnx("%s", err);
+	else if (settled == 1)
+		log_info("%s", err);
 	log_totals(&d, rows);
 	loop_teardown(&d);
 	for (i = 0; i < d.nsockets; i++)

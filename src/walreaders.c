@@ -62,7 +62,7 @@ own_shm(FILE *f, char *file, size_t len)
 
 /* Append "pid N (comm)" to buf, the name with non-printables escaped. */
 static void
-name_pid(char *buf, size_t len, int pid)
+name_pid(char *buf, size_t len, int pid, int comma)
 {
 	char	 path[64], comm[32] = "?", esc[80], *p;
 	size_t	 n = 0, used = strlen(buf);
@@ -74,17 +74,17 @@ name_pid(char *buf, size_t len, int pid)
 		    *p >= 0x20 && *p < 0x7f && *p != '\\' ? "%c" : "\\x%02x",
 		    (unsigned char)*p);
 	esc[n] = '\0';
-	snprintf(buf + used, len - used, "%spid %d (%s)", used > 0 ? ", " : "",
+	snprintf(buf + used, len - used, "%spid %d (%s)", comma ? ", " : "",
 	    pid, esc);
 }
 
 /*
- * Name the other processes in a read transaction on our database's WAL
- * in buf ("pid 12 (sqlite3), pid 34 (python3)"); returns how many there
- * are, 0 with buf empty when none is seen (another pid namespace, or the
- * read just ended), -1 when /proc/locks cannot be read.
+ * Say who holds the WAL back, in buf: "the read transaction of pid 12
+ * (sqlite3), pid 34 (python3)", the other processes in a read transaction
+ * on our database's WAL.  When none is seen (one in another pid namespace,
+ * or the read just ended) the phrase says only that a reader does.
  */
-int
+void
 wal_readers(char *buf, size_t len)
 {
 	struct lock_line l;
@@ -92,12 +92,12 @@ wal_readers(char *buf, size_t len)
 	char		 line[256], shm[64];
 	int		 pids[WAL_READERS_NAMED], n = 0, i, self = (int)getpid();
 
-	*buf = '\0';
+	snprintf(buf, len, "a reader's old snapshot");
 	if ((f = fopen("/proc/locks", "re")) == NULL)
-		return -1;
+		return;
 	if (own_shm(f, shm, sizeof(shm)) == -1) {
 		fclose(f);
-		return 0;
+		return;
 	}
 	rewind(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -116,10 +116,12 @@ wal_readers(char *buf, size_t len)
 		n++;
 	}
 	fclose(f);
+	if (n == 0)
+		return;
+	snprintf(buf, len, "the read transaction of ");
 	for (i = 0; i < n && i < WAL_READERS_NAMED; i++)
-		name_pid(buf, len, pids[i]);
+		name_pid(buf, len, pids[i], i > 0);
 	if (n > WAL_READERS_NAMED)
 		snprintf(buf + strlen(buf), len - strlen(buf), " and %d more",
 		    n - WAL_READERS_NAMED);
-	return n;
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "sysinfo.h"
 #include "taskacct.h"
+#include "walreaders.h"
 #include "writer.h"
 
 struct writer {
@@ -276,12 +277,11 @@ writer_wal_watch(struct writer *w)
 	}
 	if (now < w->wal_warn_ms)
 		return;
-	store_wal_readers(w->store, who, sizeof(who));
+	wal_readers(who, sizeof(who));
 	log_warnx("database: the WAL is %.1f MiB and checkpoints cannot copy "
-	    "it back (%lld of %lld frames copied): %s%s; it grows until "
-	    "that read transaction ends%s", wal.bytes / 1048576.0,
-	    (long long)wal.backfilled, (long long)wal.frames,
-	    strncmp(who, "pid ", 4) == 0 ? "read transaction of " : "", who,
+	    "it back (%lld of %lld frames copied): held by %s; it grows until "
+	    "that read ends%s", wal.bytes / 1048576.0,
+	    (long long)wal.backfilled, (long long)wal.frames, who,
 	    w->max_bytes > 0 ? ", and --max-size cannot prune it away" : "");
 	w->wal_warn_ms = now + WRITER_WARN_MS;
 }

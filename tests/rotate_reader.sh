@@ -69,7 +69,7 @@ for how in rw ro; do
 		mv "$T_DB" "$old"
 		kill -HUP "$D_PID"
 		sleep 2
-		waiting=$(grep -c "cannot be copied into it yet.*pid $rpid (sqlite3)" \
+		waiting=$(grep -c "cannot be copied into it yet.*held by the read transaction of pid $rpid (sqlite3)" \
 		    "$T_LOG")
 		early=0
 		[ -e "$T_DB" ] && early=1

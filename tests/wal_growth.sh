@@ -50,7 +50,7 @@ if active; then
 	"$TASKSTORM" -m thread -w 1 -r 3000 -t $((HOLD_S - 2)) \
 	    >"$T_TMP/storm.out" 2>&1
 	wal=$(stat -c %s "$T_DB-wal")
-	named=$(grep -c "read transaction of pid $rpid (sqlite3); it grows" \
+	named=$(grep -c "held by the read transaction of pid $rpid (sqlite3); it grows" \
 	    "$T_LOG")
 	held=$(held_lines)
 	wait "$rpid"
