@@ -27,6 +27,8 @@ struct log_rate {
 
 void	log_rate_warnx(struct log_rate *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	log_rate_info(struct log_rate *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	log_rate_flush(struct log_rate *);
 
 #endif

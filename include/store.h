@@ -20,6 +20,23 @@ struct run_info {
 	int64_t		 start_time;
 };
 
+/* What store_reopen() did: see store.c. */
+enum store_reopen {
+	STORE_REOPEN_SAME,	/* not moved: nothing to do */
+	STORE_REOPEN_NEW,	/* recording into a new file at the path */
+	STORE_REOPEN_WAIT,	/* a reader holds the old file's WAL: still in it */
+	STORE_REOPEN_KEPT,	/* no new file: still recording into the old */
+	STORE_REOPEN_NONE,	/* no file at all: store_begin() tries again */
+};
+
+/* The WAL, as of the last checkpoint (after a commit). */
+struct store_wal {
+	int64_t		 bytes;		/* size of the -wal file */
+	int64_t		 frames;	/* frames in it */
+	int64_t		 backfilled;	/* of them, copied to the database */
+	int		 held;		/* a reader keeps a backlog there */
+};
+
 struct store	*store_open(const char *, char *, size_t);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
@@ -33,8 +50,11 @@ int		 store_put_record(struct store *, const struct ts_record *,
 int		 store_put_loss(struct store *, int64_t, const char *,
 		    int64_t, const char *);
 int		 store_set_ts_version(struct store *, int);
-int		 store_reopen(struct store *, const struct run_info *,
+enum store_reopen store_reopen(struct store *, const struct run_info *,
 		    int64_t, char *, size_t);
+int		 store_settle(struct store *, char *, size_t);
+void		 store_set_max_size(struct store *, int64_t);
+int		 store_wal(struct store *, struct store_wal *);
 
 /* Retention: see store.c. */
 int		 store_prune(struct store *, int64_t, int, int64_t *,

@@ -27,6 +27,14 @@
 /* A size-limit pass prunes down to this share of the limit (percent). */
 #define WRITER_PRUNE_TARGET_PCT		90
 
+/*
+ * A reopen waiting for a reader of the old file's WAL tries again this
+ * often; that wait, and a WAL held back by a reader, are logged at once and
+ * then at most this often.
+ */
+#define WRITER_ROTATE_RETRY_MS		500
+#define WRITER_WARN_MS			60000
+
 struct writer_opts {
 	const struct run_info	*run;		/* copied: for a reopen */
 	int64_t			 retain_us;	/* 0: keep rows forever */

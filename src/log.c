@@ -126,11 +126,10 @@ log_rate_flush(struct log_rate *lr)
 	lr->suppressed = 0;
 }
 
-void
-log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 0)))
+vlog_rate(struct log_rate *lr, int pri, const char *fmt, va_list ap)
 {
 	time_t	 now = time(NULL);
-	va_list	 ap;
 
 	if (now - lr->window >= LOG_RATE_WINDOW_S) {
 		log_rate_flush(lr);
@@ -142,7 +141,26 @@ log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
 		return;
 	}
 	lr->sent++;
+	vlog(pri, fmt, ap);
+}
+
+void
+log_rate_warnx(struct log_rate *lr, const char *fmt, ...)
+{
+	va_list	 ap;
+
 	va_start(ap, fmt);
-	vlog(LOG_WARNING, fmt, ap);
+	vlog_rate(lr, LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+/* The same for news an operator's action can repeat (a SIGHUP flood). */
+void
+log_rate_info(struct log_rate *lr, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_rate(lr, LOG_INFO, fmt, ap);
 	va_end(ap);
 }

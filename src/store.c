@@ -6,6 +6,7 @@
  * opens it and writes the runs row before the writer thread starts and
  * after it has been joined; the writer thread uses it in between.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -27,6 +28,7 @@
 #include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
+#include "walreaders.h"
 
 #define STORE_BUSY_TIMEOUT_MS	5000
 #define STORE_DIR_MODE		0750
@@ -52,6 +54,15 @@
 #define STORE_STR(x)		#x
 #define STORE_XSTR(x)		STORE_STR(x)
 #define STORE_WAL_LIMIT		STORE_XSTR(TASKACCT_WAL_LIMIT_BYTES)
+/*
+ * Checkpoint after this many WAL frames (SQLite's default), fewer under
+ * --max-size: the -wal file then gets at most 1/STORE_WAL_SHARE of it.
+ */
+#define STORE_CKPT_PAGES	1000
+#define STORE_CKPT_MIN_PAGES	8
+#define STORE_WAL_SHARE		8
+/* How long a rotation's checkpoint waits for readers of the WAL. */
+#define STORE_CKPT_BUSY_MS	100
 
 struct store {
 	sqlite3		*db;
@@ -68,10 +79,19 @@ struct store {
 	dev_t		 dev;		/* of the file opened, for reopen */
 	ino_t		 ino;
 	char		*path;
-	char		*stale[2];	/* reopen: -wal, -shm left behind */
+	struct stale {
+		char	*name;
+		dev_t	 dev;
+		ino_t	 ino;
+	}		 stale[2];	/* reopen: our -wal, -shm at the path */
 	struct run_info	 run;		/* reopen: the caller's, long-lived */
 	char		 err[512];	/* why no database is open */
 	struct ts_plan	 plan[2];	/* by record kind */
+	/* The WAL: see store_wal_setup(). */
+	int64_t		 max_bytes;	/* --max-size, 0: none */
+	int64_t		 wal_cap;	/* its size after a checkpoint */
+	int		 ckpt_pages;	/* checkpoint at this many frames */
+	struct store_wal wal;		/* as of the last checkpoint */
 };
 
 static int	step_reset(sqlite3_stmt *);
@@ -548,6 +568,99 @@ store_attach(struct store *st, const char *path, char *err, size_t errlen)
 }
 
 /*
+ * SQLite's auto-checkpoint, as its own hook does it (PASSIVE: it never
+ * waits), keeping the result: a reader's snapshot holds the checkpoint
+ * back to it, and the WAL grows as long as that read lasts.
+ */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store	*st = arg;
+	int		 nlog = -1, nckpt = -1;
+
+	st->wal.frames = frames;
+	if (frames < st->ckpt_pages) {
+		st->wal.held = 0;
+		return SQLITE_OK;
+	}
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+	    &nckpt);
+	if (nlog >= 0 && nckpt >= 0) {
+		st->wal.frames = nlog;
+		st->wal.backfilled = nckpt;
+		st->wal.held = nlog - nckpt >= st->ckpt_pages;
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * The WAL's bounds, on a database just attached.  By default SQLite's
+ * (checkpoint every 1000 frames) and the -wal file truncated back to what
+ * store_attach() set after a checkpoint; under --max-size, whose total
+ * counts the -wal file up to that size, an eighth of the limit.
+ */
+static void
+store_wal_setup(struct store *st)
+{
+	char	 sql[64];
+	int64_t	 cap = 0, pagesize = 0;
+
+	memset(&st->wal, 0, sizeof(st->wal));
+	if (pragma_int(st->db, "PRAGMA journal_size_limit", &cap) == -1 ||
+	    cap < 0)
+		cap = 0;
+	if (st->max_bytes > 0 && (cap == 0 ||
+	    st->max_bytes / STORE_WAL_SHARE < cap))
+		cap = st->max_bytes / STORE_WAL_SHARE;
+	st->wal_cap = cap;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %lld",
+	    (long long)cap);
+	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	st->ckpt_pages = STORE_CKPT_PAGES;
+	if (cap > 0 && pragma_int(st->db, "PRAGMA page_size", &pagesize) == 0 &&
+	    pagesize > 0 && cap / pagesize < st->ckpt_pages)
+		st->ckpt_pages = cap / pagesize < STORE_CKPT_MIN_PAGES ?
+		    STORE_CKPT_MIN_PAGES : (int)(cap / pagesize);
+	sqlite3_wal_hook(st->db, store_wal_hook, st);
+}
+
+/* Attach the file at path and set its WAL up. */
+static int
+store_use(struct store *st, const char *path, char *err, size_t errlen)
+{
+	if (store_attach(st, path, err, errlen) == -1)
+		return -1;
+	store_wal_setup(st);
+	return 0;
+}
+
+/* --max-size (0: none): the WAL's share of it, now and after a reopen. */
+void
+store_set_max_size(struct store *st, int64_t bytes)
+{
+	st->max_bytes = bytes;
+	if (st->db != NULL)
+		store_wal_setup(st);
+}
+
+/* The WAL now: its file's size and the last checkpoint's result. */
+int
+store_wal(struct store *st, struct store_wal *wal)
+{
+	sqlite3_file	*f = NULL;
+	sqlite3_int64	 size = 0;
+
+	if (st->db == NULL)
+		return -1;
+	*wal = st->wal;
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL &&
+	    f->pMethods->xFileSize(f, &size) == SQLITE_OK)
+		wal->bytes = size;
+	return 0;
+}
+
+/*
  * Open the database at path for recording, creating it (and its directory)
  * if missing.  On error returns NULL with a one-line message in err.
  */
@@ -578,7 +691,7 @@ store_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	st->lock_fd = -1;
-	if (store_attach(st, path, err, errlen) == -1) {
+	if (store_use(st, path, err, errlen) == -1) {
 		store_close(st);
 		return NULL;
 	}
@@ -592,14 +705,20 @@ store_close(struct store *st)
 		return;
 	store_detach(st);
 	rollup_free(st->rollup);
+	free(st->stale[0].name);
+	free(st->stale[1].name);
 	free(st->path);
 	free(st);
 }
 
-/* The name a file we hold open has now, wherever it was moved. */
+/*
+ * The name a file we hold open has now, wherever it was moved; -1 when it
+ * has none we could open again (deleted, or unreachable).
+ */
 static int
 fd_path(int fd, char *buf, size_t len)
 {
+	static const char deleted[] = " (deleted)";
 	char	 link[64];
 	ssize_t	 n;
 
@@ -607,23 +726,174 @@ fd_path(int fd, char *buf, size_t len)
 	if ((n = readlink(link, buf, len - 1)) <= 0)
 		return -1;
 	buf[n] = '\0';
+	if (buf[0] != '/' || ((size_t)n >= sizeof(deleted) - 1 &&
+	    strcmp(buf + n - (sizeof(deleted) - 1), deleted) == 0))
+		return -1;
+	return 0;
+}
+
+/* Whether this process has the file sb describes open. */
+static int
+fd_open_on(const struct stat *sb)
+{
+	struct dirent	*de;
+	struct stat	 fsb;
+	DIR		*d;
+	char		 link[32 + sizeof(de->d_name)];
+	int		 found = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		found = de->d_name[0] != '.' && stat(link, &fsb) == 0 &&
+		    fsb.st_dev == sb->st_dev && fsb.st_ino == sb->st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Our own -wal and -shm, found still under the path's names: moving only
+ * the main file (as logrotate does) leaves them behind.  They are the old
+ * database's, and a new database at the path must not adopt them.
+ */
+static void
+left_behind(struct store *st)
+{
+	static const char *const suffix[2] = { "-wal", "-shm" };
+	char		 name[PATH_MAX + 8];
+	struct stat	 sb;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		free(st->stale[i].name);
+		st->stale[i].name = NULL;
+		snprintf(name, sizeof(name), "%s%s", st->path, suffix[i]);
+		if (stat(name, &sb) == 0 && fd_open_on(&sb)) {
+			st->stale[i].name = strdup(name);
+			st->stale[i].dev = sb.st_dev;
+			st->stale[i].ino = sb.st_ino;
+		}
+	}
+}
+
+/*
+ * Remove the files left_behind() found, once the old database is closed,
+ * if they are still the same files.  Fails with err set when one stays.
+ */
+static int
+remove_left_behind(struct store *st, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (st->stale[i].name == NULL)
+			continue;
+		if (stat(st->stale[i].name, &sb) == 0 &&
+		    sb.st_dev == st->stale[i].dev &&
+		    sb.st_ino == st->stale[i].ino &&
+		    unlink(st->stale[i].name) == -1 && errno != ENOENT)
+			return errf(err, errlen, "cannot remove %s, the moved "
+			    "database's: %s", st->stale[i].name,
+			    strerror(errno));
+		free(st->stale[i].name);
+		st->stale[i].name = NULL;
+	}
 	return 0;
 }
 
 /*
- * Whether suffix's file beside the database's old name was left behind by
- * a rotation that moved only the main file: then it is the old database's
- * (emptied) -wal or -shm, and a new database must not adopt it.
+ * Whether a new database can be made at path: its directory (or, if that
+ * is missing, its parent, for store_mkdir) must let us create the file and
+ * SQLite's -wal and -shm beside it.  Checked before the old file is let
+ * go, so that failing leaves recording where it was.
  */
 static int
-left_behind(const char *path, const char *old, const char *suffix)
+can_create(const char *path, char *err, size_t errlen)
 {
-	char		 a[PATH_MAX + 8], b[PATH_MAX + 8];
-	struct stat	 sb;
+	char	*copy, *dir;
+	int	 r = 0;
 
-	snprintf(a, sizeof(a), "%s%s", path, suffix);
-	snprintf(b, sizeof(b), "%s%s", old, suffix);
-	return stat(a, &sb) == 0 && stat(b, &sb) == -1;
+	if ((copy = strdup(path)) == NULL)
+		return errf(err, errlen, "out of memory");
+	dir = dirname(copy);
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == -1 &&
+	    (errno != ENOENT || faccessat(AT_FDCWD, dirname(dir),
+	    W_OK | X_OK, AT_EACCESS) == -1))
+		r = errf(err, errlen, "cannot create a database in %s: %s",
+		    dir, strerror(errno));
+	else if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == -1 &&
+	    errno != ENOENT)
+		r = errf(err, errlen, "%s: %s", path, strerror(errno));
+	free(copy);
+	return r;
+}
+
+/*
+ * Checkpoint in mode; 0 when the whole WAL was copied back (and, for
+ * TRUNCATE, emptied).  Readers make TRUNCATE wait up to busy_ms.
+ */
+static int
+store_checkpoint(struct store *st, int mode, int busy_ms)
+{
+	int	 nlog = -1, nckpt = -1, r;
+
+	sqlite3_busy_timeout(st->db, busy_ms);
+	r = sqlite3_wal_checkpoint_v2(st->db, "main", mode, &nlog, &nckpt);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (nlog >= 0 && nckpt >= 0) {
+		st->wal.frames = nlog;
+		st->wal.backfilled = nckpt;
+	}
+	return r == SQLITE_OK && nlog == nckpt ? 0 : -1;
+}
+
+/* Undo store_run_end(): the run goes on after all. */
+static int
+store_run_resume(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET stop_time = NULL, "
+	    "clean = 0 WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, st->run_id);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Make the moved file stand alone: with every WAL frame copied into it,
+ * close its run as a clean stop and empty the WAL.  A reader whose
+ * snapshot predates the end of the WAL prevents that (and so, for a
+ * moment, does any reader of the WAL): then the run goes on, and err says
+ * who holds the WAL.
+ */
+static int
+store_stand_alone(struct store *st, int64_t now, const char *old, char *err,
+    size_t errlen)
+{
+	char	 who[256];
+
+	if (store_checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, 0) == 0) {
+		if (store_run_end(st, now, 1) == -1)
+			return errf(err, errlen, "%s: closing its run: %s", old,
+			    sqlite3_errmsg(st->db));
+		if (store_checkpoint(st, SQLITE_CHECKPOINT_TRUNCATE,
+		    STORE_CKPT_BUSY_MS) == 0)
+			return 0;
+		if (store_run_resume(st) == -1)
+			return errf(err, errlen, "%s: reopening its run: %s",
+			    old, sqlite3_errmsg(st->db));
+	}
+	wal_readers(who, sizeof(who));
+	return errf(err, errlen, "the WAL of %s cannot be copied into it yet "
+	    "(%lld of %lld frames copied): held by %s", old,
+	    (long long)st->wal.backfilled, (long long)st->wal.frames, who);
 }
 
 /* Start recording into the file at path: attach and open a run. */
@@ -631,7 +901,7 @@ static int
 store_start(struct store *st, const char *path, const struct run_info *ri,
     char *err, size_t errlen)
 {
-	if (store_attach(st, path, err, errlen) == -1)
+	if (store_use(st, path, err, errlen) == -1)
 		return -1;
 	if (store_run_begin(st, ri) == -1)
 		return errf(err, errlen, "%s: %s", path,
@@ -640,58 +910,151 @@ store_start(struct store *st, const char *path, const struct run_info *ri,
 }
 
 /*
- * After the file was moved away (log rotation) start a new database at the
- * same path and continue there: the old file's runs row is closed as a
- * clean stop (its WAL checkpointed into it, so it stands alone wherever it
- * was moved, with or without its -wal and -shm), the new file gets a runs
- * row of its own.  Returns 1 when it switched, 0 when the path still names
- * the file in use (nothing to do).  Returns -1 with err set when the new
- * file cannot be used: recording goes on in the old file, under its new
- * name, or, if even that fails, store_begin() tries the path again at each
- * batch (the queue holds the records meanwhile).  No transaction may be
- * open.
+ * Start recording at the path (a new file), the files the old database
+ * left there removed first.  On failure nothing is open and st->err says
+ * why: store_begin() calls this again at each batch.
  */
-int
+static int
+store_retry(struct store *st)
+{
+	if (remove_left_behind(st, st->err, sizeof(st->err)) == 0 &&
+	    store_start(st, st->path, &st->run, st->err,
+	    sizeof(st->err)) == 0)
+		return 0;
+	store_detach(st);
+	return -1;
+}
+
+/* Back to the moved file and its run, after the new file failed. */
+static int
+store_resume(struct store *st, const char *old, int64_t run_id, char *err,
+    size_t errlen)
+{
+	if (*old == '\0')
+		return errf(err, errlen, "the moved file has no name to open "
+		    "it by");
+	if (store_use(st, old, err, errlen) == -1)
+		return -1;
+	st->run_id = run_id;
+	if (store_run_resume(st) == -1)
+		return errf(err, errlen, "%s: %s", old, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+/*
+ * After the file was moved away (log rotation) start a new database at the
+ * same path and continue there.  No transaction may be open.  In order:
+ *
+ * - The path still names the file in use: nothing to do (SAME).
+ * - The new file could not be created there (the directory is not
+ *   writable): recording goes on in the old file, under its new name, and
+ *   in the same run (KEPT).
+ * - The old file must stand alone wherever it was moved: its WAL copied
+ *   into it, its run closed as a clean stop.  While a reader's snapshot
+ *   prevents that and the WAL is still at the old path (only the main file
+ *   was moved), deleting it would lose every record since the last
+ *   checkpoint: recording goes on in the old file, and the caller tries
+ *   again later (WAIT).  A WAL moved along with the file stays beside it.
+ * - Then the new file at the path gets a runs row of its own (NEW).  If
+ *   that fails, recording goes back to the old file and its run (KEPT),
+ *   or, if even that fails or the old file was deleted, nothing is open
+ *   (NONE): store_begin() tries the path again at each batch while the
+ *   queue holds the records.
+ *
+ * err says why for every result but SAME and NEW.
+ */
+enum store_reopen
 store_reopen(struct store *st, const struct run_info *ri, int64_t now,
     char *err, size_t errlen)
 {
-	char		 old[PATH_MAX], side[PATH_MAX + 8];
+	char		 old[PATH_MAX] = "";
 	struct stat	 sb;
-	const char	*suffix[] = { "-wal", "-shm" };
-	size_t		 i;
+	int64_t		 run_id;
+	int		 gone;
 
 	*err = '\0';
 	st->run = *ri;
+	if (st->db == NULL) {
+		if (store_retry(st) == 0)
+			return STORE_REOPEN_NEW;
+		errf(err, errlen, "%s", st->err);
+		return STORE_REOPEN_NONE;
+	}
 	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
 	    sb.st_ino == st->ino)
+		return STORE_REOPEN_SAME;
+	/* Deleted, not moved: its records are gone with it. */
+	gone = fstat(st->lock_fd, &sb) == 0 && sb.st_nlink == 0;
+	if (fd_path(st->lock_fd, old, sizeof(old)) == -1)
+		old[0] = '\0';
+	if (!gone && can_create(st->path, err, errlen) == -1) {
+		snprintf(err + strlen(err), errlen - strlen(err), "; still "
+		    "recording into %s", *old != '\0' ? old : "the moved file");
+		return STORE_REOPEN_KEPT;
+	}
+	left_behind(st);
+	if (!gone && store_stand_alone(st, now, *old != '\0' ? old :
+	    "the moved file", err, errlen) == -1) {
+		if (st->stale[0].name != NULL)
+			return STORE_REOPEN_WAIT;
+		store_run_end(st, now, 1);
+	}
+	run_id = st->run_id;
+	store_detach(st);
+	if (store_retry(st) == 0)
+		return STORE_REOPEN_NEW;
+	if (!gone && store_resume(st, old, run_id, err, errlen) == 0) {
+		errf(err, errlen, "%s; still recording into %s", st->err, old);
+		return STORE_REOPEN_KEPT;
+	}
+	store_detach(st);
+	errf(err, errlen, "%s", st->err);
+	return STORE_REOPEN_NONE;
+}
+
+/*
+ * Before the last close.  SQLite does not checkpoint a moved file when it
+ * closes it, so a file moved away while we recorded into it (a reopen that
+ * kept or waited for it) gets its WAL copied in here, to stand alone under
+ * its new name.  If a reader prevents that, the WAL and -shm left at the
+ * old path go beside the moved file instead: a new database at the path
+ * must never adopt them.  Returns 1 with err saying so when they were
+ * moved, -1 with err set when neither worked.
+ */
+int
+store_settle(struct store *st, char *err, size_t errlen)
+{
+	static const char *const suffix[2] = { "-wal", "-shm" };
+	char		 old[PATH_MAX], side[PATH_MAX + 8];
+	struct stat	 sb;
+	size_t		 i;
+
+	*err = '\0';
+	if (st->db == NULL || (stat(st->path, &sb) == 0 &&
+	    sb.st_dev == st->dev && sb.st_ino == st->ino) ||
+	    store_checkpoint(st, SQLITE_CHECKPOINT_TRUNCATE,
+	    STORE_BUSY_TIMEOUT_MS) == 0)
+		return 0;
+	left_behind(st);
+	if (st->stale[0].name == NULL && st->stale[1].name == NULL)
 		return 0;
 	if (fd_path(st->lock_fd, old, sizeof(old)) == -1)
-		return errf(err, errlen, "cannot find where %s was moved: %s",
-		    st->path, strerror(errno));
-	store_run_end(st, now, 1);
-	sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
-	    NULL);
-	for (i = 0; i < 2; i++)
-		if (left_behind(st->path, old, suffix[i])) {
-			snprintf(side, sizeof(side), "%s%s", st->path,
-			    suffix[i]);
-			st->stale[i] = strdup(side);
-		}
-	store_detach(st);
+		return errf(err, errlen, "the moved database's WAL %s could "
+		    "not be copied into it, and its new name is unknown",
+		    st->stale[0].name != NULL ? st->stale[0].name : "");
 	for (i = 0; i < 2; i++) {
-		if (st->stale[i] != NULL)
-			unlink(st->stale[i]);
-		free(st->stale[i]);
-		st->stale[i] = NULL;
+		if (st->stale[i].name == NULL)
+			continue;
+		snprintf(side, sizeof(side), "%s%s", old, suffix[i]);
+		if (renameat2(AT_FDCWD, st->stale[i].name, AT_FDCWD, side,
+		    RENAME_NOREPLACE) == -1)
+			return errf(err, errlen, "cannot move %s beside %s "
+			    "(a reader keeps it from being copied in): %s",
+			    st->stale[i].name, old, strerror(errno));
 	}
-	if (store_start(st, st->path, ri, err, errlen) == 0)
-		return 1;
-	store_detach(st);
-	if (store_start(st, old, ri, side, sizeof(side)) == -1) {
-		store_detach(st);	/* store_begin() retries the path */
-		snprintf(st->err, sizeof(st->err), "%s", err);
-	}
-	return -1;
+	snprintf(err, errlen, "a reader kept the WAL from being copied into "
+	    "%s: it is beside it now, as %s-wal", old, old);
+	return 1;
 }
 
 const char *
@@ -782,16 +1145,13 @@ store_in_txn(struct store *st)
 
 /*
  * Open a transaction.  With no database open (a reopen failed), first try
- * to start recording at the path again.
+ * to start recording at the path again (store_retry()).
  */
 int
 store_begin(struct store *st)
 {
-	if (st->db == NULL && store_start(st, st->path, &st->run, st->err,
-	    sizeof(st->err)) == -1) {
-		store_detach(st);
+	if (st->db == NULL && store_retry(st) == -1)
 		return -1;
-	}
 	if (store_in_txn(st))
 		return 0;
 	return exec(st, "BEGIN IMMEDIATE");
@@ -1073,17 +1433,26 @@ store_oldest(struct store *st, int64_t *oldest)
 	return 0;
 }
 
-/* Bytes of the database's pages in use (free pages not counted). */
+/*
+ * Bytes of the database's pages in use (free pages not counted), plus the
+ * -wal file up to the size a checkpoint truncates it back to.  Beyond
+ * that it grows only while a reader holds it back, and pruning rows
+ * would not shrink it (the writer warns instead).
+ */
 int
 store_used_bytes(struct store *st, int64_t *bytes)
 {
-	int64_t	 pages, freel, size;
+	struct store_wal	 wal;
+	int64_t			 pages, freel, size;
 
 	if (pragma_int(st->db, "PRAGMA page_count", &pages) == -1 ||
 	    pragma_int(st->db, "PRAGMA freelist_count", &freel) == -1 ||
 	    pragma_int(st->db, "PRAGMA page_size", &size) == -1)
 		return -1;
 	*bytes = (pages - freel) * size;
+	if (store_wal(st, &wal) == 0)
+		*bytes += st->wal_cap > 0 && wal.bytes > st->wal_cap ?
+		    st->wal_cap : wal.bytes;
 	return 0;
 }
 

@@ -96,6 +96,7 @@ struct daemon {
 	int		 ready_fd;	/* to the waiting parent, or -1 */
 	int64_t		 start_time;	/* us, just before registering */
 	char		*db_path;	/* absolute */
+	struct log_rate	 hup_rate;	/* a SIGHUP flood logs a few lines */
 };
 
 /* The signals the loop handles: stop on TERM and INT, log HUP. */
@@ -542,7 +543,8 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 
 	(void)sig;
 	(void)ev;
-	log_info("SIGHUP: reopening %s if it was moved", d->opt.db);
+	log_rate_info(&d->hup_rate, "SIGHUP: reopening %s if it was moved",
+	    d->opt.db);
 	writer_reopen(d->writer);
 }
 
@@ -779,9 +781,10 @@ int
 main(int argc, char **argv)
 {
 	struct daemon	 d = { .ready_fd = -1 };
+	char		 err[1024];
 	uint64_t	 rows;
 	int64_t		 deadline;
-	int		 i;
+	int		 i, settled;
 
 	parse_options(&d.opt, argc, argv);
 	log_init(1, d.opt.verbose);
@@ -829,6 +832,10 @@ main(int argc, char **argv)
 	else if (store_run_end(d.store, now_real_us(), 1) == -1)
 		log_warnx("%s: marking the run stopped: %s", d.opt.db,
 		    store_errmsg(d.store));
+	if ((settled = store_settle(d.store, err, sizeof(err))) == -1)
+		log_warnx("%s", err);
+	else if (settled == 1)
+		log_info("%s", err);
 	log_totals(&d, rows);
 	loop_teardown(&d);
 	for (i = 0; i < d.nsockets; i++)

@@ -7,9 +7,11 @@
  * socket-draining thread never waits for any of this.
  *
  * Between batches, with no transaction open, it also does the slow
- * housekeeping in small steps: reopening the database after a SIGHUP, and
- * retention (pruning the oldest rows by age or by size, then giving the
- * freed pages back), so none of it holds the queue up for long.
+ * housekeeping in small steps: reopening the database after a SIGHUP
+ * (again and again while a reader holds the old file's WAL), watching
+ * that checkpoints keep the WAL short, and retention (pruning the oldest
+ * rows by age or by size, then giving the freed pages back), so none of it
+ * holds the queue up for long.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,6 +24,7 @@
 #include "rollup_def.h"
 #include "sysinfo.h"
 #include "taskacct.h"
+#include "walreaders.h"
 #include "writer.h"
 
 struct writer {
@@ -41,6 +44,18 @@ struct writer {
 	_Atomic uint64_t rows;
 	atomic_int	 reopen;	/* set by writer_reopen() */
 	struct log_rate	 rate;
+
+	/* Rotation (SIGHUP): see writer_rotate(). */
+	int		 rotating;	/* waiting for a reader of the WAL */
+	int64_t		 rotate_since_ms;
+	int64_t		 rotate_next_ms; /* the next try */
+	int64_t		 rotate_warn_ms; /* the next warning */
+	struct log_rate	 reopen_rate;
+
+	/* A WAL held back by a reader: see writer_wal_watch(). */
+	int64_t		 wal_held_ms;	/* since, 0: not held */
+	int64_t		 wal_warn_ms;	/* the next warning */
+	int64_t		 wal_peak;	/* bytes, while held */
 
 	/* For a reopen: this run's description, owned copies. */
 	struct run_info	 run;
@@ -163,36 +178,113 @@ writer_flush(struct writer *w)
 	return 0;
 }
 
-/* Open a new database file if the old one was moved away (SIGHUP). */
+/*
+ * Open a new database file if the old one was moved away (SIGHUP), or try
+ * again while a reader holds the old file's WAL (store_reopen() says which
+ * file is written next).  Every line but the first one about waiting is
+ * rate-limited: a SIGHUP flood must not flood the log.
+ */
 static void
-writer_do_reopen(struct writer *w)
+writer_rotate(struct writer *w)
 {
-	char	 err[512] = "";
-	int	 r;
+	char			 err[1024] = "";
+	int64_t			 now = now_mono_ms(), waited;
+	enum store_reopen	 r;
 
 	w->run.start_time = now_real_us();
 	r = store_reopen(w->store, &w->run, w->run.start_time, err,
 	    sizeof(err));
-	if (r == 0) {
-		log_info("reopen: the database was not moved; still "
-		    "recording into it");
+	if (r == STORE_REOPEN_WAIT) {
+		if (!w->rotating) {
+			w->rotating = 1;
+			w->rotate_since_ms = now;
+			w->rotate_warn_ms = now;
+		}
+		if (now >= w->rotate_warn_ms) {
+			log_warnx("reopen: %s; still recording into it until it "
+			    "can be, trying again every %d ms", err,
+			    WRITER_ROTATE_RETRY_MS);
+			w->rotate_warn_ms = now + WRITER_WARN_MS;
+		}
+		w->rotate_next_ms = now + WRITER_ROTATE_RETRY_MS;
+		return;
+	}
+	waited = w->rotating ? now - w->rotate_since_ms : 0;
+	w->rotating = 0;
+	if (r == STORE_REOPEN_SAME) {
+		log_rate_info(&w->reopen_rate, "reopen: the database was not "
+		    "moved; still recording into it");
+		return;
+	}
+	if (r == STORE_REOPEN_KEPT) {
+		log_rate_warnx(&w->reopen_rate, "reopen failed: %s", err);
 		return;
 	}
 	/*
-	 * Whatever file is written next (new, old under its new name, or
-	 * a retry at the path) has a new runs row: no link to a thread row
-	 * of the old run, and its struct version to note.
+	 * A new runs row is written next (now, or when a file can be
+	 * made): no link to a thread row of the old run, and its struct
+	 * version to note.
 	 */
 	w->last_thread = w->committed_last_thread = 0;
 	w->version_noted = 0;
-	if (r == -1) {
-		log_warnx("reopen failed, still recording into the old "
-		    "file: %s", err);
+	if (r == STORE_REOPEN_NONE) {
+		log_rate_warnx(&w->reopen_rate, "reopen failed, no database "
+		    "file to record into: %s; records wait in the queue "
+		    "(counted as lost if it fills) and the path is tried "
+		    "again at each batch", err);
 		return;
 	}
 	memset(&w->pass, 0, sizeof(w->pass));
 	w->next_check_ms = 0;
-	log_info("reopen: recording into a new database file");
+	if (waited > 0)
+		log_info("reopen: recording into a new database file, after "
+		    "waiting %.1f s for the old file's WAL", waited / 1000.0);
+	else
+		log_rate_info(&w->reopen_rate, "reopen: recording into a new "
+		    "database file");
+}
+
+/*
+ * Warn while a reader holds the WAL back: checkpoints cannot copy it into
+ * the database past that reader's snapshot, so it grows for as long as
+ * the read lasts.  At once, then every WRITER_WARN_MS, naming the readers;
+ * and once more when it is over.
+ */
+static void
+writer_wal_watch(struct writer *w)
+{
+	struct store_wal	 wal;
+	char			 who[256];
+	int64_t			 now;
+
+	if (store_wal(w->store, &wal) == -1)
+		return;
+	if (!wal.held) {
+		if (w->wal_held_ms != 0)
+			log_info("database: checkpoints copy the WAL back "
+			    "again, after %.1f s (it reached %.1f MiB)",
+			    (now_mono_ms() - w->wal_held_ms) / 1000.0,
+			    w->wal_peak / 1048576.0);
+		w->wal_held_ms = 0;
+		w->wal_peak = 0;
+		return;
+	}
+	now = now_mono_ms();
+	if (wal.bytes > w->wal_peak)
+		w->wal_peak = wal.bytes;
+	if (w->wal_held_ms == 0) {
+		w->wal_held_ms = now;
+		w->wal_warn_ms = now;
+	}
+	if (now < w->wal_warn_ms)
+		return;
+	wal_readers(who, sizeof(who));
+	log_warnx("database: the WAL is %.1f MiB and checkpoints cannot copy "
+	    "it back (%lld of %lld frames copied): held by %s; it grows until "
+	    "that read ends%s", wal.bytes / 1048576.0,
+	    (long long)wal.backfilled, (long long)wal.frames, who,
+	    w->max_bytes > 0 ? ", and --max-size cannot prune it away" : "");
+	w->wal_warn_ms = now + WRITER_WARN_MS;
 }
 
 /* Start a pruning pass if a limit is exceeded; 0 if none is needed. */
@@ -298,8 +390,10 @@ writer_housekeep(struct writer *w)
 {
 	if (w->seen > 0)
 		return;
-	if (atomic_exchange(&w->reopen, 0) && w->run.boot_id != NULL)
-		writer_do_reopen(w);
+	if (w->run.boot_id != NULL && (atomic_exchange(&w->reopen, 0) ||
+	    (w->rotating && now_mono_ms() >= w->rotate_next_ms)))
+		writer_rotate(w);
+	writer_wal_watch(w);
 	if (w->retain_us > 0 || w->max_bytes > 0)
 		writer_prune_step(w);
 }
@@ -380,6 +474,7 @@ writer_start(struct store *store, struct queue *queue,
 	w->retry_ms = WRITER_RETRY_MIN_MS;
 	w->retain_us = opts->retain_us;
 	w->max_bytes = opts->max_bytes;
+	store_set_max_size(store, opts->max_bytes);
 	if (writer_copy_run(w, opts->run) == -1) {
 		writer_free(w);
 		return NULL;

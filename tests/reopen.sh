@@ -3,7 +3,8 @@
 # starts a new file at the same path, with no loss: every exit of a storm
 # that runs across the rotation is in the old file or the new one, and
 # both pass integrity_check.  Both ways of moving are covered: the main
-# file alone (its -wal and -shm stay behind) and all three files.
+# file alone (its -wal and -shm stay behind) and all three files.  A
+# SIGHUP flood logs a few lines only.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 
@@ -78,13 +79,26 @@ for how in main all; do
 	rm -f "$T_DB" "$T_DB-wal" "$T_DB-shm"
 done
 
-# SIGHUP with the file in place changes nothing.
+# SIGHUP with the file in place changes nothing; a flood of them must not
+# flood the log (LOG_RATE_BURST lines per limiter and 10 s window, and
+# a "suppressed" count).
+FLOOD_N=300
 check "taskacctd starts (not moved)" d_start
 if active; then
 	kill -HUP "$D_PID"
 	sleep 0.5
 	wl after exit 0
+	l0=$(wc -l <"$T_LOG")
+	i=0
+	while [ $i -lt $FLOOD_N ]; do
+		kill -HUP "$D_PID"
+		i=$((i + 1))
+	done
+	sleep 1
+	flood=$(($(wc -l <"$T_LOG") - l0))
 fi
+ok_if "a flood of $FLOOD_N SIGHUPs logs a few lines" \
+    '[ "${flood:-99}" -le 12 ] && d_alive' "log lines: ${flood:-?}"
 check "taskacctd stops (not moved)" d_stop
 sql_is "SIGHUP without a move: one run, still recording" "1|1" \
     "SELECT count(*), (SELECT count(*) > 0 FROM tasks) FROM runs"
