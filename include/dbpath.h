@@ -12,6 +12,8 @@
 int		 dbpath_check(const char *, char *, size_t);
 int		 dbpath_check_stat(const char *, const struct stat *, char *,
 		    size_t);
+int		 dbpath_keep_orphan_wal(const char *, char *, size_t, char *,
+		    size_t);
 int		 dbpath_real(const char *, char *, size_t, char *, size_t);
 const char	*dbpath_kind(mode_t);
 int		 dbpath_guard_sqlite(void);

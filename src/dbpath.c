@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -136,6 +137,43 @@ dbpath_check(const char *path, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * A -wal at the path while the database itself is missing belongs to a
+ * database that was moved away (a rotation whose old WAL a reader held,
+ * then a crash, or a move while the recorder was stopped): its last
+ * commits may be in no other file.  SQLite would delete it on opening a
+ * new, empty database at the path, so keep it aside first, under
+ * PATH-wal.orphan-EPOCH, for the administrator to put back beside the
+ * moved file (where SQLite reads it as that file's -wal).  The -shm goes:
+ * SQLite rebuilds it from the WAL.  Returns 1 with the new name in kept,
+ * 0 when there is nothing to keep, -1 with err set.
+ */
+int
+dbpath_keep_orphan_wal(const char *path, char *kept, size_t keptlen,
+    char *err, size_t errlen)
+{
+	char		 wal[PATH_MAX], shm[PATH_MAX];
+	struct stat	 sb;
+
+	if (lstat(path, &sb) == 0 || errno != ENOENT)
+		return 0;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal) ||
+	    (size_t)snprintf(shm, sizeof(shm), "%s-shm", path) >= sizeof(shm))
+		return snprintf(err, errlen, "%s: path too long", path), -1;
+	if (lstat(wal, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+		return 0;
+	if ((size_t)snprintf(kept, keptlen, "%s.orphan-%jd", wal,
+	    (intmax_t)time(NULL)) >= keptlen)
+		return snprintf(err, errlen, "%s: path too long", path), -1;
+	if (rename(wal, kept) == -1)
+		return snprintf(err, errlen, "%s has no database beside it and "
+		    "cannot be kept aside as %s: %s", wal, kept,
+		    strerror(errno)), -1;
+	if (lstat(shm, &sb) == 0 && S_ISREG(sb.st_mode))
+		unlink(shm);
+	return 1;
 }
 
 /*

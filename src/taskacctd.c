@@ -34,6 +34,7 @@
 
 #include <event2/event.h>
 
+#include "dbpath.h"
 #include "duration.h"
 #include "listener.h"
 #include "log.h"
@@ -657,6 +658,26 @@ setup_user(struct daemon *d)
 		    PRIVDROP_DEFAULT_USER);
 }
 
+/*
+ * A -wal left at the path by a database moved away: keep it aside, with a
+ * warning saying where, before a new database there would delete it.
+ */
+static void
+keep_orphan_wal(const char *db)
+{
+	char	 kept[PATH_MAX], err[PATH_MAX + 256];
+
+	switch (dbpath_keep_orphan_wal(db, kept, sizeof(kept), err,
+	    sizeof(err))) {
+	case -1:
+		fatalx("%s", err);
+	case 1:
+		log_warnx("%s-wal had no database beside it (moved away while "
+		    "its WAL was held?): kept as %s; put it beside the moved "
+		    "file as its -wal to read its last commits", db, kept);
+	}
+}
+
 /* Whether the database's directory exists now, before store_open. */
 static int
 db_dir_exists(const char *db)
@@ -731,6 +752,7 @@ setup(struct daemon *d)
 	} else if (cpulist_possible(d->cpumask, sizeof(d->cpumask)) == -1)
 		fatal("reading /sys/devices/system/cpu/possible");
 	d->dir_created = !db_dir_exists(d->opt.db);
+	keep_orphan_wal(d->opt.db);
 	if ((d->store = store_open(d->opt.db, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	check_delayacct(d->opt.enable_delayacct);
