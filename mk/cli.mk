@@ -12,5 +12,6 @@ CLI_LIBS := $(shell pkg-config --libs sqlite3 libnl-genl-3.0)
 
 # The live query's unit test also needs the module itself.
 tests/unit_taskget: src/taskget.o
-# (and its sanitizer build, mk/sanitize.mk, read after this file)
+# (and its sanitizer builds, mk/sanitize.mk and mk/tsan.mk)
 build/asan/unit_taskget: build/asan/src/taskget.o
+build/tsan/unit_taskget: build/tsan/src/taskget.o
