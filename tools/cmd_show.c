@@ -15,6 +15,8 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "procs.h"
+#include "taskstats_proto.h"
 
 #define OPT_TID		(OPT_CMD + 0)
 #define OPT_ID		(OPT_CMD + 1)
@@ -150,22 +152,35 @@ static void
 proc_end_find(struct cmd_ctx *ctx, int64_t id, struct proc_end *pe)
 {
 	sqlite3_stmt	*stmt;
+	FILE		*fp;
+	char		*sql = NULL;
+	size_t		 len = 0;
 
 	pe->id = -1;
-	stmt = cli_prepare(ctx, "SELECT e.id, e.run_id, e.ac_tgid, "
-	    "e.recv_time - e.ac_tgetime, e.recv_time, EXISTS (SELECT 1 FROM "
-	    "tasks x WHERE x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) "
-	    "FROM tasks r JOIN tasks e ON e.id = r.id OR (r.ac_flag & 32 = 0 "
-	    "AND e.recv_time BETWEEN r.recv_time AND r.recv_time + ?2 AND "
-	    "e.kind = 0 AND e.ac_flag & 32 AND e.run_id = r.run_id AND "
-	    "e.ac_tgid = r.ac_tgid AND e.recv_time - e.ac_tgetime BETWEEN "
-	    "r.recv_time - r.ac_tgetime - ?3 AND r.recv_time - r.ac_tgetime + "
-	    "?3) WHERE r.id = ?1 AND r.kind = 0 AND r.ac_tgid IS NOT NULL AND "
-	    "r.ac_tgetime IS NOT NULL AND e.ac_flag & 32 "
-	    "ORDER BY e.recv_time LIMIT 1");
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputs("SELECT e.id, e.run_id, e.ac_tgid, ", fp);
+	procs_expr(fp, PROCS_LSTART, "e");
+	fprintf(fp, ", e.recv_time, EXISTS (SELECT 1 FROM tasks x WHERE "
+	    "x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) FROM tasks r "
+	    "JOIN tasks e ON e.id = r.id OR (r.ac_flag & %d = 0 AND "
+	    "e.recv_time BETWEEN r.recv_time - ?4 AND r.recv_time + ?2 AND "
+	    "e.kind = 0 AND e.ac_flag & %d AND e.run_id = r.run_id AND "
+	    "e.ac_tgid = r.ac_tgid AND ", TS_AGROUP, TS_AGROUP);
+	procs_expr(fp, PROCS_LSTART, "e");
+	fputs(" - ", fp);
+	procs_expr(fp, PROCS_LSTART, "r");
+	fprintf(fp, " BETWEEN -?3 AND ?3) WHERE r.id = ?1 AND r.kind = 0 AND "
+	    "r.ac_tgid IS NOT NULL AND r.ac_tgetime IS NOT NULL AND "
+	    "e.ac_flag & %d ORDER BY e.recv_time LIMIT 1", TS_AGROUP);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, sql);
+	free(sql);
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, PROC_END_SEARCH_US);
 	sqlite3_bind_int64(stmt, 3, PROC_START_TOL_US);
+	sqlite3_bind_int64(stmt, 4, PROC_SLACK_US);
 	if (cli_step(ctx, stmt)) {
 		pe->id = sqlite3_column_int64(stmt, 0);
 		pe->run_id = sqlite3_column_int64(stmt, 1);
@@ -213,10 +228,13 @@ show_prepare(struct cmd_ctx *ctx, int totals)
 	fputs("SELECT ", fp);
 	if (totals) {
 		fields_select(fp, "t");
+		/* The threads of the process that started at ?1: procs.c. */
 		fprintf(fp, ", count(*) FROM tasks t WHERE t.recv_time BETWEEN "
-		    "?1 AND ?2 + %lld AND t.kind = 0 AND t.run_id = ?3 AND "
-		    "t.ac_tgid = ?4 AND t.recv_time - t.ac_tgetime BETWEEN "
-		    "?1 - %lld AND ?1 + %lld", (long long)PROC_SLACK_US,
+		    "?1 - %lld AND ?2 + %lld AND t.kind = 0 AND t.run_id = ?3 "
+		    "AND t.ac_tgid = ?4 AND ", (long long)PROC_START_TOL_US,
+		    (long long)PROC_SLACK_US);
+		procs_expr(fp, PROCS_LSTART, "t");
+		fprintf(fp, " BETWEEN ?1 - %lld AND ?1 + %lld",
 		    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
 	} else {
 		fields_select(fp, NULL);

@@ -8,15 +8,19 @@
  * recorder writes right after that thread row (id + 1, link_id = its id):
  * only then are its other threads' rows looked for and summed.  Those are
  * the kind 0 rows of the same recorder run with the same ac_tgid whose
- * leader start (recv_time - ac_tgetime: ac_tgetime is the time since the
- * group leader started) is within PROC_START_TOL_US of the process's, and
- * that arrived between the process's start and PROC_SLACK_US after its end
- * (rows of several sockets arrive in no fixed order).  Under PID reuse, a
- * later process with the same id started after this one ended, so its
- * leader start differs.  The scan for the threads uses tasks_recv_time over
- * the process's life; single-threaded processes (nearly all) cost nothing.
- * CROSS JOIN keeps g the outer loop: SQLite would otherwise scan all of
- * tasks and look g up.
+ * leader start (PROCS_LSTART, from the kernel's clocks) is within
+ * PROC_START_TOL_US of the process's: the process's identity, whenever
+ * each row arrived.  Under PID reuse, a later process with the same id
+ * started after this one ended, so its leader start differs.
+ *
+ * There is no index on ac_tgid (every insert would pay for it): the scan
+ * for a process's threads reads tasks_recv_time from its leader's start
+ * (no thread ends before it, none is received before it ends) to
+ * PROC_SLACK_US after its end (rows of several sockets arrive in no fixed
+ * order); single-threaded processes (nearly all) cost nothing.  CROSS
+ * JOIN keeps g the outer loop: SQLite would otherwise scan all of tasks
+ * and look g up.  A window report instead matches in the window's rows,
+ * read once.
  */
 #include <err.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include "cli.h"
 #include "procs.h"
 #include "rollup.h"
+#include "taskstats_proto.h"
 
 /* Per-row values summed (or taken the largest of) over a process's threads. */
 static const struct {
@@ -65,7 +70,7 @@ static const struct {
 static const char *const window_cols[] = {
 	"id", "run_id", "recv_time", "kind", "link_id", "version", "ac_flag",
 	"ac_exitcode", "ac_comm", "ac_uid", "ac_pid", "ac_ppid", "ac_tgid",
-	"ac_etime", "ac_tgetime", "ac_exe_dev", "ac_exe_inode", "ac_utime",
+	"ac_etime", "ac_tgetime", "ac_btime", "ac_btime64", "ac_exe_dev", "ac_exe_inode", "ac_utime",
 	"ac_stime", "read_bytes", "write_bytes", "cpu_delay_total",
 	"blkio_delay_total", "swapin_delay_total", "freepages_delay_total",
 	"thrashing_delay_total", "compact_delay_total", "wpcopy_delay_total",
@@ -195,6 +200,8 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 		procs_expr(fp, procs_cols[i].expr, "g");
 		fprintf(fp, " AS %s, ", procs_cols[i].name);
 	}
+	procs_expr(fp, PROCS_LSTART, "g");
+	fputs(" AS lstart, ", fp);
 	if (q->extra != NULL)
 		procs_expr(fp, q->extra, "g");
 	else
@@ -259,16 +266,17 @@ procs_th(FILE *fp, const struct procs_query *q)
 	/* In a window, the process's own row is in g, not summed here. */
 	if (q->window)
 		fprintf(fp, " FROM w t JOIN gt g ON t.ac_tgid = g.pid AND "
-		    "t.ac_flag & 32 = 0 AND t.recv_time BETWEEN ");
+		    "t.ac_flag & %d = 0", TS_AGROUP);
 	else
 		fprintf(fp, " FROM g CROSS JOIN tasks t INDEXED BY "
-		    "tasks_recv_time ON t.recv_time BETWEEN ");
-	fprintf(fp, "g.exit_time - g.elapsed AND g.exit_time + %lld AND t.kind = 0 "
-	    "AND t.run_id = g.run_id AND t.ac_tgid = g.pid AND "
-	    "t.recv_time - t.ac_tgetime BETWEEN g.exit_time - g.elapsed - %lld "
-	    "AND g.exit_time - g.elapsed + %lld WHERE g.threaded "
-	    "GROUP BY g.id)", (long long)PROC_SLACK_US,
-	    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
+		    "tasks_recv_time ON t.recv_time BETWEEN g.lstart - %lld "
+		    "AND g.exit_time + %lld AND t.ac_tgid = g.pid",
+		    (long long)PROC_START_TOL_US, (long long)PROC_SLACK_US);
+	fputs(" AND t.kind = 0 AND t.run_id = g.run_id AND ", fp);
+	procs_expr(fp, PROCS_LSTART, "t");
+	fprintf(fp, " BETWEEN g.lstart - %lld AND g.lstart + %lld "
+	    "WHERE g.threaded GROUP BY g.id)", (long long)PROC_START_TOL_US,
+	    (long long)PROC_START_TOL_US);
 }
 
 /*

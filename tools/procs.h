@@ -15,6 +15,22 @@
 
 #include "cli.h"
 
+/*
+ * The start of the group leader of row X, in us since the epoch, from the
+ * kernel's own clocks: ac_tgetime is the time from the leader's start to
+ * this exit, and ac_btime64 + ac_etime / 10^6 the second of the exit on
+ * the kernel's real-time clock.  The exit instant is the receive time
+ * capped into that second, so the estimate is late by less than a second
+ * however long the record waited in a socket (recv_time alone would be
+ * late by the drain interval, or by seconds in a backlog).  The rows of
+ * one process (same run, same ac_tgid) give estimates within
+ * PROC_START_TOL_US of each other: that, not when they arrived, is what
+ * links a thread to its process.
+ */
+#define PROCS_LSTART	"(min(X.recv_time, (coalesce(X.ac_btime64, " \
+	"X.ac_btime) + X.ac_etime / 1000000 + 1) * 1000000 - 1) - " \
+	"X.ac_tgetime)"
+
 struct procs_query {
 	const struct filter	*filter;
 	const char		*extra;		/* expression on row "X.", or NULL */
