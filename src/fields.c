@@ -20,11 +20,17 @@
 /* Fields that exist only in the v17 layout. */
 #define F17(n, g, h) { #n, offsetof(struct ts_layout, n), 0, \
 	FT_TIMESPEC, 17, g, "ns", h }
-/* One delay category: count and total (version v), max and min (v15/16). */
+/*
+ * One delay category: count and total (version v), max and min (v15/16).
+ * A delay longer than the task's life is impossible (TS_DELAY_MAX_NS).
+ */
+#define DELAY_BOUND	" (beyond ac_etime: impossible, not summed or ranked)"
 #define DELAY(c, v, g, what) \
 	F(c##_count, FT_U64, v, g, "count", "number of " what " delays"), \
-	F(c##_delay_total, FT_U64, v, g, "ns", "total " what " delay"), \
-	F(c##_delay_max, FT_U64, 15, g, "ns", "longest single " what " delay"), \
+	F(c##_delay_total, FT_U64, v, g, "ns", "total " what " delay" \
+	    DELAY_BOUND), \
+	F(c##_delay_max, FT_U64, 15, g, "ns", "longest single " what " delay" \
+	    DELAY_BOUND), \
 	F(c##_delay_min, FT_U64, 15, g, "ns", "shortest single " what " delay")
 
 /*

@@ -22,7 +22,9 @@
 enum rollup_field {
 	RF_COMM, RF_UID, RF_PPID, RF_FLAG, RF_EXITCODE, RF_ETIME, RF_TGETIME,
 	RF_UTIME,
-	RF_STIME, RF_RSS, RF_READ, RF_WRITE, RF_CPU, RF_BLKIO, RF_SWAPIN,
+	RF_STIME, RF_RSS, RF_READ, RF_WRITE,
+	/* The delays, RF_CPU on: bounded by the thread's life. */
+	RF_CPU, RF_BLKIO, RF_SWAPIN,
 	RF_FREEPAGES, RF_THRASHING, RF_COMPACT, RF_WPCOPY, RF_IRQ, RF__COUNT
 };
 
@@ -249,8 +251,8 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 	struct rollup_minute	 mk, *m;
 	struct rollup_parent	 pk, *p;
 	const struct ts_step	*cs = rec_step(r, plan, RF_COMM);
-	int64_t			 etime, rss;
-	int			 end, v, has_etime;
+	int64_t			 etime, rss, d, thread_etime;
+	int			 end, v, has_etime, thread_etime_known;
 	size_t			 i;
 
 	if (rec->kind != TASK_KIND_THREAD)
@@ -272,6 +274,8 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 		etime = rec_int(r, plan, RF_ETIME, rec, 0);
 	else
 		etime = has_etime = 0;
+	thread_etime_known = rec_step(r, plan, RF_ETIME)->present;
+	thread_etime = rec_int(r, plan, RF_ETIME, rec, 0);
 	m->sum[RS_TASKS]++;
 	m->sum[RS_PROCS] += end;
 	m->sum[RS_FAILED] += end &&
@@ -285,9 +289,15 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 		if (rss > m->sum[RS_RSS_MAX])
 			m->sum[RS_RSS_MAX] = rss;
 	}
-	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++)
-		m->sum[plain_sums[i].sum] += rec_int(r, plan,
-		    plain_sums[i].field, rec, 0);
+	for (i = 0; i < sizeof(plain_sums) / sizeof(plain_sums[0]); i++) {
+		d = rec_int(r, plan, plain_sums[i].field, rec, 0);
+		/* A delay the task's own life cannot hold adds nothing. */
+		if (plain_sums[i].field >= RF_CPU && (!thread_etime_known ||
+		    thread_etime > (INT64_MAX - 1000000) / 1010 ||
+		    d > TS_DELAY_MAX_NS(thread_etime)))
+			continue;
+		m->sum[plain_sums[i].sum] += d;
+	}
 	if (!end)
 		return 0;
 	memset(&pk, 0, sizeof(pk));

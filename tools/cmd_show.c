@@ -198,6 +198,7 @@ fields_select(FILE *fp, const char *agg_alias)
 {
 	const struct ts_field	*f;
 	const char		*agg;
+	char			 expr[256];
 	size_t			 i;
 
 	for (i = 0; i < ts_nfields; i++) {
@@ -207,11 +208,18 @@ fields_select(FILE *fp, const char *agg_alias)
 			continue;
 		}
 		/* Names from the field table only: safe as identifiers. */
-		if ((agg = cli_field_agg(f)) == NULL)
+		if ((agg = cli_field_agg(f)) == NULL) {
 			fprintf(fp, "%sNULL", i > 0 ? ", " : "");
+			continue;
+		}
+		if (procs_delay_field(f))
+			snprintf(expr, sizeof(expr), PROCS_DELAY_FMT, f->name,
+			    f->name);
 		else
-			fprintf(fp, "%s%s(%s.%s)", i > 0 ? ", " : "", agg,
-			    agg_alias, f->name);
+			snprintf(expr, sizeof(expr), "X.%s", f->name);
+		fprintf(fp, "%s%s(", i > 0 ? ", " : "", agg);
+		procs_expr(fp, expr, agg_alias);
+		fputc(')', fp);
 	}
 }
 
@@ -300,6 +308,50 @@ show_threads(struct show *s)
 	output_row(s->ctx->out, r.v);
 }
 
+/*
+ * The delays of the record longer than its life (TS_DELAY_MAX_NS): shown
+ * raw, left out of the process's totals, and named on a line of their own.
+ */
+static void
+show_impossible(struct show *s)
+{
+	const struct ts_field	*et = ts_field_find("ac_etime");
+	struct row		 r;
+	char			 names[512];
+	size_t			 i, len = 0;
+	int64_t			 etime;
+	int			 col;
+
+	if (et == NULL || sqlite3_column_type(s->row, (int)(et - ts_fields)) !=
+	    SQLITE_INTEGER)
+		return;
+	etime = sqlite3_column_int64(s->row, (int)(et - ts_fields));
+	names[0] = '\0';
+	for (i = 0; i < ts_nfields; i++) {
+		col = (int)i;
+		if (!procs_delay_field(&ts_fields[i]) ||
+		    sqlite3_column_type(s->row, col) != SQLITE_INTEGER ||
+		    etime > (INT64_MAX - 1000000) / 1010 ||
+		    sqlite3_column_int64(s->row, col) <= TS_DELAY_MAX_NS(etime))
+			continue;
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		    "%s%s", len > 0 ? " " : "", ts_fields[i].name);
+		if (len >= sizeof(names))
+			len = sizeof(names) - 1;
+	}
+	if (len == 0)
+		return;
+	row_init(&r);
+	row_text(&r, "identity");
+	row_text(&r, "impossible_delays");
+	row_text(&r, names);
+	if (s->tot != NULL)
+		row_null(&r);
+	if (s->ctx->human)
+		row_null(&r);
+	output_row(s->ctx->out, r.v);
+}
+
 static void
 show_print(struct show *s)
 {
@@ -326,6 +378,7 @@ show_print(struct show *s)
 	show_line(s, "identity", "ts_len", CK_INT, base + 4, -1);
 	if (s->tot != NULL)
 		show_threads(s);
+	show_impossible(s);
 	for (g = 0; g < FG__COUNT; g++) {
 		gname = field_group_names[g];
 		if (g == FG_TIME) {

@@ -28,9 +28,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fields.h"
 #include "procs.h"
 #include "rollup.h"
-#include "taskstats_proto.h"
 
 /* Per-row values summed (or taken the largest of) over a process's threads. */
 static const struct {
@@ -42,13 +42,13 @@ static const struct {
 	{ "stime", "sum", "X.ac_stime" },
 	{ "read_bytes", "sum", "X.read_bytes" },
 	{ "write_bytes", "sum", "X.write_bytes" },
-	{ "cpu_delay", "sum", "X.cpu_delay_total" },
-	{ "blkio_delay", "sum", "X.blkio_delay_total" },
-	{ "mem_delay", "sum", "coalesce(X.swapin_delay_total, 0) + "
-	    "coalesce(X.freepages_delay_total, 0) + "
-	    "coalesce(X.thrashing_delay_total, 0) + "
-	    "coalesce(X.compact_delay_total, 0) + "
-	    "coalesce(X.wpcopy_delay_total, 0)" },
+	{ "cpu_delay", "sum", PROCS_DELAY("cpu_delay_total") },
+	{ "blkio_delay", "sum", PROCS_DELAY("blkio_delay_total") },
+	{ "mem_delay", "sum", "coalesce(" PROCS_DELAY("swapin_delay_total")
+	    ", 0) + coalesce(" PROCS_DELAY("freepages_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("thrashing_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("compact_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("wpcopy_delay_total") ", 0)" },
 	{ "rss", "max", "X.hiwater_rss" },
 	{ "csw", "sum", "X.nvcsw + X.nivcsw" },
 };
@@ -92,6 +92,13 @@ procs_expr(FILE *fp, const char *expr, const char *alias)
 		}
 		fputc(*p, fp);
 	}
+}
+
+int
+procs_delay_field(const struct ts_field *f)
+{
+	return f->group >= FG_DELAY_CPU && f->type != FT_TIMESPEC &&
+	    strcmp(f->unit, "ns") == 0;
 }
 
 #define PROCS_MIN_USED		0x1
@@ -214,6 +221,28 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 }
 
 /*
+ * 1 if w has column name (n bytes) already: one of window_cols, or named
+ * earlier in extra (before name).
+ */
+static int
+procs_w_has(const char *extra, const char *name, size_t n)
+{
+	const char	*p;
+	size_t		 i;
+
+	for (i = 0; i < WINDOW_NCOLS; i++)
+		if (strlen(window_cols[i]) == n &&
+		    strncmp(window_cols[i], name, n) == 0)
+			return 1;
+	for (p = extra; (p = strstr(p, "X.")) != NULL && p + 2 < name; p++)
+		if (strncmp(p + 2, name, n) == 0 &&
+		    strspn(p + 2 + n, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+		    0)
+			return 1;
+	return 0;
+}
+
+/*
  * A window report reads the window's rows once, into w: the processes
  * and, for the threaded ones, their threads that exited in the window.
  * Scanning each threaded process's whole life instead costs a range of
@@ -223,18 +252,28 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 static void
 procs_w(FILE *fp, const struct procs_query *q)
 {
-	size_t	 i;
+	const struct ts_field	*f;
+	const char		*p;
+	size_t			 i, n;
 
 	fputs("WITH w AS MATERIALIZED (SELECT ", fp);
 	for (i = 0; i < WINDOW_NCOLS; i++)
 		fprintf(fp, "%s%s", i > 0 ? ", " : "", window_cols[i]);
-	/* The extra measure's field, "X.name", if not there yet. */
-	if (q->extra != NULL) {
-		for (i = 0; i < WINDOW_NCOLS; i++)
-			if (strcmp(q->extra + 2, window_cols[i]) == 0)
+	/*
+	 * The fields the extra measure reads ("X.name", a field of the
+	 * table, so safe as an identifier), once each, if not there yet.
+	 */
+	for (p = q->extra; p != NULL && (p = strstr(p, "X.")) != NULL; p++) {
+		p += 2;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		for (i = 0; i < ts_nfields; i++) {
+			f = &ts_fields[i];
+			if (strlen(f->name) == n && strncmp(f->name, p, n) == 0)
 				break;
-		if (i == WINDOW_NCOLS)
-			fprintf(fp, ", %s", q->extra + 2);
+		}
+		if (i == ts_nfields || procs_w_has(q->extra, p, n))
+			continue;
+		fprintf(fp, ", %.*s", (int)n, p);
 	}
 	fprintf(fp, " FROM tasks WHERE recv_time >= ?%d AND "
 	    "recv_time < ?%d)", PROCS_WSINCE, PROCS_WUNTIL);
@@ -290,7 +329,9 @@ procs_combine(FILE *fp, const struct procs_query *q, const char *agg,
 	if (!q->window)
 		fprintf(fp, ", coalesce(th.%s, g.%s)", name, name);
 	else if (agg == NULL || strcmp(agg, "sum") == 0)
-		fprintf(fp, ", g.%s + coalesce(th.%s, 0)", name, name);
+		/* As sum(): a NULL term (an impossible delay) adds nothing. */
+		fprintf(fp, ", coalesce(g.%s + th.%s, g.%s, th.%s)", name, name,
+		    name, name);
 	else
 		fprintf(fp, ", CASE WHEN th.%s %s g.%s OR g.%s IS NULL THEN "
 		    "th.%s ELSE g.%s END", name, strcmp(agg, "max") == 0 ?

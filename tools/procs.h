@@ -14,6 +14,9 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "taskstats_proto.h"
+
+struct ts_field;
 
 /*
  * The start of the group leader of row X, in us since the epoch, from the
@@ -30,6 +33,16 @@
 #define PROCS_LSTART	"(min(X.recv_time, (coalesce(X.ac_btime64, " \
 	"X.ac_btime) + X.ac_etime / 1000000 + 1) * 1000000 - 1) - " \
 	"X.ac_tgetime)"
+
+/*
+ * Delay field col of row X where it is possible (taskstats_proto.h,
+ * TS_DELAY_MAX_NS), NULL where it is not (or unknown): what every sum and
+ * ranking of a delay reads.
+ */
+#define PROCS_DELAY(col)	"(CASE WHEN X." col " <= " \
+	TS_DELAY_MAX_SQL " THEN X." col " END)"
+/* The same for a field named at run time: printf with the name twice. */
+#define PROCS_DELAY_FMT		PROCS_DELAY("%s")
 
 struct procs_query {
 	const struct filter	*filter;
@@ -58,5 +71,7 @@ void	 procs_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *,
 	    const struct filter_sql *);
 /* Write an expression on row "X." for the row aliased as the third. */
 void	 procs_expr(FILE *, const char *, const char *);
+/* 1 for a delay of the field table (bounded as PROCS_DELAY says). */
+int	 procs_delay_field(const struct ts_field *);
 
 #endif
