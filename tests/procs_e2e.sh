@@ -3,14 +3,17 @@
 # tests/workload forks PROCS_N children one after another, each of
 # PROCS_K threads (the main thread included) whose other threads burn
 # PROCS_MS of CPU and exit while the main thread waits to join them, then
-# one child of BIG_K threads that exit at once.  The threads' records come
-# first, often in an earlier drain than the process end, which waits in
-# the socket for the next one: its receive time is late by the drain
-# interval.  For every child, the thread count and CPU, I/O and context
+# one child of BIG_K threads that exit at once.  The first thread's record
+# wakes the recorder, which then drains on a 10 ms timer: the process end,
+# a moment later, waits in the socket for the next drain, and its receive
+# time is late by up to that interval (it then says the process started
+# after its first threads ended).  For every child, the thread count and CPU, I/O and context
 # switch sums that `last`, `show` and `top --group process` print (JSON)
 # must equal the direct SQL sums over every row of that tgid in the run
 # (no PID is reused here: checked), and those agree with the CPU and switch
-# sums the kernel's own group row (kind 1) carries.  Needs root in the initial
+# sums the kernel's own group row (kind 1) carries.  A last child outlives
+# a restart of the recorder: its threads' rows are in one run, its end in
+# the next, and its totals still count them all.  Needs root in the initial
 # namespaces; elsewhere every check is reported as skipped.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -18,7 +21,7 @@ cd "$(dirname "$0")/.." || exit 1
 TASKACCT=${TASKACCT:-./taskacct}
 PROCS_N=8
 PROCS_K=4
-PROCS_MS=2
+PROCS_MS=1
 BIG_K=400
 # The kernel adds an exiting thread to its group's sums (the group row)
 # just before it fills the thread's own record: a tick or a switch may
@@ -39,12 +42,31 @@ TZ=UTC
 export TZ
 
 check "taskacctd starts" d_start
+run1=$RUN_ID
 since=$(date -u '+%Y-%m-%d %H:%M:%S')
 sleep 1
 wl small procs "$PROCS_N" "$PROCS_K" "$PROCS_MS"
 wl big procs 1 "$BIG_K" 0
 sleep 0.5
 check "taskacctd stops cleanly" d_stop
+
+# A process that outlives a restart of the recorder: its threads end in
+# one run, the process in the next (the same boot).
+check "taskacctd starts again" d_start
+if active; then
+	"$WORKLOAD" procs 1 "$PROCS_K" "$PROCS_MS" 2500 \
+	    >"$T_TMP/restart.out" 2>&1 &
+	wl_pid=$!
+	sleep 1
+fi
+check "taskacctd stops while the process lives" d_stop
+check "taskacctd starts a third time" d_start
+if active; then
+	wait "$wl_pid"
+	sleep 0.5
+fi
+check "taskacctd stops cleanly after it" d_stop
+RUN_ID=$run1
 
 parent=0
 pids=
@@ -90,8 +112,8 @@ from_last() {
 }
 
 from_top() {
-	ta --format json top --group process --since "$since" --comm workload \
-	    --limit 1000 >"$T_TMP/t.json" || return 1
+	ta --format json top --group process --since "$since" --pid "$1" \
+	    >"$T_TMP/t.json" || return 1
 	grep "\"pid\":$1," "$T_TMP/t.json" >"$T_TMP/t1.json"
 	printf '%s|%s|-|-\n' "$(jget threads <"$T_TMP/t1.json")" \
 	    "$(jget cpu <"$T_TMP/t1.json")"
@@ -117,6 +139,27 @@ same() {
 		_gf=${_g%%|*} _wf=${_w%%|*}
 		[ "$_gf" = - ] || [ "$_gf" = "$_wf" ] || return 1
 		case $_w in *'|'*) _g=${_g#*|} _w=${_w#*|} ;; *) _w= ;; esac
+	done
+}
+
+# The restarted one: every row of its tgid, whatever the run.
+restart_pid=0
+active && restart_pid=$(kv "$T_TMP/restart.out" pid)
+direct_any() {
+	q "SELECT count(*), sum(ac_utime + ac_stime), sum(coalesce(read_bytes,
+	    0) + coalesce(write_bytes, 0)), sum(nvcsw + nivcsw) FROM tasks
+	    WHERE kind = 0 AND ac_tgid = $1 AND (SELECT count(DISTINCT run_id)
+	    FROM tasks WHERE kind = 0 AND ac_tgid = $1) = 2"
+}
+across() {
+	_want=$(direct_any "$restart_pid")
+	[ "${_want%%|*}" = "$PROCS_K" ] ||
+	    { diag "rows of $restart_pid: $_want, in two runs"; return 1; }
+	for _c in last show top; do
+		_got=$("from_$_c" "$restart_pid")
+		same "$_got" "$_want" && continue
+		diag "$_c process $restart_pid: got $_got, rows say $_want"
+		return 1
 	done
 }
 
@@ -165,5 +208,7 @@ check "last: thread count, cpu and io of every process equal its rows" \
     every last
 check "show: thread count, cpu, io and switches equal its rows" every show
 check "top --group process: thread count and cpu equal its rows" every top
+check "a process across a restart: last, show, top count all its threads" \
+    across
 
 t_done

@@ -165,8 +165,10 @@ proc_end_find(struct cmd_ctx *ctx, int64_t id, struct proc_end *pe)
 	    "x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) FROM tasks r "
 	    "JOIN tasks e ON e.id = r.id OR (r.ac_flag & %d = 0 AND "
 	    "e.recv_time BETWEEN r.recv_time - ?4 AND r.recv_time + ?2 AND "
-	    "e.kind = 0 AND e.ac_flag & %d AND e.run_id = r.run_id AND "
-	    "e.ac_tgid = r.ac_tgid AND ", TS_AGROUP, TS_AGROUP);
+	    "e.kind = 0 AND e.ac_flag & %d AND e.ac_tgid = r.ac_tgid AND ",
+	    TS_AGROUP, TS_AGROUP);
+	procs_expr2(fp, PROCS_SAME_BOOT, "e", "r");
+	fputs(" AND ", fp);
 	procs_expr(fp, PROCS_LSTART, "e");
 	fputs(" - ", fp);
 	procs_expr(fp, PROCS_LSTART, "r");
@@ -238,8 +240,10 @@ show_prepare(struct cmd_ctx *ctx, int totals)
 		fields_select(fp, "t");
 		/* The threads of the process that started at ?1: procs.c. */
 		fprintf(fp, ", count(*) FROM tasks t WHERE t.recv_time BETWEEN "
-		    "?1 - %lld AND ?2 + %lld AND t.kind = 0 AND t.run_id = ?3 "
-		    "AND t.ac_tgid = ?4 AND ", (long long)PROC_START_TOL_US,
+		    "?1 - %lld AND ?2 + %lld AND t.kind = 0 AND t.ac_tgid = ?4 "
+		    "AND (t.run_id = ?3 OR (SELECT boot_id FROM runs WHERE "
+		    "id = t.run_id) = (SELECT boot_id FROM runs WHERE "
+		    "id = ?3)) AND ", (long long)PROC_START_TOL_US,
 		    (long long)PROC_SLACK_US);
 		procs_expr(fp, PROCS_LSTART, "t");
 		fprintf(fp, " BETWEEN ?1 - %lld AND ?1 + %lld",

@@ -7,7 +7,8 @@
  * ever had several threads also left a thread-group row (kind 1), which the
  * recorder writes right after that thread row (id + 1, link_id = its id):
  * only then are its other threads' rows looked for and summed.  Those are
- * the kind 0 rows of the same recorder run with the same ac_tgid whose
+ * the kind 0 rows of the same boot (PROCS_SAME_BOOT: a process may outlive
+ * a restart of the recorder) with the same ac_tgid whose
  * leader start (PROCS_LSTART, from the kernel's clocks) is within
  * PROC_START_TOL_US of the process's: the process's identity, whenever
  * each row arrived.  Under PID reuse, a later process with the same id
@@ -78,20 +79,28 @@ static const char *const window_cols[] = {
 };
 #define WINDOW_NCOLS	(sizeof(window_cols) / sizeof(window_cols[0]))
 
-/* expr with every "X." written as alias "." */
+/* expr with every "X." written as alias "." (and "Y." as alias2 "."). */
 void
-procs_expr(FILE *fp, const char *expr, const char *alias)
+procs_expr2(FILE *fp, const char *expr, const char *alias,
+    const char *alias2)
 {
 	const char	*p;
 
 	for (p = expr; *p != '\0'; p++) {
-		if (p[0] == 'X' && p[1] == '.' && (p == expr ||
-		    p[-1] == ' ' || p[-1] == '(')) {
-			fputs(alias, fp);
+		if ((p[0] == 'X' || (p[0] == 'Y' && alias2 != NULL)) &&
+		    p[1] == '.' && (p == expr || p[-1] == ' ' ||
+		    p[-1] == '(')) {
+			fputs(p[0] == 'X' ? alias : alias2, fp);
 			continue;
 		}
 		fputc(*p, fp);
 	}
+}
+
+void
+procs_expr(FILE *fp, const char *expr, const char *alias)
+{
+	procs_expr2(fp, expr, alias, NULL);
 }
 
 int
@@ -311,7 +320,9 @@ procs_th(FILE *fp, const struct procs_query *q)
 		    "tasks_recv_time ON t.recv_time BETWEEN g.lstart - %lld "
 		    "AND g.exit_time + %lld AND t.ac_tgid = g.pid",
 		    (long long)PROC_START_TOL_US, (long long)PROC_SLACK_US);
-	fputs(" AND t.kind = 0 AND t.run_id = g.run_id AND ", fp);
+	fputs(" AND t.kind = 0 AND ", fp);
+	procs_expr2(fp, PROCS_SAME_BOOT, "t", "g");
+	fputs(" AND ", fp);
 	procs_expr(fp, PROCS_LSTART, "t");
 	fprintf(fp, " BETWEEN g.lstart - %lld AND g.lstart + %lld "
 	    "WHERE g.threaded GROUP BY g.id)", (long long)PROC_START_TOL_US,
