@@ -51,4 +51,17 @@ enum {
 #define TS_SQL_(x)	#x
 #define TS_SQL(x)	TS_SQL_(x)
 
+/*
+ * The largest delay total (ns) a task that lived etime_us can have had.  A
+ * larger one is impossible: delay accounting switched on while the task
+ * was already waiting times that wait from zero (from boot, the uptime).
+ * Such a value stays in its row but is left out of every sum and ranking.
+ * The 1% and 1 ms allow for the two clocks the kernel times them with.
+ * The SQL of this bound: TS_DELAY_MAX_SQL (rows aliased "X.", procs.h)
+ * and sql/schema.sql's rollup_rows repeat it; tests/delay_outlier.sh
+ * checks they agree.
+ */
+#define TS_DELAY_MAX_NS(etime_us)	((etime_us) * 1010 + 1000000)
+#define TS_DELAY_MAX_SQL		"X.ac_etime * 1010 + 1000000"
+
 #endif

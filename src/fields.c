@@ -24,14 +24,18 @@
  */
 #define F17(n, g, h) { #n, offsetof(struct ts_layout, n), 0, \
 	FT_TIMESPEC, 17, g, FK_TIME_NS, FA_NONE, "ns", h }
-/* One delay category: count and total (version v), max and min (v15/16). */
+/*
+ * One delay category: count and total (version v), max and min (v15/16).
+ * A delay longer than the task's life is impossible (TS_DELAY_MAX_NS).
+ */
+#define DELAY_BOUND	" (beyond ac_etime: impossible, not summed or ranked)"
 #define DELAY(c, v, g, what) \
 	F(c##_count, FT_U64, v, g, FK_COUNT, FA_SUM, "count", \
 	    "number of " what " delays"), \
 	F(c##_delay_total, FT_U64, v, g, FK_NS, FA_SUM, "ns", \
-	    "total " what " delay"), \
+	    "total " what " delay" DELAY_BOUND), \
 	F(c##_delay_max, FT_U64, 15, g, FK_NS, FA_MAX, "ns", \
-	    "longest single " what " delay"), \
+	    "longest single " what " delay" DELAY_BOUND), \
 	F(c##_delay_min, FT_U64, 15, g, FK_NS, FA_MIN, "ns", \
 	    "shortest single " what " delay")
 /* Identity: names the task, never adds up. */

@@ -262,6 +262,23 @@ rollup_terms(const struct rollup *r, const struct ts_plan *plan,
 	    rec_int(r, plan, RF_RSS, rec, 0) : 0;
 }
 
+/*
+ * A delay total the thread's own life cannot hold (TS_DELAY_MAX_NS: delay
+ * accounting switched on mid-wait) adds nothing, as in rollup_rows.
+ */
+static int
+rollup_delay_impossible(struct rollup *r, const struct ts_plan *plan,
+    const struct ts_record *rec, int64_t delay)
+{
+	int64_t	 etime;
+
+	if (!rec_step(r, plan, RF_ETIME)->present)
+		return 1;
+	etime = rec_int(r, plan, RF_ETIME, rec, 0);
+	return etime > (INT64_MAX - 1000000) / 1010 ||
+	    delay > TS_DELAY_MAX_NS(etime);
+}
+
 /* Add a thread record's terms; group records are not rolled up. */
 int
 rollup_add(struct rollup *r, const struct ts_record *rec,
@@ -286,6 +303,9 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 	for (i = 0; i < RS__COUNT; i++) {
 		if (r->plain[i] != NO_FIELD)
 			t[i] = step_int(&plan->step[r->plain[i]], rec, 0);
+		if (i >= RS_CPU_DELAY && i <= RS_IRQ_DELAY &&
+		    rollup_delay_impossible(r, plan, rec, t[i]))
+			t[i] = 0;
 		if (rollup_cols[i].agg == ROLLUP_AGG_MAX)
 			m->sum[i] = t[i] > m->sum[i] ? t[i] : m->sum[i];
 		else

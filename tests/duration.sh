@@ -19,7 +19,7 @@ for b in "$TASKACCTD" "$TASKACCT"; do
 done
 have_db=
 if command -v sqlite3 >/dev/null 2>&1 &&
-    sqlite3 "$T_TMP/e.db" <sql/schema.sql >/dev/null 2>&1; then
+    sqlite3 "$T_TMP/e.db" <build/sql/schema.sql >/dev/null 2>&1; then
 	have_db=1
 fi
 

@@ -321,6 +321,68 @@ cmd_threads(int argc, char **argv)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
+static void *
+thread_burn(void *arg)
+{
+	burn_cpu_ms(*(const long long *)arg);
+	return NULL;
+}
+
+/*
+ * A child whose main thread starts k - 1 threads that each burn ms of CPU,
+ * joins them and exits at once (or hold_ms later): its threads' records
+ * reach the recorder before, or in the same drain as, the main thread's
+ * process end.
+ */
+static void
+child_burners(int k, long long ms, long long hold_ms)
+{
+	struct timespec	 ts;
+	pthread_t	 th[WL_MAX_THREADS];
+	int		 i;
+
+	for (i = 1; i < k; i++)
+		if (pthread_create(&th[i], NULL, thread_burn, &ms) != 0)
+			_exit(125);
+	for (i = 1; i < k; i++)
+		if (pthread_join(th[i], NULL) != 0)
+			_exit(125);
+	ts.tv_sec = hold_ms / 1000;
+	ts.tv_nsec = (hold_ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/*
+ * n children one after another, each of k threads (main included), whose
+ * main thread exits hold_ms after its threads.
+ */
+static int
+cmd_procs(int argc, char **argv)
+{
+	long long	 n, i, ms, hold = 0;
+	pid_t		 pid;
+	int		 k, st, bad = 0;
+
+	if (argc != 3 && argc != 4)
+		errx(2, "usage: procs N K MS [HOLD_MS]");
+	if (argc == 4)
+		hold = parse_num(argv[3], 0, 600000, "milliseconds");
+	n = parse_num(argv[0], 1, 10000, "process count");
+	k = (int)parse_num(argv[1], 1, WL_MAX_THREADS, "thread count");
+	ms = parse_num(argv[2], 0, 10000, "milliseconds");
+	for (i = 0; i < n; i++) {
+		if ((pid = xfork()) == 0)
+			child_burners(k, ms, hold);
+		st = reap(pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	emit("threads=%d", k);
+	return bad == 0 ? 0 : 1;
+}
+
 static int
 cmd_rename(int argc, char **argv)
 {
@@ -425,6 +487,7 @@ static const struct {
 	{ "sleep",	cmd_sleep,	"MS" },
 	{ "spin",	cmd_spin,	"MS" },
 	{ "threads",	cmd_threads,	"N" },
+	{ "procs",	cmd_procs,	"N K MS [HOLD_MS]" },
 	{ "rename",	cmd_rename,	"NAME" },
 	{ "storm",	cmd_storm,	"N [PIDFILE]" },
 	{ "tstorm",	cmd_tstorm,	"N" },

@@ -23,8 +23,9 @@
 /* A process's threads: received at most this long after its end (rows
    come from several sockets, in no fixed order between them)... */
 #define PROC_SLACK_US		INT64_C(1000000)
-/* ...and their leader's start, as each estimates it, this close. */
-#define PROC_START_TOL_US	INT64_C(500000)
+/* ...and their leader's start, as each estimates it (PROCS_LSTART in
+   procs.h: each estimate is late by less than a second), this close. */
+#define PROC_START_TOL_US	INT64_C(1000000)
 
 struct cmd_ctx {
 	const char		*db_path;

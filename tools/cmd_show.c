@@ -16,7 +16,9 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "procs.h"
 #include "show.h"
+#include "taskstats_proto.h"
 
 #define OPT_TID		(OPT_CMD + 0)
 #define OPT_ID		(OPT_CMD + 1)
@@ -152,25 +154,37 @@ static void
 proc_end_find(struct cmd_ctx *ctx, int64_t id, struct proc_end *pe)
 {
 	sqlite3_stmt	*stmt;
+	FILE		*fp;
+	char		*sql = NULL;
+	size_t		 len = 0;
 
 	pe->id = -1;
-	stmt = cli_prepare(ctx, "SELECT e.id, e.run_id, e.ac_tgid, "
-	    "e.recv_time - e.ac_tgetime, e.recv_time, EXISTS (SELECT 1 FROM "
-	    "tasks x WHERE x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) "
-	    "FROM tasks r JOIN tasks e ON e.id = r.id OR "
-	    "(r.ac_flag & " TS_SQL(TS_AGROUP) " = 0 "
-	    "AND e.recv_time BETWEEN r.recv_time AND r.recv_time + ?2 AND "
-	    "e.kind = 0 AND e.ac_flag & " TS_SQL(TS_AGROUP) " AND "
-	    "e.run_id = r.run_id AND "
-	    "e.ac_tgid = r.ac_tgid AND e.recv_time - e.ac_tgetime BETWEEN "
-	    "r.recv_time - r.ac_tgetime - ?3 AND r.recv_time - r.ac_tgetime + "
-	    "?3) WHERE r.id = ?1 AND r.kind = 0 AND r.ac_tgid IS NOT NULL AND "
-	    "r.ac_tgetime IS NOT NULL AND "
-	    "e.ac_flag & " TS_SQL(TS_AGROUP) " "
-	    "ORDER BY e.recv_time LIMIT 1");
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputs("SELECT e.id, e.run_id, e.ac_tgid, ", fp);
+	procs_expr(fp, PROCS_LSTART, "e");
+	fprintf(fp, ", e.recv_time, EXISTS (SELECT 1 FROM tasks x WHERE "
+	    "x.id = e.id + 1 AND x.kind = 1 AND x.link_id = e.id) FROM tasks r "
+	    "JOIN tasks e ON e.id = r.id OR (r.ac_flag & %d = 0 AND "
+	    "e.recv_time BETWEEN r.recv_time - ?4 AND r.recv_time + ?2 AND "
+	    "e.kind = 0 AND e.ac_flag & %d AND e.ac_tgid = r.ac_tgid AND ",
+	    TS_AGROUP, TS_AGROUP);
+	procs_expr2(fp, PROCS_SAME_BOOT, "e", "r");
+	fputs(" AND ", fp);
+	procs_expr(fp, PROCS_LSTART, "e");
+	fputs(" - ", fp);
+	procs_expr(fp, PROCS_LSTART, "r");
+	fprintf(fp, " BETWEEN -?3 AND ?3) WHERE r.id = ?1 AND r.kind = 0 AND "
+	    "r.ac_tgid IS NOT NULL AND r.ac_tgetime IS NOT NULL AND "
+	    "e.ac_flag & %d ORDER BY e.recv_time LIMIT 1", TS_AGROUP);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	stmt = cli_prepare(ctx, sql);
+	free(sql);
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, PROC_END_SEARCH_US);
 	sqlite3_bind_int64(stmt, 3, PROC_START_TOL_US);
+	sqlite3_bind_int64(stmt, 4, PROC_SLACK_US);
 	if (cli_step(ctx, stmt)) {
 		pe->id = sqlite3_column_int64(stmt, 0);
 		pe->run_id = sqlite3_column_int64(stmt, 1);
@@ -188,6 +202,7 @@ fields_select(FILE *fp, const char *agg_alias)
 {
 	const struct ts_field	*f;
 	const char		*agg;
+	char			 expr[256];
 	size_t			 i;
 
 	for (i = 0; i < ts_nfields; i++) {
@@ -197,11 +212,18 @@ fields_select(FILE *fp, const char *agg_alias)
 			continue;
 		}
 		/* Names from the field table only: safe as identifiers. */
-		if ((agg = cli_field_agg(f)) == NULL)
+		if ((agg = cli_field_agg(f)) == NULL) {
 			fprintf(fp, "%sNULL", i > 0 ? ", " : "");
+			continue;
+		}
+		if (procs_delay_field(f))
+			snprintf(expr, sizeof(expr), PROCS_DELAY_FMT, f->name,
+			    f->name);
 		else
-			fprintf(fp, "%s%s(%s.%s)", i > 0 ? ", " : "", agg,
-			    agg_alias, f->name);
+			snprintf(expr, sizeof(expr), "X.%s", f->name);
+		fprintf(fp, "%s%s(", i > 0 ? ", " : "", agg);
+		procs_expr(fp, expr, agg_alias);
+		fputc(')', fp);
 	}
 }
 
@@ -218,10 +240,15 @@ show_prepare(struct cmd_ctx *ctx, int totals)
 	fputs("SELECT ", fp);
 	if (totals) {
 		fields_select(fp, "t");
+		/* The threads of the process that started at ?1: procs.c. */
 		fprintf(fp, ", count(*) FROM tasks t WHERE t.recv_time BETWEEN "
-		    "?1 AND ?2 + %lld AND t.kind = 0 AND t.run_id = ?3 AND "
-		    "t.ac_tgid = ?4 AND t.recv_time - t.ac_tgetime BETWEEN "
-		    "?1 - %lld AND ?1 + %lld", (long long)PROC_SLACK_US,
+		    "?1 - %lld AND ?2 + %lld AND t.kind = 0 AND t.ac_tgid = ?4 "
+		    "AND (t.run_id = ?3 OR (SELECT boot_id FROM runs WHERE "
+		    "id = t.run_id) = (SELECT boot_id FROM runs WHERE "
+		    "id = ?3)) AND ", (long long)PROC_START_TOL_US,
+		    (long long)PROC_SLACK_US);
+		procs_expr(fp, PROCS_LSTART, "t");
+		fprintf(fp, " BETWEEN ?1 - %lld AND ?1 + %lld",
 		    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
 	} else {
 		fields_select(fp, NULL);
@@ -334,6 +361,51 @@ show_group(struct cmd_ctx *ctx, int g, const struct show_col *val,
 			    (int)i);
 }
 
+/*
+ * The delays of the record longer than its life (TS_DELAY_MAX_NS): shown
+ * raw, left out of the process's totals, and named on a line of their own.
+ */
+static void
+show_impossible(struct show *s)
+{
+	const struct ts_field	*et = ts_field_find("ac_etime");
+	sqlite3_stmt		*row = s->row.stmt;
+	struct row		 r;
+	char			 names[512];
+	size_t			 i, len = 0;
+	int64_t			 etime;
+	int			 col;
+
+	if (et == NULL || sqlite3_column_type(row, (int)(et - ts_fields)) !=
+	    SQLITE_INTEGER)
+		return;
+	etime = sqlite3_column_int64(row, (int)(et - ts_fields));
+	names[0] = '\0';
+	for (i = 0; i < ts_nfields; i++) {
+		col = (int)i;
+		if (!procs_delay_field(&ts_fields[i]) ||
+		    sqlite3_column_type(row, col) != SQLITE_INTEGER ||
+		    etime > (INT64_MAX - 1000000) / 1010 ||
+		    sqlite3_column_int64(row, col) <= TS_DELAY_MAX_NS(etime))
+			continue;
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		    "%s%s", len > 0 ? " " : "", ts_fields[i].name);
+		if (len >= sizeof(names))
+			len = sizeof(names) - 1;
+	}
+	if (len == 0)
+		return;
+	row_init(&r);
+	row_text(&r, "identity");
+	row_text(&r, "impossible_delays");
+	row_text(&r, names);
+	if (s->tot.stmt != NULL)
+		row_null(&r);
+	if (s->ctx->human)
+		row_null(&r);
+	output_row(s->ctx->out, r.v);
+}
+
 static void
 show_print(struct show *s)
 {
@@ -358,6 +430,7 @@ show_print(struct show *s)
 	if (tot != NULL)
 		show_line(ctx, "identity", "threads", CK_INT, &none, -1, tot,
 		    base);
+	show_impossible(s);
 	for (g = 0; g < FG__COUNT; g++) {
 		if (g == FG_TIME) {
 			show_line(ctx, field_group_names[g], "start_time",

@@ -65,22 +65,23 @@ static const struct measure measures[] = {
 	    "exits with a non-zero status or by a signal", "sum(failed)" },
 	{ "csw", "X.nvcsw + X.nivcsw", "csw", "sum", CK_INT,
 	    "context switches", NULL },
-	{ "cpu-delay", "X.cpu_delay_total", "cpu_delay", "sum", CK_DUR_NS,
-	    "waiting for a CPU", "sum(cpu_delay)" },
-	{ "blkio-delay", "X.blkio_delay_total", "blkio_delay", "sum",
-	    CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)" },
-	{ "swapin-delay", "X.swapin_delay_total", NULL, "sum", CK_DUR_NS,
-	    "waiting for swap-in", "sum(swapin_delay)" },
-	{ "reclaim-delay", "X.freepages_delay_total", NULL, "sum", CK_DUR_NS,
-	    "waiting for memory reclaim", "sum(freepages_delay)" },
-	{ "thrashing-delay", "X.thrashing_delay_total", NULL, "sum",
-	    CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
-	{ "compact-delay", "X.compact_delay_total", NULL, "sum", CK_DUR_NS,
-	    "memory compaction", "sum(compact_delay)" },
-	{ "wpcopy-delay", "X.wpcopy_delay_total", NULL, "sum", CK_DUR_NS,
-	    "write-protect copy", "sum(wpcopy_delay)" },
-	{ "irq-delay", "X.irq_delay_total", NULL, "sum", CK_DUR_NS,
-	    "IRQ/softirq time", "sum(irq_delay)" },
+	/* A delay above the task's lifetime is impossible: not ranked. */
+	{ "cpu-delay", PROCS_DELAY("cpu_delay_total"), "cpu_delay", "sum",
+	    CK_DUR_NS, "waiting for a CPU", "sum(cpu_delay)" },
+	{ "blkio-delay", PROCS_DELAY("blkio_delay_total"), "blkio_delay",
+	    "sum", CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)" },
+	{ "swapin-delay", PROCS_DELAY("swapin_delay_total"), NULL, "sum",
+	    CK_DUR_NS, "waiting for swap-in", "sum(swapin_delay)" },
+	{ "reclaim-delay", PROCS_DELAY("freepages_delay_total"), NULL, "sum",
+	    CK_DUR_NS, "waiting for memory reclaim", "sum(freepages_delay)" },
+	{ "thrashing-delay", PROCS_DELAY("thrashing_delay_total"), NULL,
+	    "sum", CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
+	{ "compact-delay", PROCS_DELAY("compact_delay_total"), NULL, "sum",
+	    CK_DUR_NS, "memory compaction", "sum(compact_delay)" },
+	{ "wpcopy-delay", PROCS_DELAY("wpcopy_delay_total"), NULL, "sum",
+	    CK_DUR_NS, "write-protect copy", "sum(wpcopy_delay)" },
+	{ "irq-delay", PROCS_DELAY("irq_delay_total"), NULL, "sum",
+	    CK_DUR_NS, "IRQ/softirq time", "sum(irq_delay)" },
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
 
@@ -230,7 +231,10 @@ measure_find(const char *name, struct measure *m, char *expr, size_t len)
 	if (f->type == FT_COMM)
 		cli_usage("field `%s' is not a number: --by takes a numeric "
 		    "field", name);
-	snprintf(expr, len, "X.%s", f->name);
+	if (procs_delay_field(f))
+		snprintf(expr, len, PROCS_DELAY_FMT, f->name, f->name);
+	else
+		snprintf(expr, len, "X.%s", f->name);
 	*m = (struct measure){ f->name, expr, NULL, cli_field_agg(f),
 	    cli_field_kind(f), NULL, NULL };
 	if (m->agg == NULL)
@@ -351,7 +355,7 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	struct col		 cols[8];
 	enum group_by		 by = BY_PROCESS;
 	sqlite3_stmt		*stmt;
-	char			 expr[64], select[1024], mcol[64];
+	char			 expr[256], select[1024], mcol[64];
 	const char		*key;
 	int			 n = 0;
 

@@ -10,6 +10,10 @@
  * Times are the recorder's receive times, late by the socket queueing; the
  * checks allow PROC_SLACK_US for it.  Children are found through the
  * tasks_ppid index (schema 2).
+ *
+ * Recorded data may still link in a circle (crafted or damaged rows, or
+ * two PIDs reused in a way the time checks cannot tell apart): a row is
+ * never printed twice on one path, the walk stops there and says so.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -67,7 +71,29 @@ struct tree {
 	int64_t		 lines;
 	int64_t		 limit;
 	int		 cut;
+	/* The row ids from the oldest ancestor to the current node. */
+	int64_t		 path[2 * TREE_DEPTH_MAX + 1];
+	int		 npath;
+	int64_t		 cycle_pid;	/* -1: no cycle met */
+	int64_t		 cycle_id;
 };
+
+/* 1 if row id is on the current path; noted as the cycle met if so. */
+static int
+tree_on_path(struct tree *t, const struct node *n)
+{
+	int	 i;
+
+	for (i = 0; i < t->npath; i++)
+		if (t->path[i] == n->id) {
+			if (t->cycle_pid == -1) {
+				t->cycle_pid = n->pid;
+				t->cycle_id = n->id;
+			}
+			return 1;
+		}
+	return 0;
+}
 
 static const struct col tree_cols[] = {
 	{ "process", "comm", CK_TEXT, 0 },
@@ -252,8 +278,12 @@ tree_descend(struct tree *t, const struct node *n, int depth)
 	}
 	c = node_children(t, n, &nc);
 	for (i = 0; i < nc && !t->cut; i++) {
+		if (tree_on_path(t, &c[i]))
+			continue;
 		tree_line(t, &c[i], depth, 0);
+		t->path[t->npath++] = c[i].id;
 		tree_descend(t, &c[i], depth + 1);
+		t->npath--;
 	}
 	free(c);
 }
@@ -261,7 +291,8 @@ tree_descend(struct tree *t, const struct node *n, int depth)
 static int
 cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
-	struct tree	 t = { .ctx = ctx, .limit = args->limit };
+	struct tree	 t = { .ctx = ctx, .limit = args->limit,
+			    .cycle_pid = -1 };
 	struct node	 target, *up;
 	const char	*idarg = args->flag[OPT_ID];
 	int64_t		 id, at = 0, pid;
@@ -297,6 +328,7 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	/* Ancestors, nearest first, then printed from the oldest. */
 	if ((up = calloc(TREE_DEPTH_MAX, sizeof(*up))) == NULL)
 		cli_fatal(ctx, "out of memory");
+	t.path[t.npath++] = target.id;
 	for (n = 0; n < TREE_DEPTH_MAX - 1; n++) {
 		const struct node *child = n == 0 ? &target : &up[n - 1];
 
@@ -308,6 +340,9 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 			n++;
 			break;
 		}
+		if (tree_on_path(&t, &up[n]))
+			break;
+		t.path[t.npath++] = up[n].id;
 	}
 	cli_begin(ctx, tree_cols, TREE_NCOLS);
 	for (i = n - 1; i >= 0; i--)
@@ -317,14 +352,19 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	free(up);
 	sqlite3_finalize(t.parent);
 	sqlite3_finalize(t.children);
-	if (t.cut) {
+	if (t.cut || t.cycle_pid != -1) {
 		/* After the tree, not in the middle of a table. */
 		if (output_close(ctx->out) == -1)
 			err(1, "stdout");
 		ctx->out = output_open(stdout, ctx->format, ctx->out_flags, 0);
+	}
+	if (t.cycle_pid != -1)
+		warnx("tree: the recorded parents form a cycle: process %"
+		    PRId64 " (row %" PRId64 ") is its own ancestor; not "
+		    "followed again", t.cycle_pid, t.cycle_id);
+	if (t.cut)
 		warnx("tree: cut at %" PRId64 " lines or depth %d: raise "
 		    "--limit or start from a descendant", t.lines,
 		    TREE_DEPTH_MAX);
-	}
 	return 0;
 }

@@ -7,16 +7,21 @@
  * ever had several threads also left a thread-group row (kind 1), which the
  * recorder writes right after that thread row (id + 1, link_id = its id):
  * only then are its other threads' rows looked for and summed.  Those are
- * the kind 0 rows of the same recorder run with the same ac_tgid whose
- * leader start (recv_time - ac_tgetime: ac_tgetime is the time since the
- * group leader started) is within PROC_START_TOL_US of the process's, and
- * that arrived between the process's start and PROC_SLACK_US after its end
- * (rows of several sockets arrive in no fixed order).  Under PID reuse, a
- * later process with the same id started after this one ended, so its
- * leader start differs.  The scan for the threads uses tasks_recv_time over
- * the process's life; single-threaded processes (nearly all) cost nothing.
- * CROSS JOIN keeps g the outer loop: SQLite would otherwise scan all of
- * tasks and look g up.
+ * the kind 0 rows of the same boot (PROCS_SAME_BOOT: a process may outlive
+ * a restart of the recorder) with the same ac_tgid whose
+ * leader start (PROCS_LSTART, from the kernel's clocks) is within
+ * PROC_START_TOL_US of the process's: the process's identity, whenever
+ * each row arrived.  Under PID reuse, a later process with the same id
+ * started after this one ended, so its leader start differs.
+ *
+ * There is no index on ac_tgid (every insert would pay for it): the scan
+ * for a process's threads reads tasks_recv_time from its leader's start
+ * (no thread ends before it, none is received before it ends) to
+ * PROC_SLACK_US after its end (rows of several sockets arrive in no fixed
+ * order); single-threaded processes (nearly all) cost nothing.  CROSS
+ * JOIN keeps g the outer loop: SQLite would otherwise scan all of tasks
+ * and look g up.  A window report instead matches in the window's rows,
+ * read once.
  */
 #include <err.h>
 #include <stdio.h>
@@ -24,6 +29,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fields.h"
 #include "procs.h"
 #include "rollup.h"
 
@@ -37,13 +43,13 @@ static const struct {
 	{ "stime", "sum", "X.ac_stime" },
 	{ "read_bytes", "sum", "X.read_bytes" },
 	{ "write_bytes", "sum", "X.write_bytes" },
-	{ "cpu_delay", "sum", "X.cpu_delay_total" },
-	{ "blkio_delay", "sum", "X.blkio_delay_total" },
-	{ "mem_delay", "sum", "coalesce(X.swapin_delay_total, 0) + "
-	    "coalesce(X.freepages_delay_total, 0) + "
-	    "coalesce(X.thrashing_delay_total, 0) + "
-	    "coalesce(X.compact_delay_total, 0) + "
-	    "coalesce(X.wpcopy_delay_total, 0)" },
+	{ "cpu_delay", "sum", PROCS_DELAY("cpu_delay_total") },
+	{ "blkio_delay", "sum", PROCS_DELAY("blkio_delay_total") },
+	{ "mem_delay", "sum", "coalesce(" PROCS_DELAY("swapin_delay_total")
+	    ", 0) + coalesce(" PROCS_DELAY("freepages_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("thrashing_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("compact_delay_total") ", 0) + "
+	    "coalesce(" PROCS_DELAY("wpcopy_delay_total") ", 0)" },
 	{ "rss", "max", "X.hiwater_rss" },
 	{ "csw", "sum", "X.nvcsw + X.nivcsw" },
 };
@@ -65,7 +71,7 @@ static const struct {
 static const char *const window_cols[] = {
 	"id", "run_id", "recv_time", "kind", "link_id", "version", "ac_flag",
 	"ac_exitcode", "ac_comm", "ac_uid", "ac_pid", "ac_ppid", "ac_tgid",
-	"ac_etime", "ac_tgetime", "ac_exe_dev", "ac_exe_inode", "ac_utime",
+	"ac_etime", "ac_tgetime", "ac_btime", "ac_btime64", "ac_exe_dev", "ac_exe_inode", "ac_utime",
 	"ac_stime", "read_bytes", "write_bytes", "cpu_delay_total",
 	"blkio_delay_total", "swapin_delay_total", "freepages_delay_total",
 	"thrashing_delay_total", "compact_delay_total", "wpcopy_delay_total",
@@ -73,20 +79,35 @@ static const char *const window_cols[] = {
 };
 #define WINDOW_NCOLS	(sizeof(window_cols) / sizeof(window_cols[0]))
 
-/* expr with every "X." written as alias "." */
+/* expr with every "X." written as alias "." (and "Y." as alias2 "."). */
 void
-procs_expr(FILE *fp, const char *expr, const char *alias)
+procs_expr2(FILE *fp, const char *expr, const char *alias,
+    const char *alias2)
 {
 	const char	*p;
 
 	for (p = expr; *p != '\0'; p++) {
-		if (p[0] == 'X' && p[1] == '.' && (p == expr ||
-		    p[-1] == ' ' || p[-1] == '(')) {
-			fputs(alias, fp);
+		if ((p[0] == 'X' || (p[0] == 'Y' && alias2 != NULL)) &&
+		    p[1] == '.' && (p == expr || p[-1] == ' ' ||
+		    p[-1] == '(')) {
+			fputs(p[0] == 'X' ? alias : alias2, fp);
 			continue;
 		}
 		fputc(*p, fp);
 	}
+}
+
+void
+procs_expr(FILE *fp, const char *expr, const char *alias)
+{
+	procs_expr2(fp, expr, alias, NULL);
+}
+
+int
+procs_delay_field(const struct ts_field *f)
+{
+	return f->group >= FG_DELAY_CPU && f->type != FT_TIMESPEC &&
+	    strcmp(f->unit, "ns") == 0;
 }
 
 #define PROCS_MIN_USED		0x1
@@ -195,6 +216,8 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 		procs_expr(fp, procs_cols[i].expr, "g");
 		fprintf(fp, " AS %s, ", procs_cols[i].name);
 	}
+	procs_expr(fp, PROCS_LSTART, "g");
+	fputs(" AS lstart, ", fp);
 	if (q->extra != NULL)
 		procs_expr(fp, q->extra, "g");
 	else
@@ -207,6 +230,28 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 }
 
 /*
+ * 1 if w has column name (n bytes) already: one of window_cols, or named
+ * earlier in extra (before name).
+ */
+static int
+procs_w_has(const char *extra, const char *name, size_t n)
+{
+	const char	*p;
+	size_t		 i;
+
+	for (i = 0; i < WINDOW_NCOLS; i++)
+		if (strlen(window_cols[i]) == n &&
+		    strncmp(window_cols[i], name, n) == 0)
+			return 1;
+	for (p = extra; (p = strstr(p, "X.")) != NULL && p + 2 < name; p++)
+		if (strncmp(p + 2, name, n) == 0 &&
+		    strspn(p + 2 + n, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+		    0)
+			return 1;
+	return 0;
+}
+
+/*
  * A window report reads the window's rows once, into w: the processes
  * and, for the threaded ones, their threads that exited in the window.
  * Scanning each threaded process's whole life instead costs a range of
@@ -216,18 +261,28 @@ procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
 static void
 procs_w(FILE *fp, const struct procs_query *q)
 {
-	size_t	 i;
+	const struct ts_field	*f;
+	const char		*p;
+	size_t			 i, n;
 
 	fputs("WITH w AS MATERIALIZED (SELECT ", fp);
 	for (i = 0; i < WINDOW_NCOLS; i++)
 		fprintf(fp, "%s%s", i > 0 ? ", " : "", window_cols[i]);
-	/* The extra measure's field, "X.name", if not there yet. */
-	if (q->extra != NULL) {
-		for (i = 0; i < WINDOW_NCOLS; i++)
-			if (strcmp(q->extra + 2, window_cols[i]) == 0)
+	/*
+	 * The fields the extra measure reads ("X.name", a field of the
+	 * table, so safe as an identifier), once each, if not there yet.
+	 */
+	for (p = q->extra; p != NULL && (p = strstr(p, "X.")) != NULL; p++) {
+		p += 2;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		for (i = 0; i < ts_nfields; i++) {
+			f = &ts_fields[i];
+			if (strlen(f->name) == n && strncmp(f->name, p, n) == 0)
 				break;
-		if (i == WINDOW_NCOLS)
-			fprintf(fp, ", %s", q->extra + 2);
+		}
+		if (i == ts_nfields || procs_w_has(q->extra, p, n))
+			continue;
+		fprintf(fp, ", %.*s", (int)n, p);
 	}
 	fprintf(fp, " FROM tasks WHERE recv_time >= ?%d AND "
 	    "recv_time < ?%d)", PROCS_WSINCE, PROCS_WUNTIL);
@@ -259,17 +314,19 @@ procs_th(FILE *fp, const struct procs_query *q)
 	/* In a window, the process's own row is in g, not summed here. */
 	if (q->window)
 		fprintf(fp, " FROM w t JOIN gt g ON t.ac_tgid = g.pid AND "
-		    "t.ac_flag & " TS_SQL(TS_AGROUP) " = 0 AND "
-		    "t.recv_time BETWEEN ");
+		    "t.ac_flag & " TS_SQL(TS_AGROUP) " = 0");
 	else
 		fprintf(fp, " FROM g CROSS JOIN tasks t INDEXED BY "
-		    "tasks_recv_time ON t.recv_time BETWEEN ");
-	fprintf(fp, "g.exit_time - g.elapsed AND g.exit_time + %lld AND t.kind = 0 "
-	    "AND t.run_id = g.run_id AND t.ac_tgid = g.pid AND "
-	    "t.recv_time - t.ac_tgetime BETWEEN g.exit_time - g.elapsed - %lld "
-	    "AND g.exit_time - g.elapsed + %lld WHERE g.threaded "
-	    "GROUP BY g.id)", (long long)PROC_SLACK_US,
-	    (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
+		    "tasks_recv_time ON t.recv_time BETWEEN g.lstart - %lld "
+		    "AND g.exit_time + %lld AND t.ac_tgid = g.pid",
+		    (long long)PROC_START_TOL_US, (long long)PROC_SLACK_US);
+	fputs(" AND t.kind = 0 AND ", fp);
+	procs_expr2(fp, PROCS_SAME_BOOT, "t", "g");
+	fputs(" AND ", fp);
+	procs_expr(fp, PROCS_LSTART, "t");
+	fprintf(fp, " BETWEEN g.lstart - %lld AND g.lstart + %lld "
+	    "WHERE g.threaded GROUP BY g.id)", (long long)PROC_START_TOL_US,
+	    (long long)PROC_START_TOL_US);
 }
 
 /*
@@ -283,7 +340,9 @@ procs_combine(FILE *fp, const struct procs_query *q, const char *agg,
 	if (!q->window)
 		fprintf(fp, ", coalesce(th.%s, g.%s)", name, name);
 	else if (agg == NULL || strcmp(agg, "sum") == 0)
-		fprintf(fp, ", g.%s + coalesce(th.%s, 0)", name, name);
+		/* As sum(): a NULL term (an impossible delay) adds nothing. */
+		fprintf(fp, ", coalesce(g.%s + th.%s, g.%s, th.%s)", name, name,
+		    name, name);
 	else
 		fprintf(fp, ", CASE WHEN th.%s %s g.%s OR g.%s IS NULL THEN "
 		    "th.%s ELSE g.%s END", name, strcmp(agg, "max") == 0 ?

@@ -14,6 +14,43 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "taskstats_proto.h"
+
+struct ts_field;
+
+/*
+ * The start of the group leader of row X, in us since the epoch, from the
+ * kernel's own clocks: ac_tgetime is the time from the leader's start to
+ * this exit, and ac_btime64 + ac_etime / 10^6 the second of the exit on
+ * the kernel's real-time clock.  The exit instant is the receive time
+ * capped into that second, so the estimate is late by less than a second
+ * however long the record waited in a socket (recv_time alone would be
+ * late by the drain interval, or by seconds in a backlog).  The rows of
+ * one process (same boot, same ac_tgid) give estimates within
+ * PROC_START_TOL_US of each other: that, not when they arrived, is what
+ * links a thread to its process.
+ */
+#define PROCS_LSTART	"(min(X.recv_time, (coalesce(X.ac_btime64, " \
+	"X.ac_btime) + X.ac_etime / 1000000 + 1) * 1000000 - 1) - " \
+	"X.ac_tgetime)"
+
+/*
+ * Rows X and Y were recorded in the same boot: the same recorder run, or
+ * runs with the same boot id (a process outlives a restart of taskacctd).
+ */
+#define PROCS_SAME_BOOT	"(X.run_id = Y.run_id OR (SELECT boot_id FROM " \
+	"runs WHERE id = X.run_id) = (SELECT boot_id FROM runs WHERE " \
+	"id = Y.run_id))"
+
+/*
+ * Delay field col of row X where it is possible (taskstats_proto.h,
+ * TS_DELAY_MAX_NS), NULL where it is not (or unknown): what every sum and
+ * ranking of a delay reads.
+ */
+#define PROCS_DELAY(col)	"(CASE WHEN X." col " <= " \
+	TS_DELAY_MAX_SQL " THEN X." col " END)"
+/* The same for a field named at run time: printf with the name twice. */
+#define PROCS_DELAY_FMT		PROCS_DELAY("%s")
 
 struct procs_query {
 	const struct filter	*filter;
@@ -42,5 +79,9 @@ void	 procs_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *,
 	    const struct filter_sql *);
 /* Write an expression on row "X." for the row aliased as the third. */
 void	 procs_expr(FILE *, const char *, const char *);
+/* The same on rows "X." and "Y.", aliased as the third and fourth. */
+void	 procs_expr2(FILE *, const char *, const char *, const char *);
+/* 1 for a delay of the field table (bounded as PROCS_DELAY says). */
+int	 procs_delay_field(const struct ts_field *);
 
 #endif
