@@ -241,12 +241,43 @@ fault_last_error(sqlite3_vfs *vfs, int n, char *out)
 	return real_vfs->xGetLastError(real_vfs, n, out);
 }
 
+/*
+ * The system calls are the real VFS's: store_open() routes its "open"
+ * through the daemon's path checks (dbpath_guard_sqlite), which the files
+ * this shim opens through the real VFS then go through too.
+ */
+static int
+fault_set_syscall(sqlite3_vfs *vfs, const char *name,
+    sqlite3_syscall_ptr fn)
+{
+	(void)vfs;
+	return real_vfs->xSetSystemCall(real_vfs, name, fn);
+}
+
+static sqlite3_syscall_ptr
+fault_get_syscall(sqlite3_vfs *vfs, const char *name)
+{
+	(void)vfs;
+	return real_vfs->xGetSystemCall(real_vfs, name);
+}
+
+static const char *
+fault_next_syscall(sqlite3_vfs *vfs, const char *name)
+{
+	(void)vfs;
+	return real_vfs->xNextSystemCall(real_vfs, name);
+}
+
 static void
 fault_vfs_register(void)
 {
 	real_vfs = sqlite3_vfs_find(NULL);
 	assert_non_null(real_vfs);
-	fault_vfs.iVersion = 2;
+	assert_true(real_vfs->iVersion >= 3);
+	fault_vfs.iVersion = 3;
+	fault_vfs.xSetSystemCall = fault_set_syscall;
+	fault_vfs.xGetSystemCall = fault_get_syscall;
+	fault_vfs.xNextSystemCall = fault_next_syscall;
 	fault_vfs.szOsFile = (int)sizeof(struct fault_file) +
 	    real_vfs->szOsFile;
 	fault_vfs.mxPathname = real_vfs->mxPathname;
