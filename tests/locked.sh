@@ -10,7 +10,9 @@
 # database is locked; this is the daemon running on through the lock.)
 #
 # The daemon listens on CPU 1 only, the storm is pinned to CPU 1 and this
-# script (with the lock holder) to CPU 0.
+# script (with the lock holder) to CPU 0.  The lock is held for LOCK_S and
+# then until the storm is over and checked (forks are slow on a loaded
+# machine: a fixed lock could end mid-storm), at most 2 minutes more.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 
@@ -52,12 +54,14 @@ skipping || taskset -pc 0 $$ >/dev/null
 check "taskacctd --cpus 1 starts" d_start --cpus 1
 R=${RUN_ID:-0}
 
-locked_during=0 during=-1 parent=0
+locked_during=0 during=-1 parent=0 held_s=0
 if active; then
 	# -bail: if it cannot take the lock it stops, and never says it has
 	sqlite3 -batch -bail -cmd '.timeout 10000' "$T_DB" 'BEGIN IMMEDIATE' \
 	    "INSERT INTO runs (boot_id, start_time) VALUES ('locked.sh', 0)" \
-	    ".shell touch '$T_TMP/locked'" ".shell sleep $LOCK_S" 'ROLLBACK' \
+	    ".shell touch '$T_TMP/locked'" ".shell sleep $LOCK_S" \
+	    ".shell i=0; while [ ! -e '$T_TMP/release' ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done" \
+	    'ROLLBACK' \
 	    >/dev/null 2>"$T_TMP/lock.err" &
 	LOCK_PID=$!
 	i=0
@@ -75,8 +79,10 @@ if active; then
 	    is_locked && locked_during=1
 	during=$(q "SELECT count(*) FROM tasks WHERE run_id = $R AND
 	    ac_ppid = ${parent:-0}" 2>&1)
+	held_s=$(($(date +%s) - t0))
 	diag "storm of $STORM_N in $(kv "$T_TMP/storm.out" elapsed_us) us," \
-	    "$(($(date +%s) - t0)) s into the $LOCK_S s lock"
+	    "$held_s s into the lock (at least $LOCK_S s)"
+	touch "$T_TMP/release"
 fi
 ok_if "the lock was held through the storm; no storm row committed" \
     '[ "$locked_during" = 1 ] && [ "$during" = 0 ]' \
@@ -102,9 +108,12 @@ if active; then
 fi
 ok_if "writes resume by themselves after the lock" \
     '[ "$stored" -ge "$STORM_N" ]' "stored $stored of $STORM_N"
-ok_if "the lock is logged, rate-limited" \
+# The writer's limiter: LOG_RATE_BURST (5) lines per 10 s window, and one
+# saying it resumed.
+max_lines=$((6 * (${held_s:-0} / 10 + 1)))
+ok_if "the lock is logged, rate-limited (at most $max_lines lines)" \
     'n=$(grep -c "database is locked" "$T_LOG"); [ "$n" -ge 1 ] &&
-     [ "$n" -le 6 ]' "$(grep -i locked "$T_LOG")"
+     [ "$n" -le "$max_lines" ]' "$(grep -i locked "$T_LOG")"
 check "taskacctd exits 0 on SIGTERM" d_stop
 
 sq() {
