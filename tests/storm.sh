@@ -132,17 +132,25 @@ sql_is "run ended clean=1 with stop_time set" "1|1" \
 # Stopped in the middle of a storm while the database is locked and the
 # small queue is full: the stop must wait for the writer and store what the
 # kernel had queued, not refuse it.
+# The stop comes once the storm has made well over the queue's 1024 exits
+# (at this machine's fork rate now, measured), with the lock still held.
 T_DB=$T_TMP/stop.db
+fill_s=1
+if active; then
+	probe_us=$("$WORKLOAD" storm 300 /dev/null | sed -n 's/^elapsed_us=//p')
+	fill_s=$(( ${probe_us:-0} * 2000 / 300 / 1000000 + 1 ))
+	diag "300 forks in ${probe_us:-?} us: ${fill_s} s for 2000 exits"
+fi
 check "taskacctd --queue 1024 starts" d_start --queue 1024
 if active; then
 	"$WORKLOAD" storm 30000 /dev/null >/dev/null 2>&1 &
 	storm_pid=$!
 	sleep 0.5
-	# another process holds the write lock for 2 s
-	sqlite3 "$T_DB" 'BEGIN IMMEDIATE' '.shell sleep 2' 'COMMIT' \
-	    >/dev/null 2>&1 &
+	# another process holds the write lock until after the stop
+	sqlite3 "$T_DB" 'BEGIN IMMEDIATE' ".shell sleep $((fill_s + 2))" \
+	    'COMMIT' >/dev/null 2>&1 &
 	lock_pid=$!
-	sleep 0.5
+	sleep "$fill_s"
 fi
 check "SIGTERM mid-storm with the database locked: exit 0" d_stop
 if active; then
