@@ -15,7 +15,7 @@ run_one() {
 	log=tests/out/$name.log
 	echo "== $name"
 	# A hang (e.g. a decoder loop) must fail, not stall make check.
-	timeout "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
+	timeout "${TEST_TIMEOUT:-900}" "$@" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	p=$(grep -c '^ok ' "$log" | tr -d ' ')
