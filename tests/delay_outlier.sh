@@ -11,30 +11,8 @@
 # keeps the raw value; `fields` says so.
 cd "$(dirname "$0")/.." || exit 1
 
-T=${TASKACCT:-./taskacct}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/taskacct-delay.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-DB=$TMP/delay.db
-n=0 failed=0
-export TZ=UTC
-unset TASKACCT_NOW TASKACCT_DB
-
-ok() {	# status desc
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/#   /' "$TMP/out" "$TMP/err" 2>/dev/null | head -n 20
-	fi
-}
-
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "ok 1 - delay outliers # SKIP sqlite3 is not installed"
-	echo "1..1"
-	exit 0
-fi
+. tests/lib.sh
+crafted_setup delay "delay outliers"
 
 # Rows at 2023-11-14 22:13:20 (1700000000) and a few seconds after.
 sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <<'SQL' &&
@@ -66,7 +44,7 @@ UPDATE tasks SET ac_btime64 = recv_time / 1000000 - ac_etime / 1000000,
 SQL
 sed -n '/^-- The rollups of the rows already there/,$p' build/sql/migrate-2.sql |
     sed '/^PRAGMA user_version = 2;$/,$d' | sqlite3 "$DB"
-ok $? "crafted database with impossible delays builds, rollups filled"
+crafted_ok $? "crafted database with impossible delays builds, rollups filled"
 
 SINCE=@1699999990
 UNTIL=@1700000010
@@ -79,56 +57,55 @@ ta() {
 # The per-exit ranking: tar first, the impossible ones unranked (null).
 ta top --by blkio-delay --since $SINCE --until $UNTIL
 sed -n 2p "$TMP/out" | grep -q '"pid":702,.*"blkio-delay":500000000,'
-ok $? "top --by blkio-delay: the 2 s tar ranks first, not a 7.8 ms dd"
+crafted_ok $? "top --by blkio-delay: the 2 s tar ranks first, not a 7.8 ms dd"
 [ "$(grep -c '"comm":"dd".*"blkio-delay":null' "$TMP/out")" = 2 ]
-ok $? "top --by blkio-delay: the dd exits have no delay (null)"
+crafted_ok $? "top --by blkio-delay: the dd exits have no delay (null)"
 
 ta top --by blkio_delay_max --since $SINCE --until $UNTIL
 sed -n 2p "$TMP/out" | grep -q '"pid":702,'
-ok $? "top --by blkio_delay_max (a field): the same, tar first"
+crafted_ok $? "top --by blkio_delay_max (a field): the same, tar first"
 
 # Per process: srv's total leaves its thread's 1000 s out.
 ta top --group process --by blkio-delay --since $SINCE --until $UNTIL
 grep -o '"pid":[0-9]*' "$TMP/out" | tr '\n' ' ' |
     grep -q '^"pid":702 "pid":704 "pid":703 '
-ok $? "top --group process --by blkio-delay: tar, srv, cp, then the rest"
+crafted_ok $? "top --group process --by blkio-delay: tar, srv, cp, then the rest"
 grep -q '"pid":704,.*"blkio-delay":200000000,' "$TMP/out"
-ok $? "top --group process: srv's block I/O delay is its leader's 200 ms"
+crafted_ok $? "top --group process: srv's block I/O delay is its leader's 200 ms"
 
 ta top --group process --by swapin-delay --since $SINCE --until $UNTIL
-ok $? "top --group process by a measure summed over threads runs"
+crafted_ok $? "top --group process by a measure summed over threads runs"
 
 # show: raw value kept, named as impossible, out of the process total.
 ta show 700
 grep -q '"field":"blkio_delay_total","value":2100000000000[,}]' "$TMP/out" &&
     grep -q '"field":"impossible_delays","value":"blkio_delay_total blkio_delay_max"' \
     "$TMP/out"
-ok $? "show 700: the raw 35 min kept, named as an impossible delay"
+crafted_ok $? "show 700: the raw 35 min kept, named as an impossible delay"
 ta show 704
 grep -q '"field":"blkio_delay_total",.*"process":200000000}' "$TMP/out"
-ok $? "show 704: the process total leaves the thread's 1000 s out"
+crafted_ok $? "show 704: the process total leaves the thread's 1000 s out"
 ta show --tid 705
 grep -q '"field":"impossible_delays"' "$TMP/out"
-ok $? "show --tid 705: the thread's delays named as impossible"
+crafted_ok $? "show --tid 705: the thread's delays named as impossible"
 
 # The rollups (summary reads them) and the rows (--ppid) agree: no dd wait.
 ta summary --since $SINCE --until $UNTIL
 grep -q '"comm":"dd",.*"blkio_delay_ns":0,' "$TMP/out"
-ok $? "summary (rollups): dd waited 0 for block I/O"
+crafted_ok $? "summary (rollups): dd waited 0 for block I/O"
 grep -q '"comm":"srv",.*"blkio_delay_ns":200000000,' "$TMP/out" &&
     grep -q '"comm":"srv-io",.*"blkio_delay_ns":0,' "$TMP/out"
-ok $? "summary (rollups): srv-io's impossible 1000 s not summed"
+crafted_ok $? "summary (rollups): srv-io's impossible 1000 s not summed"
 ta summary --since $SINCE --until $UNTIL --ppid 1
 grep -q '"comm":"dd",.*"blkio_delay_ns":null,' "$TMP/out" &&
     grep -q '"comm":"srv",.*"blkio_delay_ns":200000000,' "$TMP/out"
-ok $? "summary (rows): dd's wait unknown, srv's 200 ms"
+crafted_ok $? "summary (rows): dd's wait unknown, srv's 200 ms"
 blk=$(sqlite3 "$DB" "SELECT sum(blkio_delay) FROM minutes")
 [ "$blk" = 800000000 ]
-ok $? "rollup fill through rollup_rows: 800 ms of block I/O delay ($blk)"
+crafted_ok $? "rollup fill through rollup_rows: 800 ms of block I/O delay ($blk)"
 
 "$T" fields >"$TMP/out" 2>"$TMP/err"
 grep 'blkio_delay_total' "$TMP/out" | grep -q impossible
-ok $? "fields: the delay's help says a delay beyond ac_etime is impossible"
+crafted_ok $? "fields: the delay's help says a delay beyond ac_etime is impossible"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+crafted_done

@@ -326,3 +326,44 @@ wlc() {
 		return 1
 	fi
 }
+
+# --- crafted databases (no daemon) ------------------------------------------
+
+# crafted_setup name desc: for a test of the query tool on rows it writes
+# itself.  Sets T (the taskacct to test), TMP (a private directory removed
+# at exit) and DB ($TMP/name.db, empty: load build/sql/schema.sql, the
+# schema this build writes, then the rows); runs in UTC with no TASKACCT_*
+# from the caller.  Without sqlite3 it reports desc skipped and exits.
+crafted_setup() {
+	T=${TASKACCT:-./taskacct}
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/taskacct-$1.XXXXXX") || exit 1
+	trap 'rm -rf "$TMP"' EXIT
+	DB=$TMP/$1.db
+	n=0 failed=0
+	export TZ=UTC
+	unset TASKACCT_NOW TASKACCT_DB
+	if ! command -v sqlite3 >/dev/null 2>&1; then
+		echo "ok 1 - $2 # SKIP sqlite3 is not installed"
+		echo "1..1"
+		exit 0
+	fi
+}
+
+# crafted_ok status desc: a check passed when status is 0; a failure shows
+# the last command's $TMP/out and $TMP/err.
+crafted_ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		sed 's/^/#   /' "$TMP/out" "$TMP/err" 2>/dev/null | head -n 20
+	fi
+}
+
+# crafted_done: the plan line and the exit status.
+crafted_done() {
+	echo "1..$n"
+	[ "$failed" = 0 ]
+}

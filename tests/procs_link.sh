@@ -11,30 +11,8 @@
 # process must count every thread of each process and no other.
 cd "$(dirname "$0")/.." || exit 1
 
-T=${TASKACCT:-./taskacct}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/taskacct-link.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-DB=$TMP/link.db
-n=0 failed=0
-export TZ=UTC
-unset TASKACCT_NOW TASKACCT_DB
-
-ok() {	# status desc
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/#   /' "$TMP/out" "$TMP/err" 2>/dev/null | head -n 20
-	fi
-}
-
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "ok 1 - thread rows of a process # SKIP sqlite3 is not installed"
-	echo "1..1"
-	exit 0
-fi
+. tests/lib.sh
+crafted_setup link "thread rows of a process"
 
 # spec: each row's exit instant (us, the kernel's real clock), its receive
 # time, its own life and its leader's; the kernel's fields follow from them.
@@ -77,7 +55,7 @@ INSERT INTO tasks (id, run_id, recv_time, kind, task_id, link_id, ts_len,
 SELECT id + 1, run_id, recv_time, 1, ac_tgid, id, 560, 16, 0, 0, 0, 0, 0
     FROM tasks WHERE id IN (4, 7, 11);
 SQL
-ok $? "crafted rows build"
+crafted_ok $? "crafted rows build"
 
 # pget ID KEY: KEY of the JSON line of row ID in $TMP/out.
 pget() {
@@ -87,24 +65,24 @@ pget() {
 "$T" --db "$DB" --format json last --since @1699999999 >"$TMP/out" \
     2>"$TMP/err"
 [ "$(pget 4 threads)|$(pget 4 cpu_us)" = "4|12000" ]
-ok $? "last: process 800 (first life): 4 threads, 12 ms"
+crafted_ok $? "last: process 800 (first life): 4 threads, 12 ms"
 [ "$(pget 7 threads)|$(pget 7 cpu_us)" = "2|8000" ]
-ok $? "last: process 800 (reused): 2 threads, 8 ms"
+crafted_ok $? "last: process 800 (reused): 2 threads, 8 ms"
 [ "$(pget 11 threads)|$(pget 11 cpu_us)" = "3|36000" ]
-ok $? "last: process 900 across a restart: 3 threads, 36 ms"
+crafted_ok $? "last: process 900 across a restart: 3 threads, 36 ms"
 [ "$(pget 13 threads)|$(pget 13 cpu_us)" = "1|2000" ]
-ok $? "last: process 900 of another boot: alone"
+crafted_ok $? "last: process 900 of another boot: alone"
 
 "$T" --db "$DB" --format json top --group process --since @1699999999 \
     >"$TMP/out" 2>"$TMP/err"
 [ "$(pget 4 threads)|$(pget 4 cpu)|$(pget 7 threads)|$(pget 13 threads)" = \
     "4|12000|2|1" ]
-ok $? "top --group process: 4, 2 and 1 threads"
+crafted_ok $? "top --group process: 4, 2 and 1 threads"
 # A window from just after 900's threads: only its own row in it.
 "$T" --db "$DB" --format json top --group process --since @1700000010 \
     >"$TMP/out" 2>"$TMP/err"
 [ "$(pget 11 threads)" = 1 ]
-ok $? "top --group process, a window after its threads: 900's own row"
+crafted_ok $? "top --group process, a window after its threads: 900's own row"
 
 for c in "4 4 12000" "7 2 8000" "11 3 36000"; do
 	set -- $c
@@ -114,8 +92,7 @@ for c in "4 4 12000" "7 2 8000" "11 3 36000"; do
 	got=$got\|$(grep '"field":"ac_utime"' "$TMP/out" |
 	    sed 's/.*"process"://; s/}.*//')
 	[ "$got" = "$2|$3" ]
-	ok $? "show --id $1: $2 threads, $3 us user time"
+	crafted_ok $? "show --id $1: $2 threads, $3 us user time"
 done
 
-echo "1..$n"
-[ "$failed" = 0 ]
+crafted_done

@@ -6,28 +6,8 @@
 # path and say so on stderr, not walk the circle to the depth limit.
 cd "$(dirname "$0")/.." || exit 1
 
-T=${TASKACCT:-./taskacct}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/taskacct-tree.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-DB=$TMP/cycle.db
-n=0 failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/#   /' "$TMP/out" "$TMP/err" 2>/dev/null | head -n 20
-	fi
-}
-
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "ok 1 - tree on a ppid cycle # SKIP sqlite3 is not installed"
-	echo "1..1"
-	exit 0
-fi
+. tests/lib.sh
+crafted_setup cycle "tree on a ppid cycle"
 
 sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <<'SQL'
 INSERT INTO runs (id, boot_id, start_time, ts_version)
@@ -41,29 +21,28 @@ VALUES
     (2, 1, 1700000100500000, 0, 501, 560, 16, 0, 32, 'pong', 0, 501, 500,
      501, 10000000, 10000000);
 SQL
-ok $? "crafted database with a ppid cycle builds"
+crafted_ok $? "crafted database with a ppid cycle builds"
 
 for target in 500 501; do
 	TZ=UTC "$T" --db "$DB" --format csv --no-header tree "$target" \
 	    >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	lines=$(wc -l <"$TMP/out")
-	ok $(( !(rc == 0 && lines == 2) )) \
+	crafted_ok $(( !(rc == 0 && lines == 2) )) \
 	    "tree $target: exit 0, each process printed once"
 	ids=$(cut -d, -f11 "$TMP/out" | sort | tr '\n' ' ')
 	[ "$ids" = "1 2 " ]
-	ok $? "tree $target: rows 1 and 2"
+	crafted_ok $? "tree $target: rows 1 and 2"
 	grep -q "cycle: process .* is its own ancestor" "$TMP/err"
-	ok $? "tree $target: says the parents form a cycle"
+	crafted_ok $? "tree $target: says the parents form a cycle"
 done
 
 # A table too, and json closes its array.
 TZ=UTC "$T" --db "$DB" tree 500 >"$TMP/out" 2>"$TMP/err"
-ok $(( !($? == 0 && $(wc -l <"$TMP/out") == 3) )) \
+crafted_ok $(( !($? == 0 && $(wc -l <"$TMP/out") == 3) )) \
     "tree 500 as a table: header and two lines"
 TZ=UTC "$T" --db "$DB" --format json tree 500 >"$TMP/out" 2>"$TMP/err"
 tail -n 1 "$TMP/out" | grep -qx ']'
-ok $? "tree 500 as json: the array is closed"
+crafted_ok $? "tree 500 as json: the array is closed"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+crafted_done
