@@ -115,14 +115,24 @@ need_daemon_env() {
 }
 
 # Fails the whole script when the programs under test are not built.
-need_binaries() {
-	for _b in "$TASKACCTD" "$WORKLOAD"; do
+need_binaries() {	# [more programs the test runs]
+	for _b in "$TASKACCTD" "$WORKLOAD" "$@"; do
 		if [ ! -x "$_b" ]; then
-			t_fail "$_b is built (run make taskacctd $WORKLOAD)"
+			t_fail "$_b is built (run make taskacctd $WORKLOAD $*)"
 			t_done
 			exit 1
 		fi
 	done
+}
+
+# wait_for secs condition: poll the shell condition every 0.1 s, for at
+# most secs; its last status is returned.
+wait_for() {
+	_n=$(($1 * 10)) _i=0
+	while [ $_i -lt $_n ] && ! eval "$2"; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	eval "$2"
 }
 
 t_setup() {

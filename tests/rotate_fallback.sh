@@ -26,22 +26,8 @@ need_daemon_env
 if ! skipping && ! id "$RF_USER" >/dev/null 2>&1; then
 	T_SKIP="no user $RF_USER"
 fi
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKSTORM" ]; then
-	t_fail "$TASKSTORM is built (run make)"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKSTORM"
 t_setup rotate_fallback
-
-# wait_for secs condition: poll the shell condition every 0.1 s.
-wait_for() {
-	_n=$(($1 * 10)) _i=0
-	while [ $_i -lt $_n ] && ! eval "$2"; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	eval "$2"
-}
 
 # rows_of file tgids: the thread rows of these processes (storms of
 # threads: thread ids are not reused within a process's life).

@@ -21,22 +21,8 @@ STORM_S=$((HOLD_S + 2))	# across the switch
 STORM_RATE=200
 
 need_daemon_env
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKSTORM" ]; then
-	t_fail "$TASKSTORM is built (run make)"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKSTORM"
 t_setup rotate_reader
-
-# wait_for secs condition: poll the shell condition every 0.1 s.
-wait_for() {
-	_n=$(($1 * 10)) _i=0
-	while [ $_i -lt $_n ] && ! eval "$2"; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	eval "$2"
-}
 
 # pids_in file...: the storm's exits in these databases, one pid a line.
 pids_in() {

@@ -17,22 +17,8 @@ WG_MAX=16M		# the WAL gets an eighth: 2 MiB, 128 16 KiB frames
 HOLD_S=8
 
 need_daemon_env
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKSTORM" ]; then
-	t_fail "$TASKSTORM is built (run make)"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKSTORM"
 t_setup wal_growth
-
-# wait_for secs condition: poll the shell condition every 0.1 s.
-wait_for() {
-	_n=$(($1 * 10)) _i=0
-	while [ $_i -lt $_n ] && ! eval "$2"; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	eval "$2"
-}
 
 held_lines() {
 	grep -c "the WAL is .* MiB and checkpoints cannot copy it back" "$T_LOG"
