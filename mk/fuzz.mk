@@ -30,7 +30,8 @@ FUZZ_TARGETS	 = decode cli listener
 # their own two (pure: no database, no output).
 FUZZ_decode_OBJS   = $(DAEMON_OBJS) $(COMMON_OBJS)
 FUZZ_decode_MAXLEN = 4096
-FUZZ_cli_OBJS	   = tools/timespec.o tools/filter.o src/duration.o
+FUZZ_cli_OBJS	   = tools/timespec.o tools/filter.o src/duration.o \
+		     src/errf.o
 FUZZ_cli_MAXLEN	   = 512
 # The listener's datagram parser, up to one receive buffer (LISTENER_BUFSZ).
 FUZZ_listener_OBJS   = $(DAEMON_OBJS) $(COMMON_OBJS)

@@ -6,12 +6,12 @@
  * and tests/unit_duration.c check this).
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "duration.h"
+#include "errf.h"
 
 #define US_PER_S	DURATION_US_PER_S
 #define SPEC_MAX	128	/* longer text is no duration */
@@ -39,19 +39,6 @@ static const struct unit units[] = {
 	{ "w", 7 * DURATION_US_PER_DAY }, { "week", 7 * DURATION_US_PER_DAY },
 	{ "weeks", 7 * DURATION_US_PER_DAY },
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* The unit named by the len letters at p; -1 if none is. */
 static int64_t
@@ -103,17 +90,17 @@ duration_parse_unit(const char *s, int64_t bare_us, int64_t *out, char *err,
 	int		 terms = 0;
 
 	if (bare_us < 1 || bare_us > UNIT_MAX_US)
-		return fail(err, errlen, "bad duration: no unit for a bare "
+		return errf(err, errlen, "bad duration: no unit for a bare "
 		    "number");
 	if (strnlen(s, SPEC_MAX + 1) > SPEC_MAX)
-		return fail(err, errlen, "bad duration: too long");
+		return errf(err, errlen, "bad duration: too long");
 	for (;;) {
 		while (*p == ' ')
 			p++;
 		if (*p == '\0')
 			break;
 		if (duration_number(&p, &whole, &frac) == -1)
-			return fail(err, errlen, "bad duration `%s': use e.g. "
+			return errf(err, errlen, "bad duration `%s': use e.g. "
 			    "500ms, 2s, 10min, 1h30m", s);
 		while (*p == ' ')
 			p++;
@@ -122,26 +109,26 @@ duration_parse_unit(const char *s, int64_t bare_us, int64_t *out, char *err,
 		if (p == u) {
 			/* A bare number takes the caller's unit, alone only. */
 			if (terms > 0 || *p != '\0')
-				return fail(err, errlen, "bad duration `%s': "
+				return errf(err, errlen, "bad duration `%s': "
 				    "give each number a unit", s);
 			mult = bare_us;
 		} else if ((mult = unit_find(u, p - u)) == -1)
-			return fail(err, errlen, "bad duration `%s': unknown "
+			return errf(err, errlen, "bad duration `%s': unknown "
 			    "unit `%.*s' (use us, ms, s, min, h, d, w)", s,
 			    (int)(p - u), u);
 		if (whole > DURATION_MAX_US / mult)
-			return fail(err, errlen, "bad duration `%s': longer "
+			return errf(err, errlen, "bad duration `%s': longer "
 			    "than 100 years", s);
 		/* frac < 10^6, mult at most a week (6.048e11): < 2^63 */
 		part = whole * mult + frac * mult / US_PER_S;
 		if (part > DURATION_MAX_US - total)
-			return fail(err, errlen, "bad duration `%s': longer "
+			return errf(err, errlen, "bad duration `%s': longer "
 			    "than 100 years", s);
 		total += part;
 		terms++;
 	}
 	if (terms == 0)
-		return fail(err, errlen, "bad duration: it is empty");
+		return errf(err, errlen, "bad duration: it is empty");
 	*out = total;
 	return 0;
 }

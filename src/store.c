@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "dbpath.h"
+#include "errf.h"
 #include "fields.h"
 #include "rollup.h"
 #include "sqlbuild.h"
@@ -95,17 +95,6 @@ struct store {
 };
 
 static int	step_reset(sqlite3_stmt *);
-
-static int __attribute__((format(printf, 3, 4)))
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * Create the database's directory (one level) with a private mode.  One

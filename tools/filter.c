@@ -5,12 +5,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "errf.h"
 #include "filter.h"
 #include "taskstats_proto.h"
 #include "timespec.h"
@@ -51,19 +51,6 @@ static const char *const signal_names[SIGNAL_MAX + 1] = {
 	[23] = "URG", [24] = "XCPU", [25] = "XFSZ", [26] = "VTALRM",
 	[27] = "PROF", [28] = "WINCH", [29] = "IO", [30] = "PWR", [31] = "SYS",
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* The signal's name without "SIG", or NULL for one without a name. */
 const char *
@@ -161,7 +148,7 @@ text_copy(char *dst, const char *src, const char *what, char *err,
 	size_t	 len = strnlen(src, FILTER_TEXT_MAX);
 
 	if (len == FILTER_TEXT_MAX)
-		return fail(err, errlen, "--%s: too long (at most %d bytes)",
+		return errf(err, errlen, "--%s: too long (at most %d bytes)",
 		    what, FILTER_TEXT_MAX - 1);
 	memcpy(dst, src, len + 1);
 	return 0;
@@ -172,7 +159,7 @@ id_set(const char *name, const char *v, int64_t *out, char *err,
     size_t errlen)
 {
 	if (number_parse(v, ID_MAX, out) == -1)
-		return fail(err, errlen, "bad --%s `%s': give a number from "
+		return errf(err, errlen, "bad --%s `%s': give a number from "
 		    "0 to %lld", name, v, (long long)ID_MAX);
 	return 0;
 }
@@ -186,7 +173,7 @@ filter_set_user(struct filter *f, const char *v, char *err, size_t errlen)
 		return 0;
 	}
 	if (*v == '\0')
-		return fail(err, errlen, "bad --user: give a user name or uid");
+		return errf(err, errlen, "bad --user: give a user name or uid");
 	if (text_copy(f->user, v, "user", err, errlen) == -1)
 		return -1;
 	f->set |= FILTER_USERNAME;
@@ -200,7 +187,7 @@ filter_set_time(int64_t *out, const char *name, const char *v,
 	char	 e[160];
 
 	if (timespec_parse(v, now_us, out, e, sizeof(e)) == -1)
-		return fail(err, errlen, "--%s: %s", name, e);
+		return errf(err, errlen, "--%s: %s", name, e);
 	return 0;
 }
 
@@ -211,7 +198,7 @@ filter_set_duration(int64_t *out, const char *name, const char *v,
 	char	 e[160];
 
 	if (duration_parse(v, out, e, sizeof(e)) == -1)
-		return fail(err, errlen, "--%s: %s", name, e);
+		return errf(err, errlen, "--%s: %s", name, e);
 	return 0;
 }
 
@@ -227,11 +214,11 @@ filter_set(struct filter *f, const char *name, const char *v,
 		if (strcmp(filter_options[i].name, name) == 0)
 			break;
 	if (i == filter_noptions)
-		return fail(err, errlen, "unknown filter `%s'", name);
+		return errf(err, errlen, "unknown filter `%s'", name);
 	if (filter_options[i].has_arg && v == NULL)
-		return fail(err, errlen, "--%s needs a value", name);
+		return errf(err, errlen, "--%s needs a value", name);
 	if (!filter_options[i].has_arg && v != NULL)
-		return fail(err, errlen, "--%s takes no value", name);
+		return errf(err, errlen, "--%s takes no value", name);
 
 	if (strcmp(name, "comm") == 0) {
 		rc = text_copy(f->comm, v, name, err, errlen);
@@ -257,7 +244,7 @@ filter_set(struct filter *f, const char *name, const char *v,
 		f->set |= FILTER_FAILED;
 	else if (strcmp(name, "signal") == 0) {
 		if ((f->signal = signal_parse(v)) == -1)
-			rc = fail(err, errlen, "bad --signal `%s': give a "
+			rc = errf(err, errlen, "bad --signal `%s': give a "
 			    "name such as KILL or SIGSEGV, or a number from 1 "
 			    "to %d", v, SIGNAL_MAX);
 		f->set |= FILTER_SIGNAL;
@@ -271,7 +258,7 @@ filter_set(struct filter *f, const char *name, const char *v,
 		f->set |= FILTER_MAX_DURATION;
 	} else if (strcmp(name, "exe") == 0) {
 		if (exe_parse(v, &f->exe_dev, &f->exe_inode) == -1)
-			rc = fail(err, errlen, "bad --exe `%s': give DEV:INODE "
+			rc = errf(err, errlen, "bad --exe `%s': give DEV:INODE "
 			    "(st_dev as from stat -c %%d, or MAJOR,MINOR) or a "
 			    "path", v);
 		f->set |= FILTER_EXE;
@@ -286,10 +273,10 @@ filter_check(const struct filter *f, char *err, size_t errlen)
 {
 	if ((f->set & FILTER_SINCE) && (f->set & FILTER_UNTIL) &&
 	    f->since >= f->until)
-		return fail(err, errlen, "--since must be before --until");
+		return errf(err, errlen, "--since must be before --until");
 	if ((f->set & FILTER_MIN_DURATION) && (f->set & FILTER_MAX_DURATION) &&
 	    f->min_duration >= f->max_duration)
-		return fail(err, errlen, "--min-duration must be less than "
+		return errf(err, errlen, "--min-duration must be less than "
 		    "--max-duration");
 	return 0;
 }
@@ -378,10 +365,10 @@ filter_sql(const struct filter *f, int base, struct filter_sql *out,
 
 	memset(out, 0, sizeof(*out));
 	if (f->set & FILTER_USERNAME)
-		return fail(err, errlen, "--user `%s' is not resolved to a uid",
+		return errf(err, errlen, "--user `%s' is not resolved to a uid",
 		    f->user);
 	if (base < 1 || base > 900)
-		return fail(err, errlen, "bad parameter base %d", base);
+		return errf(err, errlen, "bad parameter base %d", base);
 	sql_cond(&b, threads ? SQL_THREAD : SQL_PROCESS);
 	if (f->set & FILTER_SINCE)
 		cond_int(&b, "g.recv_time >= ?", f->since);
@@ -420,6 +407,6 @@ filter_sql(const struct filter *f, int base, struct filter_sql *out,
 		cond_int(&b, "g.ac_exe_inode = ?", f->exe_inode);
 	}
 	if (b.overflow)
-		return fail(err, errlen, "filter too large");
+		return errf(err, errlen, "filter too large");
 	return 0;
 }

@@ -6,32 +6,19 @@
  * is multiplied, so no input overflows (the fuzz harness checks this).
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "duration.h"
+#include "errf.h"
 #include "timespec.h"
 
 #define US_PER_S	DURATION_US_PER_S
 #define SPEC_MAX	128	/* longer text is no time spec */
 #define TIME_EXAMPLES	"use e.g. 10min, 2h, yesterday, \"2026-11-26 03:14\" " \
 			    "or @SECONDS"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Exactly n digits at *pp, as a number. */
 static int
@@ -193,9 +180,9 @@ timespec_parse(const char *s, int64_t now_us, int64_t *out, char *err,
 	int		 rc = -1;
 
 	if ((len = strnlen(s, SPEC_MAX + 1)) > SPEC_MAX)
-		return fail(err, errlen, "bad time: too long");
+		return errf(err, errlen, "bad time: too long");
 	if (now_us < TIMESPEC_MIN_US || now_us > TIMESPEC_MAX_US)
-		return fail(err, errlen, "bad time: the current time is out "
+		return errf(err, errlen, "bad time: the current time is out "
 		    "of range");
 	while (len > 0 && s[len - 1] == ' ')
 		len--;
@@ -224,20 +211,20 @@ timespec_parse(const char *s, int64_t now_us, int64_t *out, char *err,
 		 * a guess either way would silently pick the wrong rows.
 		 */
 		if (bare_number(buf))
-			return fail(err, errlen, "bad time `%s': a bare "
+			return errf(err, errlen, "bad time `%s': a bare "
 			    "number is not a time: write %ss for %s seconds "
 			    "ago, or @%s for seconds since the epoch", s, buf,
 			    buf, buf);
 		if (duration_parse(buf, &d, derr, sizeof(derr)) == -1)
-			return fail(err, errlen, "bad time `%s': "
+			return errf(err, errlen, "bad time `%s': "
 			    TIME_EXAMPLES, s);
 		t = now_us - d;
 		rc = 0;
 	}
 	if (rc == -1)
-		return fail(err, errlen, "bad time `%s': " TIME_EXAMPLES, s);
+		return errf(err, errlen, "bad time `%s': " TIME_EXAMPLES, s);
 	if (t < TIMESPEC_MIN_US || t > TIMESPEC_MAX_US)
-		return fail(err, errlen, "bad time `%s': out of range: give a "
+		return errf(err, errlen, "bad time `%s': out of range: give a "
 		    "time from " TIMESPEC_RANGE, s);
 	*out = t;
 	return 0;
