@@ -8,7 +8,7 @@
 #define TASKACCT_VERSION	"0.2.0"
 
 /* PRAGMA user_version of a database this build writes and reads. */
-#define TASKACCT_SCHEMA_VERSION	2
+#define TASKACCT_SCHEMA_VERSION	3
 /* PRAGMA application_id: 'TACT', marks a file as a taskacct database. */
 #define TASKACCT_APPLICATION_ID	0x54414354
 
@@ -27,6 +27,21 @@
 enum task_kind {
 	TASK_KIND_THREAD = 0,	/* TASKSTATS_TYPE_AGGR_PID: one exiting task */
 	TASK_KIND_GROUP = 1,	/* TASKSTATS_TYPE_AGGR_TGID: whole thread group */
+};
+
+/*
+ * Values of tasks.ident_src: how a task's command line, executable and
+ * cgroup (args_id, exe_id, cgroup_id) were obtained, or why they are
+ * missing.  NULL: identity capture was off for that row.
+ */
+enum taskacct_ident_src {
+	TASKACCT_IDENT_EXEC = 0,	/* read from /proc at its exec */
+	TASKACCT_IDENT_FORK = 1,	/* never exec'd: its parent's, at fork */
+	TASKACCT_IDENT_GONE = 2,	/* exited before /proc could be read */
+	TASKACCT_IDENT_DENIED = 3,	/* /proc refused (hidepid, permission) */
+	TASKACCT_IDENT_UNSEEN = 4,	/* started before the recorder listened */
+	TASKACCT_IDENT_DROPPED = 5,	/* connector events lost in its life */
+	TASKACCT_IDENT_REUSED = 6,	/* what was read belonged to a PID reuse */
 };
 
 #endif

@@ -158,7 +158,18 @@ CREATE TABLE tasks (
 				    (ac_exitcode & 127) VIRTUAL,
 	core_dumped		INTEGER GENERATED ALWAYS AS
 				    ((ac_exitcode >> 7) & 1) VIRTUAL
-);
+, sampled INTEGER, args_id INTEGER, exe_id INTEGER, cgroup_id INTEGER, ident_src INTEGER);
+-- The columns after the generated ones were added by version 3 (ALTER
+-- TABLE, hence their place):
+--   sampled     1: the live sampler (taskacctd --sample-interval) read this
+--               thread while it ran, so its activity is in "activity" rows
+--               (samples, then the remainder at exit); NULL: never sampled,
+--               this row alone accounts for it.
+--   args_id     cmdlines.id: the command line it ran (exec), or inherited
+--   exe_id      exes.id: its executable
+--   cgroup_id   cgroups.id: its cgroup at exec (or fork)
+--   ident_src   how args/exe/cgroup were obtained, or why they are missing
+--               (TASKACCT_IDENT_* in include/taskacct.h)
 CREATE INDEX tasks_recv_time ON tasks(recv_time);
 CREATE INDEX tasks_pid ON tasks(ac_pid, recv_time);
 CREATE INDEX tasks_ppid ON tasks(ac_ppid, recv_time); -- children (v2)
@@ -259,9 +270,94 @@ CREATE TABLE minute_parents (
 	PRIMARY KEY (minute, ac_ppid)
 ) WITHOUT ROWID;
 
+-- What each live process did during one sampling interval (v3), written by
+-- taskacctd --sample-interval for processes that did something.  A row's
+-- counters are the growth of the process's threads over (time - span,
+-- time]: each live thread's new sample minus its previous one and, for a
+-- sampled thread that exited, its exit totals minus its last sample, so
+-- that a thread is counted once (samples, then the remainder).  Threads
+-- never sampled (tasks.sampled NULL) are accounted by their exit rows
+-- alone.  The activity of a window is the sum of the activity rows with
+-- time in it plus the unsampled thread rows (kind 0) with recv_time in it.
+-- A process is (tgid, lstart); lstart is its leader's start as PROCS_LSTART
+-- (tools/procs.h) estimates it for exit rows, us.  Counters are the kernel
+-- field names; times are us, delays ns, like the tasks columns.
+CREATE TABLE activity (
+	time			INTEGER NOT NULL, -- end of the interval, us
+	span			INTEGER NOT NULL, -- its length, us
+	run_id			INTEGER NOT NULL,
+	tgid			INTEGER NOT NULL,
+	lstart			INTEGER NOT NULL,
+	state			INTEGER NOT NULL, -- 0 running at time, 1 exited
+	ac_comm			TEXT,
+	ac_uid			INTEGER,
+	ac_ppid			INTEGER,
+	threads			INTEGER,	-- threads counted
+	ac_utime		INTEGER,
+	ac_stime		INTEGER,
+	cpu_run_real_total	INTEGER,	-- ns, exact (utime/stime are tick-sampled)
+	read_bytes		INTEGER,
+	write_bytes		INTEGER,
+	cancelled_write_bytes	INTEGER,
+	read_char		INTEGER,
+	write_char		INTEGER,
+	read_syscalls		INTEGER,
+	write_syscalls		INTEGER,
+	nvcsw			INTEGER,
+	nivcsw			INTEGER,
+	ac_minflt		INTEGER,
+	ac_majflt		INTEGER,
+	cpu_delay_total		INTEGER,
+	blkio_delay_total	INTEGER,
+	swapin_delay_total	INTEGER,
+	freepages_delay_total	INTEGER,
+	thrashing_delay_total	INTEGER,
+	compact_delay_total	INTEGER,
+	wpcopy_delay_total	INTEGER,
+	irq_delay_total		INTEGER
+);
+CREATE INDEX activity_time ON activity(time);
+
+-- One row per sampling pass (v3): what it asked and what it cost.
+CREATE TABLE sample_passes (
+	time			INTEGER PRIMARY KEY, -- when the pass ended, us
+	run_id			INTEGER NOT NULL,
+	threads			INTEGER NOT NULL, -- threads asked
+	procs			INTEGER NOT NULL, -- activity rows written
+	gone			INTEGER NOT NULL, -- listed, but exited before asked
+	errors			INTEGER NOT NULL, -- replies refused (detail in the log)
+	wall_us			INTEGER,
+	cpu_us			INTEGER		-- CPU of both processes
+);
+
+-- Who a task really was (v3), captured by taskacctd from the kernel's
+-- process events connector: at exec, its /proc cmdline, exe and cgroup;
+-- a task that never exec'd inherits its parent's at fork.  Each distinct
+-- value is stored once and the tasks rows point at it.
+CREATE TABLE cmdlines (
+	id			INTEGER PRIMARY KEY,
+	hash			INTEGER NOT NULL, -- 64-bit FNV-1a of args
+	args			BLOB NOT NULL	-- argv as the kernel held it,
+						-- each argument NUL-terminated
+);
+CREATE INDEX cmdlines_hash ON cmdlines(hash);
+CREATE TABLE exes (
+	id			INTEGER PRIMARY KEY,
+	path			TEXT NOT NULL UNIQUE
+);
+CREATE TABLE cgroups (
+	id			INTEGER PRIMARY KEY,
+	path			TEXT NOT NULL UNIQUE, -- the v2 ("0::") path, or
+						-- name=systemd's on v1 alone
+	unit			TEXT,	-- systemd unit: foo.service, session-3.scope
+	container		TEXT,	-- container id (Docker, containerd,
+						-- CRI-O, Podman)
+	pod			TEXT	-- Kubernetes pod uid
+);
+
 -- Rows with the boot they belong to, for identifying a task across reboots
 -- and PID reuse: (boot_id, ac_pid, start_time).
 CREATE VIEW task_exits AS
 	SELECT t.*, r.boot_id AS boot_id FROM tasks t JOIN runs r ON r.id = t.run_id;
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -162,9 +162,11 @@ test_tasks_columns(void **state)
 {
 	static const char *const head[] = { "id", "run_id", "recv_time",
 	    "kind", "task_id", "link_id", "ts_len" };
+	static const char *const added[] = { "sampled", "args_id", "exe_id",
+	    "cgroup_id", "ident_src" };
 	static struct col	 cols[MAX_COLS];
 	sqlite3			*db = *state;
-	size_t			 n, i, first, tail;
+	size_t			 n, i, j, first, tail;
 
 	n = get_cols(db, "tasks", cols);
 	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
@@ -194,10 +196,21 @@ test_tasks_columns(void **state)
 		assert_int_equal(c->hidden, 0);
 	}
 	assert_string_equal(cols[tail].type, "BLOB");
-	/* Nothing but generated columns after tail. */
-	for (i = tail + 1; i < n; i++)
-		if (cols[i].hidden != 2 && cols[i].hidden != 3)
-			fail_msg("plain column %s after tail", cols[i].name);
+	/*
+	 * After tail: the generated columns, then the plain ones version 3
+	 * added (ALTER TABLE appends), in this order.
+	 */
+	for (i = tail + 1; i < n && (cols[i].hidden == 2 ||
+	    cols[i].hidden == 3); i++)
+		;
+	for (j = 0; j < sizeof(added) / sizeof(added[0]); j++, i++) {
+		assert_true(i < n);
+		assert_string_equal(cols[i].name, added[j]);
+		assert_string_equal(cols[i].type, "INTEGER");
+		assert_int_equal(cols[i].hidden, 0);
+	}
+	if (i != n)
+		fail_msg("unexpected column %s after tail", cols[i].name);
 }
 
 static void
