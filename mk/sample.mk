@@ -10,3 +10,9 @@ bench-sample: taskacctd tools/dev/holdthreads
 	sh tools/dev/bench-sample.sh
 
 .PHONY: bench-sample
+
+TEST_PROGS	+= tests/sample_work
+CLEAN_FILES	+= tests/sample_work
+
+tests/sample_work: tests/sample_work.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<

@@ -26,6 +26,9 @@
  * transaction the writer rolls back and retries finds the same entry and
  * computes the same remainder.
  *
+ * A thread is sampled only while it has its address space: a sample
+ * taken after its exit record would hold a little more than the record.
+ *
  * Counters never go back: a counter smaller than its last sample adds
  * nothing and its highest value is kept, so the sum of a thread's rows
  * never exceeds its exit totals.
@@ -57,12 +60,12 @@ const char *const sampler_counters[SAMPLER_NCOUNTERS] = {
 
 /* The identity fields read from every record. */
 enum { ID_ETIME, ID_BTIME64, ID_BTIME, ID_TGETIME, ID_TGID, ID_PPID, ID_UID,
-    ID_FLAG, ID__COUNT };
+    ID_FLAG, ID_HIWATER_VM, ID__COUNT };
 static const char *const id_names[ID__COUNT] = {
 	[ID_ETIME] = "ac_etime", [ID_BTIME64] = "ac_btime64",
 	[ID_BTIME] = "ac_btime", [ID_TGETIME] = "ac_tgetime",
 	[ID_TGID] = "ac_tgid", [ID_PPID] = "ac_ppid", [ID_UID] = "ac_uid",
-	[ID_FLAG] = "ac_flag",
+	[ID_FLAG] = "ac_flag", [ID_HIWATER_VM] = "hiwater_vm",
 };
 
 struct sproc {
@@ -384,6 +387,16 @@ sacct_sample(struct sacct *a, const struct ts_record *rec, uint32_t tgid,
 	srec_read(a, rec, time, 1, &s);
 	if (tgid == KTHREADD_PID || (s.has[ID_PPID] &&
 	    s.id[ID_PPID] == KTHREADD_PID)) {
+		r = 1;
+		goto out;
+	}
+	/*
+	 * No address space: the thread is past exit_mm(), which do_exit()
+	 * calls right after taskstats_exit(), so its exit record is made and
+	 * this sample (of a dying thread or a zombie) may hold a little more
+	 * than it (the last context switch, a tick): the exit counts it.
+	 */
+	if (s.has[ID_HIWATER_VM] && s.id[ID_HIWATER_VM] == 0) {
 		r = 1;
 		goto out;
 	}
