@@ -228,10 +228,10 @@ end:
 	pass.cpu_us = thread_cpu_us() - c0 + sp.child_cpu_us;
 	sacct_pass_end(sa->o.acct, &pass);
 	log_debug("sampler: pass of %lld threads: %lld rows, %lld gone, "
-	    "%lld refused, %lld us, %lld us CPU", (long long)pass.threads,
+	    "%lld refused, %lld us, %lld us CPU (child %lld)", (long long)pass.threads,
 	    (long long)pass.procs, (long long)pass.gone,
 	    (long long)pass.errors, (long long)pass.wall_us,
-	    (long long)pass.cpu_us);
+	    (long long)pass.cpu_us, (long long)sp.child_cpu_us);
 }
 
 static void *
