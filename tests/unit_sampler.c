@@ -16,11 +16,15 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "fields.h"
 #include "privsep.h"
 #include "sampler.h"
+#include "store.h"
 #include "taskacct.h"
 #include "taskstats_proto.h"
 #include "unit.h"
@@ -389,6 +393,64 @@ test_child_messages(void **state)
 	sacct_free(a);
 }
 
+static int64_t
+count(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*s;
+	int64_t		 n = -1;
+
+	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Stored, and pruned by retention with the exit rows of their time. */
+static void
+test_store_and_prune(void **state)
+{
+	struct run_info		 ri = { "boot", "host", "6.18", "0-1",
+				    1 << 20, 1, T0 };
+	struct sacct_item	 it[3];
+	struct store		*st;
+	char			 dir[] = "/tmp/unit_sampler.XXXXXX", path[64],
+				 err[256], p[80];
+	int64_t			 rows, losses;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_non_null(st = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_run_begin(st, &ri), 0);
+	memset(it, 0, sizeof(it));
+	it[0].act.time = T0;
+	it[0].act.tgid = 5;
+	memcpy(it[0].act.comm, "x\ny", 4);	/* bound, not pasted */
+	it[0].act.v[WB] = 4096;
+	it[1].act.time = T0 + 3600 * S;
+	it[1].act.tgid = 5;
+	it[2].is_pass = 1;
+	it[2].pass.time = T0;
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_put_items(st, it, 3), 0);
+	assert_int_equal(store_commit(st, T0), 0);
+	assert_int_equal(count(st, "SELECT sum(write_bytes) FROM activity"),
+	    4096);
+	assert_int_equal(count(st, "SELECT count(*) FROM activity WHERE "
+	    "ac_comm = 'x' || char(10) || 'y'"), 1);
+	assert_int_equal(store_prune(st, T0 + 60 * S, 100, &rows, &losses), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM activity"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM sample_passes"), 0);
+	store_close(st);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -400,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_not_sampled),
 		cmocka_unit_test(test_child_messages),
+		cmocka_unit_test(test_store_and_prune),
 	};
 
 	return cmocka_run_group_tests_name("unit_sampler", tests, NULL, NULL);
