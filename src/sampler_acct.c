@@ -34,6 +34,7 @@
  * never exceeds its exit totals.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@
 #define SACCT_EXIT_LATE_US	1000000		/* an exit's start estimate */
 #define SACCT_PROC_TOL_US	1000000		/* = PROC_START_TOL_US */
 #define KTHREADD_PID		2
+#define SACCT_ID_MAX		(INT64_C(1) << 52)	/* us: 142 years */
 
 const char *const sampler_counters[SAMPLER_NCOUNTERS] = {
 	"ac_utime", "ac_stime", "cpu_run_real_total", "read_bytes",
@@ -216,6 +218,9 @@ srec_read(struct sacct *a, const struct ts_record *rec, int64_t t,
 		if ((s->has[i] = st->present))
 			s->id[i] = ts_value_int(st->type, rec->raw +
 			    st->offset);
+		/* Times out of any real range would overflow below. */
+		if (s->id[i] < 0 || s->id[i] > SACCT_ID_MAX)
+			s->id[i] = 0;
 	}
 	if (a->comm_idx >= 0 && plan->step[a->comm_idx].present)
 		memcpy(s->comm, rec->raw + plan->step[a->comm_idx].offset,
@@ -435,8 +440,9 @@ sacct_sample(struct sacct *a, const struct ts_record *rec, uint32_t tgid,
 		p->acc_threads = 0;
 		p->acc_pass = a->pass;
 	}
-	for (i = 0; i < SAMPLER_NCOUNTERS; i++)
-		p->acc[i] += d[i];
+	for (i = 0; i < SAMPLER_NCOUNTERS; i++)	/* saturating */
+		p->acc[i] = p->acc[i] > INT64_MAX - d[i] ? INT64_MAX :
+		    p->acc[i] + d[i];
 	p->acc_threads++;
 	p->last_time = time;
 	proc_describe(p, rec->task_id, &s);
