@@ -4,6 +4,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode.h"
@@ -64,6 +65,15 @@ int		 store_used_bytes(struct store *, int64_t *);
 int		 store_vacuum(struct store *, int, int64_t *);
 int		 store_put_prune(struct store *, int64_t, const char *, int64_t,
 		    int64_t, int64_t, int64_t);
+
+/* Live sampling's tables: src/store_activity.c. */
+struct sqlite3	*store_handle(struct store *);
+int64_t		 store_run_id(struct store *);
+struct sacct_item;
+int		 store_put_items(struct store *, const struct sacct_item *,
+		    size_t);
+int		 store_mark_sampled(struct store *, int64_t);
+int		 store_prune_activity(struct store *, int64_t);
 
 extern const char	 taskacct_schema_sql[];
 /* taskacct_migrations[N]: SQL taking a database from version N-1 to N. */

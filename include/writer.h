@@ -39,6 +39,7 @@ struct writer_opts {
 	const struct run_info	*run;		/* copied: for a reopen */
 	int64_t			 retain_us;	/* 0: keep rows forever */
 	int64_t			 max_bytes;	/* 0: no size limit */
+	struct sacct		*acct;		/* live sampling, or NULL */
 };
 
 struct writer;

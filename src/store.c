@@ -1399,6 +1399,9 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	if (r != SQLITE_DONE)
 		goto fail;
 	*losses = sqlite3_changes(st->db);
+	/* Live samples (activity, sample_passes) go with the exits. */
+	if (store_prune_activity(st, oldest) == -1)
+		goto fail;
 	/* The minutes before the oldest row's (or the cut's): all gone. */
 	if (store_prune_minutes(st, rollup_minute(oldest)) == -1)
 		goto fail;
@@ -1409,6 +1412,19 @@ fail:
 	store_rollback(st);
 	*rows = *losses = 0;
 	return -1;
+}
+
+/* The connection, for the modules with tables of their own. */
+sqlite3 *
+store_handle(struct store *st)
+{
+	return st->db;
+}
+
+int64_t
+store_run_id(struct store *st)
+{
+	return st->run_id;
 }
 
 /* The receive time of the oldest task row, -1 if there is none. */

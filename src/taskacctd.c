@@ -39,7 +39,9 @@
 #include "listener.h"
 #include "log.h"
 #include "privdrop.h"
+#include "privsep.h"
 #include "queue.h"
+#include "sampler.h"
 #include "store.h"
 #include "sysinfo.h"
 #include "taskacct.h"
@@ -58,6 +60,10 @@
 #define DRAIN_POLL_MS		10		/* while records flow */
 #define STOP_DRAIN_TIMEOUT_MS	10000
 #define LOOP_NSIGNALS		3
+/* Live sampling: see SAMPLING in taskacctd(8) for the default. */
+#define DAEMON_SAMPLE_DEFAULT_US	(INT64_C(10) * 1000000)
+#define DAEMON_SAMPLE_MIN_US		INT64_C(100000)
+#define DAEMON_SAMPLE_MAX_US		(INT64_C(86400) * 1000000)
 
 struct options {
 	const char	*db;
@@ -71,6 +77,7 @@ struct options {
 	int		 enable_delayacct;
 	int64_t		 retain_us;	/* --retain; 0: keep everything */
 	int64_t		 max_bytes;	/* --max-size; 0: no limit */
+	int64_t		 sample_us;	/* --sample-interval; 0: off */
 };
 
 struct daemon {
@@ -98,6 +105,9 @@ struct daemon {
 	int64_t		 start_time;	/* us, just before registering */
 	char		*db_path;	/* absolute */
 	struct log_rate	 hup_rate;	/* a SIGHUP flood logs a few lines */
+	struct privsep_child priv;	/* the privileged child, or pid 0 */
+	struct sacct	*acct;
+	struct sampler	*sampler;
 };
 
 /* The signals the loop handles: stop on TERM and INT, log HUP. */
@@ -141,7 +151,7 @@ usage(int status)
 	    "[--rcvbuf BYTES]\n"
 	    "                 [--queue N] [--user NAME] [--retain DAYS] "
 	    "[--max-size BYTES]\n"
-	    "                 [--enable-delayacct]\n"
+	    "                 [--enable-delayacct] [--sample-interval SECONDS]\n"
 	    "Records every task exit the kernel reports (taskstats) into an "
 	    "SQLite database.\n\n"
 	    "  -d, --db PATH          database (default %s)\n"
@@ -169,6 +179,10 @@ usage(int status)
 	    "no limit)\n"
 	    "      --enable-delayacct set kernel.task_delayacct=1 so delay "
 	    "columns are filled\n"
+	    "      --sample-interval SECONDS  sample live processes' activity "
+	    "this often:\n"
+	    "                         seconds or a duration (500ms, 1min); "
+	    "0: off (default 10)\n"
 	    "  -v, --verbose          more log output\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n",
@@ -220,6 +234,27 @@ parse_duration(const char *s, const char *what)
 	if (us == 0) {
 		fprintf(stderr, "taskacctd: %s: give a period longer than "
 		    "0\n", what);
+		exit(2);
+	}
+	return us;
+}
+
+/* --sample-interval: a duration, a bare number is seconds; 0 is off. */
+static int64_t
+parse_interval(const char *s)
+{
+	char	 e[256];
+	int64_t	 us;
+
+	if (duration_parse_unit(s, DURATION_US_PER_S, &us, e,
+	    sizeof(e)) == -1) {
+		fprintf(stderr, "taskacctd: --sample-interval: %s\n", e);
+		exit(2);
+	}
+	if (us != 0 && (us < DAEMON_SAMPLE_MIN_US ||
+	    us > DAEMON_SAMPLE_MAX_US)) {
+		fprintf(stderr, "taskacctd: --sample-interval: expected 0 (off) "
+		    "or 100ms to 1 day\n");
 		exit(2);
 	}
 	return us;
@@ -293,7 +328,7 @@ static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
-	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE };
+	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_SAMPLE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -305,6 +340,7 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "retain", required_argument, NULL, OPT_RETAIN },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
+		{ "sample-interval", required_argument, NULL, OPT_SAMPLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -316,6 +352,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->rcvbuf = DAEMON_RCVBUF_DEFAULT;
 	o->queue = DAEMON_QUEUE_DEFAULT;
 	o->sockets = 1;
+	o->sample_us = DAEMON_SAMPLE_DEFAULT_US;
 	while ((ch = getopt_long(argc, argv, "d:fvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = parse_db(optarg); break;
@@ -345,6 +382,7 @@ parse_options(struct options *o, int argc, char **argv)
 			    DAEMON_MAX_SIZE_MIN, DAEMON_MAX_SIZE_MAX);
 			break;
 		case OPT_DELAYACCT: o->enable_delayacct = 1; break;
+		case OPT_SAMPLE: o->sample_us = parse_interval(optarg); break;
 		default: usage(2);
 		}
 	}
@@ -799,6 +837,39 @@ drop_privileges(struct daemon *d)
 		fatalx("becoming user %s: %s", d->user.name, err);
 }
 
+/*
+ * Live sampling: fork the privileged child while still privileged, with
+ * no thread but this one (see src/privsep.c).
+ */
+static void
+sampling_fork(struct daemon *d)
+{
+	char	 err[512];
+
+	if (d->opt.sample_us == 0)
+		return;
+	if (privsep_start(d->drop ? &d->user : NULL, &d->priv, err,
+	    sizeof(err)) == -1)
+		fatalx("--sample-interval: %s (--sample-interval 0 records "
+		    "exits only)", err);
+	if ((d->acct = sacct_new(SACCT_MAX_THREADS, d->start_time)) == NULL)
+		fatal("sampler table");
+}
+
+static void
+sampling_start(struct daemon *d)
+{
+	if (d->acct == NULL)
+		return;
+	if ((d->sampler = sampler_start(&(struct sampler_opts){
+	    .fd = d->priv.fd, .child = d->priv.pid, .family = d->priv.family,
+	    .interval_us = d->opt.sample_us, .acct = d->acct })) == NULL)
+		fatal("sampler thread");
+	log_info("sampling live processes every %.3g s (privileged child pid "
+	    "%d holds CAP_NET_ADMIN alone)", d->opt.sample_us / 1e6,
+	    (int)d->priv.pid);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -828,12 +899,14 @@ main(int argc, char **argv)
 		d.ready_fd = daemon_fork();
 	setup(&d);
 	run_begin(&d, d.start_time);
+	sampling_fork(&d);
 	/* After the runs row: SQLite's -wal and -shm files exist by now. */
 	drop_privileges(&d);
 	if ((d.writer = writer_start(d.store, d.queue, &(struct writer_opts){
 	    .run = &d.run, .retain_us = d.opt.retain_us,
-	    .max_bytes = d.opt.max_bytes })) == NULL)
+	    .max_bytes = d.opt.max_bytes, .acct = d.acct })) == NULL)
 		fatal("writer thread");
+	sampling_start(&d);
 	loop_setup(&d);
 	signals_block(0);
 	log_info("recording exits on cpus %s with %d socket%s into %s "
@@ -844,6 +917,7 @@ main(int argc, char **argv)
 	daemon_detach(&d);
 	event_base_dispatch(d.base);
 
+	sampler_stop(d.sampler);
 	deadline = now_mono_ms() + STOP_DRAIN_TIMEOUT_MS;
 	for (i = 0; i < d.nsockets; i++)
 		listener_stop(d.listeners[i], d.queue, deadline);
@@ -864,6 +938,7 @@ main(int argc, char **argv)
 		listener_close(d.listeners[i]);
 	free(d.listeners);
 	store_close(d.store);
+	sacct_free(d.acct);
 	queue_free(d.queue);
 	free(d.db_path);
 	return 0;

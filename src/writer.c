@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "rollup_def.h"
+#include "sampler.h"
 #include "sysinfo.h"
 #include "taskacct.h"
 #include "walreaders.h"
@@ -61,6 +62,11 @@ struct writer {
 	struct run_info	 run;
 	char		*run_strings[4];
 
+	/* Live sampling: rows from the sampler, written between batches. */
+	struct sacct	*acct;		/* NULL: not sampling */
+	struct sacct_item *pend;	/* taken, not yet committed */
+	size_t		 npend;
+
 	/* Retention. */
 	int64_t		 retain_us;
 	int64_t		 max_bytes;
@@ -75,6 +81,46 @@ struct writer {
 	} pass;
 };
 
+/*
+ * A thread's exit row just written: if the sampler sampled the thread,
+ * its remainder (exit minus last sample) is an activity row and the exit
+ * row is marked sampled (src/sampler_acct.c).
+ */
+static int
+write_sampled(struct writer *w, const struct ts_record *rec,
+    int64_t recv_time, int64_t rowid)
+{
+	struct sacct_item	 it = { .is_pass = 0 };
+	int			 r;
+
+	if ((r = sacct_exit(w->acct, rec, recv_time, &it.act)) == 0)
+		return 0;
+	if (r == 1 && store_mark_sampled(w->store, rowid) == -1)
+		return -1;
+	return store_put_items(w->store, &it, 1);
+}
+
+/* The sampler's rows, in a transaction of their own; kept until it holds. */
+static void
+writer_samples(struct writer *w)
+{
+	if (w->npend == 0)
+		w->npend = sacct_take(w->acct, &w->pend);
+	if (w->npend == 0)
+		return;
+	if (store_begin(w->store) == -1 ||
+	    store_put_items(w->store, w->pend, w->npend) == -1 ||
+	    store_commit(w->store, now_real_us()) == -1) {
+		log_rate_warnx(&w->rate, "database: writing %zu sampled rows "
+		    "failed: %s; retrying", w->npend, store_errmsg(w->store));
+		store_rollback(w->store);
+		return;
+	}
+	sacct_committed(w->acct);
+	free(w->pend);
+	w->pend = NULL;
+	w->npend = 0;
+}
 
 static int
 write_item(struct writer *w, const struct qitem *it)
@@ -88,6 +134,9 @@ write_item(struct writer *w, const struct qitem *it)
 	if (rec->kind == TASK_KIND_GROUP)
 		link = w->last_thread;
 	if (store_put_record(w->store, rec, it->recv_time, link, &rowid) == -1)
+		return -1;
+	if (w->acct != NULL && rec->kind == TASK_KIND_THREAD &&
+	    write_sampled(w, rec, it->recv_time, rowid) == -1)
 		return -1;
 	w->seen_rows++;
 	w->last_thread = rec->kind == TASK_KIND_THREAD ? rowid : 0;
@@ -164,6 +213,8 @@ writer_flush(struct writer *w)
 		return -1;
 	}
 	atomic_fetch_add(&w->rows, w->seen_rows);
+	if (w->acct != NULL)
+		sacct_committed(w->acct);
 	if (w->failed_since_ms != 0) {
 		log_info("database writes resumed after %.1f s: the %zu "
 		    "records held are written", (now_mono_ms() -
@@ -394,6 +445,8 @@ writer_housekeep(struct writer *w)
 	    (w->rotating && now_mono_ms() >= w->rotate_next_ms)))
 		writer_rotate(w);
 	writer_wal_watch(w);
+	if (w->acct != NULL)
+		writer_samples(w);
 	if (w->retain_us > 0 || w->max_bytes > 0)
 		writer_prune_step(w);
 }
@@ -458,6 +511,7 @@ writer_free(struct writer *w)
 
 	for (i = 0; i < 4; i++)
 		free(w->run_strings[i]);
+	free(w->pend);
 	free(w);
 }
 
@@ -474,6 +528,7 @@ writer_start(struct store *store, struct queue *queue,
 	w->retry_ms = WRITER_RETRY_MIN_MS;
 	w->retain_us = opts->retain_us;
 	w->max_bytes = opts->max_bytes;
+	w->acct = opts->acct;
 	store_set_max_size(store, opts->max_bytes);
 	if (writer_copy_run(w, opts->run) == -1) {
 		writer_free(w);

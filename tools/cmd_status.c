@@ -2,7 +2,8 @@
  * cmd_status.c: `taskacct status`, "is the recorder alive and complete?":
  * the database, its rows and the time they cover, the age of the newest
  * row, each recorder run (clean, died, running), the gaps when no recorder
- * listened, the losses it counted and the prunes (schema 2).
+ * listened, the losses it counted and the prunes (schema 2), and the live
+ * sampler's last pass (schema 3).
  *
  * Cheap on a large database: min and max come from the tasks_recv_time
  * index and count(*) walks the smallest index; nothing scans the table.
@@ -44,10 +45,11 @@ const struct cmd_entry cmd_status_entry = {
 	"it: a copy is never \"running\"), then every recorder run (clean\n"
 	"stop, died, or running), the gaps between runs when no exit was\n"
 	"recorded, the records each run knows it lost, and the rows\n"
-	"removed by pruning.  A run that died is known to have recorded\n"
-	"until its last commit (its end below).  A -wal over 64 MiB gets a\n"
-	"warning: a reader holding an old snapshot keeps it from being\n"
-	"checkpointed.\n",
+	"removed by pruning, and the live sampler's interval and last pass\n"
+	"(threads asked, activity rows written, wall and CPU time).  A run\n"
+	"that died is known to have recorded until its last commit (its\n"
+	"end below).  A -wal over 64 MiB gets a warning: a reader holding\n"
+	"an old snapshot keeps it from being checkpointed.\n",
 	CMD_DB, -1, cmd_status_exec
 };
 
@@ -230,6 +232,30 @@ status_wal(struct cmd_ctx *ctx)
 	kv_text(ctx, "warning", text);
 }
 
+/* The last pass of the live sampler (schema 3; taskacctd(8) SAMPLING). */
+#define LAST_PASS(col)	"SELECT " col " FROM sample_passes ORDER BY time " \
+			"DESC LIMIT 1"
+
+static void
+status_sampling(struct cmd_ctx *ctx)
+{
+	int64_t	 n;
+	int	 null;
+
+	n = query_int(ctx, "SELECT count(*) FROM sample_passes", &null);
+	kv(ctx, "sample passes", CK_INT, n, null);
+	if (null || n == 0)
+		return;
+	kv_query(ctx, "sample interval", CK_DUR_US, "SELECT max(time) - "
+	    "(SELECT time FROM sample_passes ORDER BY time DESC LIMIT 1 "
+	    "OFFSET 1) FROM sample_passes");
+	kv_query(ctx, "last pass", CK_TIME, LAST_PASS("time"));
+	kv_query(ctx, "last pass threads", CK_INT, LAST_PASS("threads"));
+	kv_query(ctx, "last pass rows", CK_INT, LAST_PASS("procs"));
+	kv_query(ctx, "last pass wall", CK_DUR_US, LAST_PASS("wall_us"));
+	kv_query(ctx, "last pass cpu", CK_DUR_US, LAST_PASS("cpu_us"));
+}
+
 /* Returns 1 if a recorder is running (its run the last one). */
 static int
 status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
@@ -264,6 +290,8 @@ status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 	if (prunes)
 		kv_query(ctx, "rows pruned", CK_INT, "SELECT "
 		    "coalesce(sum(rows), 0) FROM prunes");
+	if (ctx->schema >= 3 && cli_table_exists(ctx, "sample_passes"))
+		status_sampling(ctx);
 	return running;
 }
 

@@ -160,3 +160,10 @@ VALUES
     (25, 3, 1700000993000000, 0, 2000, NULL, 688, 17, 0, 34, 'java',
      0, 0, 2000, 1, 1700000992, 100000, 50000, 10000, 10240,
      0, 0, 2000, 100000, 2, 1, 0, 0, 2049, 500);
+
+-- Two passes of the live sampler (taskacctd --sample-interval 10) in run 3,
+-- for `status` (threads asked, activity rows, gone, refused, wall, CPU).
+INSERT INTO sample_passes (time, run_id, threads, procs, gone, errors,
+    wall_us, cpu_us) VALUES
+    (1700000980000000, 3, 240, 12, 1, 0, 5100, 2400),
+    (1700000990000000, 3, 251, 17, 0, 0, 5400, 2600);
