@@ -3,3 +3,5 @@
 # the cgroup path parser; its benchmark.
 
 DAEMON_OBJS	+= src/cgroupname.o
+DAEMON_OBJS	+= src/procconn.o src/ident.o src/identread.o \
+		   src/identstore.o src/identcap.o
