@@ -361,8 +361,14 @@ ident_for_exit(void *arg, const struct ts_decoded *d, struct ident **out,
 			s = TASKACCT_IDENT_DROPPED;
 	} else {
 		t->st.unmatched++;
+		/*
+		 * Started after we listened (btime is whole seconds, and may
+		 * be rounded either way: a second of margin) and never seen:
+		 * its events were lost, or it was evicted.
+		 */
 		bt = rec_btime(t, &d->rec[0]);
-		s = bt > t->start_s ? TASKACCT_IDENT_DROPPED :
+		s = bt > t->start_s + 1 && (t->st.conn_drops > 0 ||
+		    t->st.evicted > 0) ? TASKACCT_IDENT_DROPPED :
 		    TASKACCT_IDENT_UNSEEN;
 	}
 	for (i = 0; i < d->nrec; i++) {

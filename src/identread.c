@@ -9,7 +9,8 @@
  * opened once and every file read through that directory: it stays bound
  * to the task it named, so a reused PID cannot slip in half way (reads
  * then fail with ESRCH/ENOENT).  Its start time (/proc/PID/stat) is read
- * before and after: a change, or a start later than the event that asked
+ * twice, after the command line and exe (which go first: they vanish at
+ * exit) and last: a change, or a start later than the event that asked
  * (the PID was reused before we opened it), is TASKACCT_IDENT_REUSED.
  * After exit the kernel shows an empty cmdline and no exe: GONE.  A task
  * we may not see (hidepid) or whose exe needs ptrace access we lack:
@@ -275,10 +276,11 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 		*src = why_failed(errno, pid);
 		return NULL;
 	}
-	if (read_start(dir, &t0) == -1) {
-		*src = why_failed(errno, pid);
-		goto out;
-	}
+	/*
+	 * The command line and exe first: they vanish when the task exits
+	 * (which it may do within a millisecond); stat and cgroup stay
+	 * readable until it is reaped.
+	 */
 	if (!(flags & IDENT_READ_NO_ARGS)) {
 		if ((alen = read_cmdline(dir, &args, &cut)) == -1) {
 			*src = why_failed(errno, pid);
@@ -296,6 +298,10 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 		}
 		denied = 1;
 		elen = 0;
+	}
+	if (read_start(dir, &t0) == -1) {
+		*src = why_failed(errno, pid);
+		goto out;
 	}
 	clen = read_at(dir, "cgroup", cgtext, sizeof(cgtext));
 	if (clen <= 0 || cgroup_pick(cgtext, (size_t)clen, cg,
