@@ -18,3 +18,9 @@ fuzz-seeds-procconn: tests/unit_procconn
 	tests/unit_procconn --seeds tests/corpus/procconn
 
 .PHONY: fuzz-seeds-procconn
+
+BENCH_TARGETS	+= bench-ident
+bench-ident: taskacctd tools/dev/taskstorm
+	sh tools/dev/bench-ident.sh
+
+.PHONY: bench-ident

@@ -284,24 +284,24 @@ procconn_last_why(const struct procconn *pc)
 static int
 procconn_send(struct procconn *pc, uint32_t op)
 {
-	struct {
-		struct nlmsghdr	 nlh;
-		struct cn_msg	 cn;
-		uint32_t	 op;
-	} __attribute__((packed)) m;
+	uint8_t			 m[NLMSG_HDRLEN + sizeof(struct cn_msg) +
+				    sizeof(op)];
+	struct nlmsghdr		 nlh = { 0 };
+	struct cn_msg		 cn = { 0 };
 	struct sockaddr_nl	 to = { .nl_family = AF_NETLINK };
 
-	memset(&m, 0, sizeof(m));
-	m.nlh.nlmsg_len = sizeof(m);
-	m.nlh.nlmsg_type = NLMSG_DONE;
-	m.nlh.nlmsg_pid = 0;
-	m.nlh.nlmsg_seq = ++pc->seq;
-	m.cn.id.idx = CN_IDX_PROC;
-	m.cn.id.val = CN_VAL_PROC;
-	m.cn.seq = pc->seq;
-	m.cn.len = sizeof(op);
-	m.op = op;
-	return sendto(pc->fd, &m, sizeof(m), 0, (struct sockaddr *)&to,
+	nlh.nlmsg_len = sizeof(m);
+	nlh.nlmsg_type = NLMSG_DONE;
+	nlh.nlmsg_seq = ++pc->seq;
+	cn.id.idx = CN_IDX_PROC;
+	cn.id.val = CN_VAL_PROC;
+	cn.seq = pc->seq;
+	cn.len = sizeof(op);
+	memset(m, 0, sizeof(m));
+	memcpy(m, &nlh, sizeof(nlh));
+	memcpy(m + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(m + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
+	return sendto(pc->fd, m, sizeof(m), 0, (struct sockaddr *)&to,
 	    sizeof(to)) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
