@@ -15,9 +15,9 @@
  * newer entry), else its live one.
  *
  * Bounded: at most IDENT_TASKS_MAX tasks and IDENT_BYTES_MAX bytes of
- * identities; past either the oldest exited task, else the oldest live
- * one, is forgotten (counted: "evicted"; its exit record then says
- * DROPPED).  An exited task whose record never came (a TASKSTATS drop,
+ * identities (counted with those of records still queued for the writer);
+ * past either the oldest exited task, else the oldest live one, is
+ * forgotten (counted: "evicted"; its exit record then says DROPPED).  An exited task whose record never came (a TASKSTATS drop,
  * CPUs not listened to) is forgotten after IDENT_EXITED_KEEP_MS.
  * Main thread only, but for the identities' reference counts.
  */
@@ -32,6 +32,12 @@
 #include "taskacct.h"
 
 #define IDENT_BUCKETS	65536	/* power of two */
+/*
+ * Over the byte bound, forget at most this many tasks per new one: the
+ * bytes may be held by records waiting for the writer, not by the table,
+ * and emptying the table would not give them back.
+ */
+#define IDENT_EVICT_STEP	4
 
 struct ient {
 	struct ient	*hnext;		/* hash chain */
@@ -173,14 +179,16 @@ ident_bound(struct ident_table *t)
 {
 	struct ient	*e;
 	int64_t		 now = now_mono_ms();
+	int		 n;
 
 	while ((e = t->dead.head) != NULL &&
 	    now - e->exit_ms > IDENT_EXITED_KEEP_MS) {
 		t->st.expired++;
 		ient_free(t, e);
 	}
-	while (t->ntasks >= IDENT_TASKS_MAX ||
-	    ident_live_bytes() > IDENT_BYTES_MAX) {
+	for (n = 0; t->ntasks >= IDENT_TASKS_MAX ||
+	    (ident_live_bytes() > IDENT_BYTES_MAX && n < IDENT_EVICT_STEP);
+	    n++) {
 		if ((e = t->dead.head) == NULL && (e = t->live.head) == NULL)
 			break;
 		t->st.evicted++;

@@ -226,14 +226,18 @@ fail:
 	return -1;
 }
 
-/* Why a read failed: the task is gone, or we may not look. */
+/*
+ * Why a read failed: the task is gone, or we may not look.  hidepid hides
+ * another user's live task as ENOENT at /proc/PID itself (dir set):
+ * kill(0) tells it from a reaped one (ESRCH).  Inside the directory,
+ * ENOENT means the task is exiting (a zombie has no exe).
+ */
 static int
-why_failed(int err, pid_t pid)
+why_failed(int err, pid_t pid, int dir)
 {
 	if (err == EACCES || err == EPERM)
 		return TASKACCT_IDENT_DENIED;
-	/* hidepid hides a live task as ENOENT: kill(0) tells. */
-	if (err == ENOENT && kill(pid, 0) == -1 && errno == EPERM)
+	if (dir && err == ENOENT && kill(pid, 0) == -1 && errno == EPERM)
 		return TASKACCT_IDENT_DENIED;
 	return TASKACCT_IDENT_GONE;
 }
@@ -273,7 +277,7 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	if ((dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		*src = why_failed(errno, pid);
+		*src = why_failed(errno, pid, 1);
 		return NULL;
 	}
 	/*
@@ -283,7 +287,7 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 	 */
 	if (!(flags & IDENT_READ_NO_ARGS)) {
 		if ((alen = read_cmdline(dir, &args, &cut)) == -1) {
-			*src = why_failed(errno, pid);
+			*src = why_failed(errno, pid, 0);
 			goto out;
 		}
 		if (alen == 0) {	/* exited: its memory is gone */
@@ -292,7 +296,7 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 		}
 	}
 	if ((elen = readlinkat(dir, "exe", exe, sizeof(exe) - 1)) == -1) {
-		if (why_failed(errno, pid) != TASKACCT_IDENT_DENIED) {
+		if (why_failed(errno, pid, 0) != TASKACCT_IDENT_DENIED) {
 			*src = TASKACCT_IDENT_GONE;
 			goto out;
 		}
@@ -300,7 +304,7 @@ ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 		elen = 0;
 	}
 	if (read_start(dir, &t0) == -1) {
-		*src = why_failed(errno, pid);
+		*src = why_failed(errno, pid, 0);
 		goto out;
 	}
 	clen = read_at(dir, "cgroup", cgtext, sizeof(cgtext));
