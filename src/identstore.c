@@ -43,8 +43,8 @@ static const char *const sel_sql[K__COUNT] = {
 static const char *const ins_sql[K__COUNT] = {
 	[K_ARGS] = "INSERT INTO cmdlines (hash, args) VALUES (?1, ?2)",
 	[K_EXE] = "INSERT INTO exes (path) VALUES (?2)",
-	[K_CGROUP] = "INSERT INTO cgroups (path, unit, container, pod) "
-	    "VALUES (?2, ?3, ?4, ?5)",
+	[K_CGROUP] = ("INSERT INTO cgroups (path, unit, container, pod) "
+	    "VALUES (?2, ?3, ?4, ?5)"),
 };
 
 struct identstore *
