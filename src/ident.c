@@ -4,8 +4,9 @@
  *
  * Keyed by thread id.  At exec the task's identity is read from /proc at
  * once (the race is with its own exit); at fork a process inherits its
- * parent's (FORK) and a thread its process's; a forking task started
- * before the recorder listened is read then (UNSEEN, with data).  An exit
+ * parent's (FORK); a thread has no entry and its exit record takes its
+ * process's (ac_tgid); a forking task started before the recorder
+ * listened is read then (UNSEEN, with data).  An exit
  * event only marks the task exited: its exit record comes on the TASKSTATS
  * socket, later.  The kernel sends that record before the exit event
  * (do_exit calls taskstats_exit before proc_exit_connector), and the daemon
@@ -63,7 +64,7 @@ struct ident_table {
 	ident_reader_fn		*reader;
 	void			*reader_arg;
 	struct ts_plan		 plan;
-	size_t			 btime_field, btime64_field;
+	size_t			 btime_field, btime64_field, tgid_field;
 	struct ident_stats	 st;
 	uint64_t		 evicted_seen;
 	uint64_t		 drops_seen;
@@ -92,6 +93,8 @@ ident_table_new(int flags, int64_t start_s)
 	t->btime_field = f != NULL ? (size_t)(f - ts_fields) : ts_nfields;
 	f = ts_field_find("ac_btime64");
 	t->btime64_field = f != NULL ? (size_t)(f - ts_fields) : ts_nfields;
+	f = ts_field_find("ac_tgid");
+	t->tgid_field = f != NULL ? (size_t)(f - ts_fields) : ts_nfields;
 	return t;
 }
 
@@ -255,20 +258,27 @@ on_task_exec(struct ident_table *t, const struct pc_event *ev)
 }
 
 /*
- * A process inherits its parent's identity, a thread its process's: the
- * event names a thread's process's parent, not its creator.
+ * A process inherits its parent's identity.  A thread gets no entry of its
+ * own: its exit record takes its process's (ident_for_exit), which saves
+ * the table a task per thread in thread storms.
  */
 static void
 on_task_fork(struct ident_table *t, const struct pc_event *ev)
 {
 	struct ient	*from;
-	int		 thread = ev->pid != ev->tgid, src;
-	int32_t		 owner = thread ? ev->tgid : ev->ptgid;
+	int		 src;
+	int32_t		 owner = ev->ptgid;
 
-	if (thread)
+	if (ev->pid != ev->tgid) {
+		/* Its process, if started before we listened: read it once. */
 		t->st.threads++;
-	else
-		t->st.forks++;
+		if (find_live(t, ev->tgid) == NULL) {
+			t->st.late_reads++;
+			ident_read_into(t, ev->tgid, 0, 1);
+		}
+		return;
+	}
+	t->st.forks++;
 	if ((from = find_live(t, owner)) == NULL && owner > 0) {
 		/* Started before we listened: read it now, once. */
 		t->st.late_reads++;
@@ -279,7 +289,7 @@ on_task_fork(struct ident_table *t, const struct pc_event *ev)
 		return;
 	}
 	src = from->src;
-	if (!thread && from->id != NULL)
+	if (from->id != NULL)
 		src = TASKACCT_IDENT_FORK;
 	ident_ref(from->id);
 	ient_new(t, ev->pid, from->id, src);
@@ -329,18 +339,24 @@ ident_note_drops(struct ident_table *t, uint64_t n)
 	t->st.conn_drops += n;
 }
 
+/* Field f of a record (-1: not in its struct version). */
+static int64_t
+rec_field(struct ident_table *t, const struct ts_record *rec, size_t f)
+{
+	const struct ts_plan	*p = ts_plan_get(&t->plan, rec);
+
+	if (f >= ts_nfields || !p->step[f].present)
+		return -1;
+	return ts_value_int(p->step[f].type, rec->raw + p->step[f].offset);
+}
+
 /* The start of a record's task, in epoch seconds (-1: unknown). */
 static int64_t
 rec_btime(struct ident_table *t, const struct ts_record *rec)
 {
-	const struct ts_plan	*p = ts_plan_get(&t->plan, rec);
-	size_t			 f = t->btime64_field;
+	int64_t	 v = rec_field(t, rec, t->btime64_field);
 
-	if (f >= ts_nfields || !p->step[f].present)
-		f = t->btime_field;
-	if (f >= ts_nfields || !p->step[f].present)
-		return -1;
-	return ts_value_int(p->step[f].type, rec->raw + p->step[f].offset);
+	return v != -1 ? v : rec_field(t, rec, t->btime_field);
 }
 
 /*
@@ -354,14 +370,20 @@ ident_for_exit(void *arg, const struct ts_decoded *d, struct ident **out,
 {
 	struct ident_table *t = arg;
 	struct ient	*e, *pick = NULL;
-	int32_t		 tid = (int32_t)d->rec[0].task_id;
+	int32_t		 tid = (int32_t)d->rec[0].task_id, tgid;
 	int64_t		 bt;
-	int		 s, i;
+	int		 s, i, own = 1;
 
 	for (e = *bucket(t, tid); e != NULL; e = e->hnext)
 		if (e->tid == tid && (pick == NULL || (e->exited &&
 		    (!pick->exited || e->exit_ms <= pick->exit_ms))))
 			pick = e;
+	/* A thread: its process's identity, which stays for the others. */
+	if (pick == NULL && (tgid = (int32_t)rec_field(t, &d->rec[0],
+	    t->tgid_field)) > 0 && tgid != tid) {
+		pick = find_live(t, tgid);
+		own = 0;
+	}
 	if (pick != NULL) {
 		t->st.matched++;
 		s = pick->src;
@@ -384,7 +406,7 @@ ident_for_exit(void *arg, const struct ts_decoded *d, struct ident **out,
 		ident_ref(out[i]);
 		src[i] = (int8_t)s;
 	}
-	if (pick != NULL)
+	if (pick != NULL && own)
 		ient_free(t, pick);
 	ident_bound(t);
 }

@@ -21,6 +21,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
+#include "fields.h"
 #include "ident.h"
 #include "procconn.h"
 #include "taskacct.h"
@@ -282,20 +283,29 @@ ev(struct ident_table *t, int kind, int pid, int tgid, int ppid)
 	ident_event(t, &e);
 }
 
-/* The identity an exit record of tid gets: its args ("" none) and src. */
+/*
+ * The identity an exit record of thread tid of process tgid gets: its
+ * args ("" none) and src.
+ */
 static int
-exit_of(struct ident_table *t, int tid, char *args, size_t len)
+exit_tg(struct ident_table *t, int tid, int tgid, char *args, size_t len)
 {
+	const struct ts_field	*f = ts_field_find("ac_tgid");
 	struct ts_decoded	 d;
 	struct ident		*id[2];
 	int8_t			 src[2];
+	uint32_t		 v = (uint32_t)tgid;
 
 	memset(&d, 0, sizeof(d));
 	d.nrec = 2;
 	d.rec[0].kind = 0;
 	d.rec[0].task_id = (uint32_t)tid;
+	d.rec[0].version = 16;
+	d.rec[0].len = d.rec[0].size = TS_PAYLOAD_MAX;
+	assert_non_null(f);
+	memcpy(d.rec[0].raw + f->offset, &v, sizeof(v));
 	d.rec[1].kind = 1;
-	d.rec[1].task_id = (uint32_t)tid;
+	d.rec[1].task_id = (uint32_t)tgid;
 	ident_for_exit(t, &d, id, src);
 	assert_ptr_equal(id[0], id[1]);
 	assert_int_equal(src[0], src[1]);
@@ -303,6 +313,12 @@ exit_of(struct ident_table *t, int tid, char *args, size_t len)
 	ident_unref(id[0]);
 	ident_unref(id[1]);
 	return src[0];
+}
+
+static int
+exit_of(struct ident_table *t, int tid, char *args, size_t len)
+{
+	return exit_tg(t, tid, tid, args, len);
 }
 
 static void
@@ -322,8 +338,12 @@ test_table(void **state)
 	ev(t, PC_COMM, 11, 11, 0);
 	assert_int_equal(exit_of(t, 12, a, sizeof(a)), TASKACCT_IDENT_FORK);
 	assert_string_equal(a, "cmd11");
-	assert_int_equal(exit_of(t, 13, a, sizeof(a)), TASKACCT_IDENT_EXEC);
+	/* The thread takes its process's, which stays for the others. */
+	assert_int_equal(exit_tg(t, 13, 11, a, sizeof(a)),
+	    TASKACCT_IDENT_EXEC);
 	assert_string_equal(a, "cmd11");
+	assert_int_equal(exit_tg(t, 14, 11, a, sizeof(a)),
+	    TASKACCT_IDENT_EXEC);
 	/* 11 exits, its pid is reused by a new child of 10, which execs; the
 	 * old 11's record comes after: it gets the old identity. */
 	ev(t, PC_EXIT, 11, 11, 0);
