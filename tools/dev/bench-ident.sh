@@ -6,7 +6,8 @@
 # storm of fork + execve (tools/dev/taskstorm -m exec, each child execs the
 # storm program, which exits at once: the shortest life an exec can have)
 # runs for BENCH_IDENT_SECONDS under taskacctd with capture on, then again
-# with --no-ident.  From the database: the share of the storm's exits whose
+# with --no-ident; then the same with fork storms (BENCH_IDENT_MODES; a
+# forked child that never execs inherits its parent's command line).  From the database: the share of the storm's exits whose
 # row carries a command line (args_id), the connector's drops and the
 # exit records lost (losses), and taskacctd's CPU (user+sys, all threads)
 # per stored exit, on vs off.  Medians over BENCH_IDENT_RUNS runs; each
@@ -17,6 +18,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 RATES=${BENCH_IDENT_RATES:-1000 5000 top}
+MODES=${BENCH_IDENT_MODES:-exec fork}
 SECS=${BENCH_IDENT_SECONDS:-5}
 RUNS=${BENCH_IDENT_RUNS:-3}
 TASKACCTD=${TASKACCTD:-./taskacctd}
@@ -60,13 +62,15 @@ one() {
 	c0=$(ticks $d)
 	if [ "$1" = top ]; then r=; else r="-r $1"; fi
 	# shellcheck disable=SC2086
-	"$TASKSTORM" -m exec -w 2 -t "$SECS" $r -p "$DIR/pids" \
+	"$TASKSTORM" -m "$MODE" -w 2 -t "$SECS" $r -p "$DIR/pids" \
 	    >"$DIR/storm.out" 2>&1
 	sleep 0.5
 	c1=$(ticks $d)
 	kill -TERM $d
 	wait $d
 	xr=$(sed -n "s/^rate=//p" "$DIR/storm.out")
+	workers=$(sed -n "s/^worker_pids=//p" "$DIR/storm.out")
+	: "${workers:=0}"
 	sqlite3 -batch "$db" \
 	    -cmd "CREATE TEMP TABLE s(pid INTEGER PRIMARY KEY)" \
 	    -cmd ".import '$DIR/pids' s" \
@@ -74,15 +78,17 @@ one() {
 	    (SELECT coalesce(sum(records), 0) FROM losses WHERE kind =
 	    'connector_drop'), (SELECT coalesce(sum(records), 0) FROM losses
 	    WHERE kind NOT IN ('connector_drop', 'ident_evicted')),
-	    round(($c1 - $c0) * 1000000.0 / $HZ / max(count(*), 1), 2),
+	    round(($c1 - $c0) * 1000000.0 / $HZ / max((SELECT count(*) FROM
+	    tasks), 1), 2),
 	    '${xr:-0}'
 	    FROM tasks t JOIN s ON s.pid = t.ac_pid WHERE t.kind = 0 AND
-	    t.ac_comm = 'taskstorm'" | tr '|' ' '
+	    t.ac_comm = 'taskstorm' AND t.ac_ppid IN ($workers)" | tr '|' ' '
 }
 
-printf '%-6s %9s %10s %8s %8s %11s %11s %7s\n' rate exits/s argv% \
-    conn_drop lost cpu_on_us cpu_off_us ratio
+printf '%-5s %-6s %9s %10s %8s %8s %11s %11s %7s\n' mode rate exits/s \
+    argv% conn_drop lost cpu_on_us cpu_off_us ratio
 fail=0
+for MODE in $MODES; do
 for rate in $RATES; do
 	: >"$DIR/on" ; : >"$DIR/off"
 	n=1
@@ -100,17 +106,20 @@ for rate in $RATES; do
 	xrate=$(awk '{ print $5 }' "$DIR/on" | median)
 	ratio=$(awk -v a="$cpuon" -v b="$cpuoff" \
 	    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-	printf '%-6s %9s %10s %8s %8s %11s %11s %7s\n' "$rate" "$xrate" \
+	printf '%-5s %-6s %9s %10s %8s %8s %11s %11s %7s\n' "$MODE" "$rate" \
+	    "$xrate" \
 	    "$share" "$drops" "$lost" "$cpuon" "$cpuoff" "$ratio"
 	st=$(awk -v s="$share" -v t=$TARGET_SHARE \
 	    'BEGIN { print (s >= t) ? "PASS" : "FAIL" }')
 	[ "$st" = PASS ] || fail=1
-	echo "  $rate: exits with argv $share% (target >= $TARGET_SHARE%," \
+	echo "  $MODE $rate: exits with argv $share% (target >= $TARGET_SHARE%," \
 	    "ratio $(awk -v s="$share" -v t=$TARGET_SHARE \
 	    'BEGIN { printf "%.3f", s / t }')) $st; exit records lost" \
 	    "$lost with capture on, $lostoff off (target: no more with it)"
 	[ "$lost" = "$lostoff" ] || [ "$lost" = 0 ] || fail=1
 done
-echo "(medians of $RUNS runs of ${SECS}s; cpu: taskacctd user+sys per" \
-    "stored exit, capture on vs --no-ident)"
+done
+echo "(medians of $RUNS runs of ${SECS}s; argv%: of the storm's exits;" \
+    "cpu: taskacctd user+sys per stored row, every exit on the machine" \
+    "included, capture on vs --no-ident)"
 exit $fail
