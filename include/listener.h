@@ -55,8 +55,18 @@ struct listener_parsed {
 /* Gets the records of one TASKSTATS message, in order. */
 typedef void	 listener_records_fn(void *, const struct ts_decoded *);
 
+/*
+ * Gives each record of a TASKSTATS message its task's identity (a
+ * reference, or NULL) and ident_src (-1: none); see src/ident.c.
+ */
+struct ident;
+typedef void	 listener_ident_fn(void *, const struct ts_decoded *,
+		    struct ident **, int8_t *);
+
 struct listener;
 
+void		 listener_set_ident(struct listener *, listener_ident_fn *,
+		    void *);
 void		 listener_parse(const uint8_t *, size_t, uint16_t, uint32_t,
 		    struct listener_parsed *, listener_records_fn *, void *);
 

@@ -21,8 +21,12 @@ struct qloss {
 	char		 detail[96];
 };
 
+struct ident;
+
 struct qitem {
 	uint8_t		 type;		/* enum qitem_type */
+	int8_t		 ident_src;	/* QI_RECORD: TASKACCT_IDENT_*, -1 off */
+	struct ident	*ident;		/* QI_RECORD: a reference, or NULL */
 	int64_t		 recv_time;	/* us since epoch */
 	union {
 		struct ts_record rec;

@@ -14,11 +14,18 @@ enum task_meta {
 	TM__COUNT
 };
 extern const char *const task_meta_cols[TM__COUNT];
+/* The identity columns (schema 3), bound after tail. */
+enum task_ident {
+	TI_ARGS_ID, TI_EXE_ID, TI_CGROUP_ID, TI_SRC,
+	TI__COUNT
+};
+extern const char *const task_ident_cols[TI__COUNT];
 
 /*
  * Each returns a string to free(), or NULL when out of memory.
  *   sql_task_insert: INSERT INTO tasks: the meta columns, ts_fields[] in
- *	order, then tail; TM__COUNT + ts_nfields + 1 parameters.
+ *	order, tail, then the identity columns; TM__COUNT + ts_nfields + 1 +
+ *	TI__COUNT parameters.
  *   sql_minutes_upsert: INSERT INTO minutes (minute, ac_comm, ac_uid, the
  *	sums in enum rollup_sum order) adding to (or raising) a row there.
  *   sql_rollup_fill: the minutes and minute_parents of every thread row

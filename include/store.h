@@ -48,6 +48,9 @@ int		 store_commit(struct store *, int64_t);
 int		 store_rollback(struct store *);
 int		 store_put_record(struct store *, const struct ts_record *,
 		    int64_t, int64_t, int64_t *);
+struct ident;
+int		 store_put_task(struct store *, const struct ts_record *,
+		    int64_t, int64_t, const struct ident *, int, int64_t *);
 int		 store_put_loss(struct store *, int64_t, const char *,
 		    int64_t, const char *);
 int		 store_set_ts_version(struct store *, int);

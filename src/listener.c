@@ -49,6 +49,8 @@ struct listener {
 	uint64_t		 malformed_seen;
 	uint64_t		 foreign_seen;
 	const char		*last_why;	/* last decoder complaint */
+	listener_ident_fn	*ident_fn;	/* NULL: no identity capture */
+	void			*ident_arg;
 	struct listener_stats	 stats;
 	/* one limiter per kind, so that one kind cannot silence another */
 	struct log_rate		 rate_drop;
@@ -186,6 +188,13 @@ listener_stats(const struct listener *l)
 	return &l->stats;
 }
 
+void
+listener_set_ident(struct listener *l, listener_ident_fn *fn, void *arg)
+{
+	l->ident_fn = fn;
+	l->ident_arg = arg;
+}
+
 static void
 queue_loss(struct queue *q, int64_t now, const char *kind, int64_t records,
     const char *detail)
@@ -195,6 +204,7 @@ queue_loss(struct queue *q, int64_t now, const char *kind, int64_t records,
 	if ((it = queue_reserve(q, 0)) == NULL)
 		return;
 	it->type = QI_LOSS;
+	it->ident = NULL;
 	it->recv_time = now;
 	it->loss.kind = kind;
 	it->loss.records = records;
@@ -212,15 +222,21 @@ listener_queue_records(struct listener *l, struct queue *q,
     const struct ts_decoded *d, int64_t now)
 {
 	struct qitem	*it;
+	struct ident	*id[TS_MSG_RECORDS_MAX] = { NULL };
+	int8_t		 src[TS_MSG_RECORDS_MAX] = { -1, -1 };
 	int		 i;
 
 	if (queue_free_slots(q) < (size_t)d->nrec + LISTENER_LOSS_HEADROOM) {
 		l->stats.refused++;
 		return;
 	}
+	if (l->ident_fn != NULL)
+		l->ident_fn(l->ident_arg, d, id, src);
 	for (i = 0; i < d->nrec; i++) {
 		it = queue_reserve(q, 0);
 		it->type = QI_RECORD;
+		it->ident = id[i];
+		it->ident_src = src[i];
 		it->recv_time = now;
 		it->rec = d->rec[i];
 		queue_commit(q);

@@ -15,6 +15,10 @@ const char *const task_meta_cols[TM__COUNT] = {
 	[TM_KIND] = "kind",		[TM_TASK_ID] = "task_id",
 	[TM_LINK_ID] = "link_id",	[TM_TS_LEN] = "ts_len",
 };
+const char *const task_ident_cols[TI__COUNT] = {
+	[TI_ARGS_ID] = "args_id",	[TI_EXE_ID] = "exe_id",
+	[TI_CGROUP_ID] = "cgroup_id",	[TI_SRC] = "ident_src",
+};
 
 struct sbuf {
 	FILE	*fp;
@@ -56,8 +60,11 @@ sql_task_insert(void)
 		fprintf(b.fp, "%s, ", task_meta_cols[i]);
 	for (i = 0; i < ts_nfields; i++)
 		fprintf(b.fp, "%s, ", ts_fields[i].name);
-	fputs("tail) VALUES (", b.fp);
-	for (i = 0; i < TM__COUNT + ts_nfields; i++)
+	fputs("tail", b.fp);
+	for (i = 0; i < TI__COUNT; i++)
+		fprintf(b.fp, ", %s", task_ident_cols[i]);
+	fputs(") VALUES (", b.fp);
+	for (i = 0; i < TM__COUNT + ts_nfields + TI__COUNT; i++)
 		fputs("?, ", b.fp);
 	fputs("?)", b.fp);
 	return sbuf_close(&b);

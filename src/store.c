@@ -24,6 +24,8 @@
 #include "dbpath.h"
 #include "errf.h"
 #include "fields.h"
+#include "ident.h"
+#include "identstore.h"
 #include "rollup.h"
 #include "sqlbuild.h"
 #include "store.h"
@@ -74,6 +76,7 @@ struct store {
 	struct rollup	*rollup;
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
+	struct identstore *ident;	/* cmdlines, exes, cgroups */
 	int64_t		 run_id;
 	int		 lock_fd;	/* flock: one recorder per database */
 	dev_t		 dev;		/* of the file opened, for reopen */
@@ -457,6 +460,8 @@ store_prepare(struct store *st)
 	    "WHERE id = ? AND ts_version IS NULL", -1, &st->ts_version,
 	    NULL) != SQLITE_OK)
 		return -1;
+	if ((st->ident = identstore_new(st->db)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -471,6 +476,8 @@ store_detach(struct store *st)
 	sqlite3_finalize(st->up_parent);
 	sqlite3_finalize(st->alive);
 	sqlite3_finalize(st->ts_version);
+	identstore_free(st->ident);
+	st->ident = NULL;
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);
@@ -1166,6 +1173,8 @@ int
 store_rollback(struct store *st)
 {
 	rollup_clear(st->rollup);
+	/* Ids cached in the transaction are gone with it. */
+	identstore_forget(st->ident);
 	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
@@ -1180,6 +1189,41 @@ store_rollback(struct store *st)
 int
 store_put_record(struct store *st, const struct ts_record *rec,
     int64_t recv_time, int64_t link_id, int64_t *rowid)
+{
+	return store_put_task(st, rec, recv_time, link_id, NULL, -1, rowid);
+}
+
+/* Bind a row's identity (ident_src -1: capture off, all NULL). */
+static int
+bind_ident(struct store *st, int col, const struct ident *id, int src)
+{
+	struct ident_ids ids;
+	sqlite3_stmt	*s = st->ins_task;
+	int64_t		 v[TI__COUNT];
+	int		 i;
+
+	if (identstore_ids(st->ident, id, &ids) == -1)
+		return -1;
+	v[TI_ARGS_ID] = ids.args;
+	v[TI_EXE_ID] = ids.exe;
+	v[TI_CGROUP_ID] = ids.cgroup;
+	v[TI_SRC] = src;
+	for (i = 0; i < TI__COUNT; i++)
+		if (i == TI_SRC ? src >= 0 : v[i] > 0)
+			sqlite3_bind_int64(s, col + i, v[i]);
+		else
+			sqlite3_bind_null(s, col + i);
+	return 0;
+}
+
+/*
+ * store_put_record with the task's identity: id (NULL: none) and its
+ * ident_src (-1: identity capture off).
+ */
+int
+store_put_task(struct store *st, const struct ts_record *rec,
+    int64_t recv_time, int64_t link_id, const struct ident *id, int src,
+    int64_t *rowid)
 {
 	const struct ts_plan	*plan = ts_plan_get(&st->plan[rec->kind != 0],
 				    rec);
@@ -1216,6 +1260,8 @@ store_put_record(struct store *st, const struct ts_record *rec,
 		    (int)tail, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, col);
+	if (bind_ident(st, col + 1, id, src) == -1)
+		return -1;
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, plan, recv_time) == -1)

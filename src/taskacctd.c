@@ -36,6 +36,7 @@
 
 #include "dbpath.h"
 #include "duration.h"
+#include "identcap.h"
 #include "listener.h"
 #include "log.h"
 #include "privdrop.h"
@@ -78,6 +79,8 @@ struct options {
 	int64_t		 retain_us;	/* --retain; 0: keep everything */
 	int64_t		 max_bytes;	/* --max-size; 0: no limit */
 	int64_t		 sample_us;	/* --sample-interval; 0: off */
+	int		 no_args;	/* --no-args: no command lines */
+	int		 no_ident;	/* --no-ident: no identity capture */
 };
 
 struct daemon {
@@ -91,6 +94,7 @@ struct daemon {
 	struct queue	*queue;
 	struct writer	*writer;
 	struct listener	**listeners;	/* one per socket */
+	struct identcap	*ident;		/* NULL: identity capture off */
 	struct event	**read_evs;	/* one per socket */
 	int		 nsockets;
 	int		 polling;	/* draining on the timer, not on read */
@@ -152,6 +156,7 @@ usage(int status)
 	    "                 [--queue N] [--user NAME] [--retain DAYS] "
 	    "[--max-size BYTES]\n"
 	    "                 [--enable-delayacct] [--sample-interval SECONDS]\n"
+	    "                 [--no-args] [--no-ident]\n"
 	    "Records every task exit the kernel reports (taskstats) into an "
 	    "SQLite database.\n\n"
 	    "  -d, --db PATH          database (default %s)\n"
@@ -183,6 +188,12 @@ usage(int status)
 	    "this often:\n"
 	    "                         seconds or a duration (500ms, 1min); "
 	    "0: off (default 10)\n"
+	    "      --no-args          record no command lines (they may hold "
+	    "secrets);\n"
+	    "                         executables and cgroups still\n"
+	    "      --no-ident         no identity capture at all (command "
+	    "line, executable,\n"
+	    "                         cgroup)\n"
 	    "  -v, --verbose          more log output\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n",
@@ -328,7 +339,8 @@ static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
-	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_SAMPLE };
+	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_SAMPLE,
+	    OPT_NO_ARGS, OPT_NO_IDENT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -341,6 +353,8 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
 		{ "sample-interval", required_argument, NULL, OPT_SAMPLE },
+		{ "no-args", no_argument, NULL, OPT_NO_ARGS },
+		{ "no-ident", no_argument, NULL, OPT_NO_IDENT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -383,6 +397,8 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_DELAYACCT: o->enable_delayacct = 1; break;
 		case OPT_SAMPLE: o->sample_us = parse_interval(optarg); break;
+		case OPT_NO_ARGS: o->no_args = 1; break;
+		case OPT_NO_IDENT: o->no_ident = 1; break;
 		default: usage(2);
 		}
 	}
@@ -540,6 +556,8 @@ drain(struct daemon *d)
 	enum drain_result	 r;
 	int			 i, k, blocked = 0;
 
+	/* Every event before these exit records first (src/ident.c). */
+	identcap_drain(d->ident);
 	for (k = 0; k < d->nsockets; k++) {
 		i = (d->first + k) % d->nsockets;
 		/* A socket error is logged by the listener; keep going. */
@@ -622,6 +640,9 @@ loop_setup(struct daemon *d)
 		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
 			fatalx("evsignal_new failed");
 	}
+	if (d->ident != NULL && identcap_loop(d->ident, d->base, d->listeners,
+	    d->nsockets) == -1)
+		fatalx("event_new failed");
 	signal(SIGPIPE, SIG_IGN);
 	/* No read event is added yet: the first drain_mode(d, 0) adds them. */
 	d->polling = 1;
@@ -637,6 +658,8 @@ loop_teardown(struct daemon *d)
 
 	for (i = 0; i < LOOP_NSIGNALS; i++)
 		event_free(d->sig_ev[i]);
+	identcap_close(d->ident);
+	d->ident = NULL;
 	event_free(d->poll_ev);
 	for (k = 0; k < d->nsockets; k++)
 		event_free(d->read_evs[k]);
@@ -665,6 +688,7 @@ log_totals(struct daemon *d, uint64_t rows)
 	    (unsigned long long)records, (unsigned long long)rows,
 	    (unsigned long long)drops, (unsigned long long)refused,
 	    (unsigned long long)malformed);
+	identcap_log_totals(d->ident);
 }
 
 /*
@@ -731,6 +755,26 @@ db_dir_exists(const char *db)
 	return r;
 }
 
+/*
+ * Identity capture: subscribe to the process events while privileged,
+ * before the TASKSTATS sockets are registered.  Without it (an old kernel,
+ * CONFIG_PROC_EVENTS off) exits are still recorded, with no identity.
+ */
+static void
+setup_ident(struct daemon *d)
+{
+	char	 err[512];
+
+	if (d->opt.no_ident)
+		return;
+	d->ident = identcap_open(d->opt.rcvbuf, d->opt.no_args ?
+	    IDENT_READ_NO_ARGS : 0, d->start_time / 1000000, d->queue, err,
+	    sizeof(err));
+	if (d->ident == NULL)
+		log_warnx("%s: recording exits without command lines, "
+		    "executables or cgroups", err);
+}
+
 /* Split the CPU list among the sockets; open them all, then register. */
 static void
 setup_sockets(struct daemon *d)
@@ -760,6 +804,7 @@ setup_sockets(struct daemon *d)
 	}
 	/* Records may come with the kernel's answer: the run starts here. */
 	d->start_time = now_real_us();
+	setup_ident(d);
 	for (i = 0; i < d->nsockets; i++) {
 		if (listener_register(d->listeners[i], d->queue, err,
 		    sizeof(err)) == -1)
@@ -919,6 +964,7 @@ main(int argc, char **argv)
 
 	sampler_stop(d.sampler);
 	deadline = now_mono_ms() + STOP_DRAIN_TIMEOUT_MS;
+	identcap_drain(d.ident);
 	for (i = 0; i < d.nsockets; i++)
 		listener_stop(d.listeners[i], d.queue, deadline);
 	queue_close(d.queue);

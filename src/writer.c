@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ident.h"
 #include "log.h"
 #include "rollup_def.h"
 #include "sampler.h"
@@ -133,7 +134,8 @@ write_item(struct writer *w, const struct qitem *it)
 		    it->loss.records, it->loss.detail);
 	if (rec->kind == TASK_KIND_GROUP)
 		link = w->last_thread;
-	if (store_put_record(w->store, rec, it->recv_time, link, &rowid) == -1)
+	if (store_put_task(w->store, rec, it->recv_time, link, it->ident,
+	    it->ident_src, &rowid) == -1)
 		return -1;
 	if (w->acct != NULL && rec->kind == TASK_KIND_THREAD &&
 	    write_sampled(w, rec, it->recv_time, rowid) == -1)
@@ -203,6 +205,22 @@ writer_batch(struct writer *w)
 	return 0;
 }
 
+/* Drop the identities of n committed items, before they are released. */
+static void
+writer_unref_idents(struct writer *w, size_t n)
+{
+	struct qitem	*items;
+	size_t		 i, k, done = 0;
+
+	while (done < n && (k = queue_peek(w->queue, done, &items,
+	    n - done)) > 0) {
+		for (i = 0; i < k; i++)
+			if (items[i].type == QI_RECORD)
+				ident_unref(items[i].ident);
+		done += k;
+	}
+}
+
 static int
 writer_flush(struct writer *w)
 {
@@ -221,6 +239,7 @@ writer_flush(struct writer *w)
 		    w->failed_since_ms) / 1000.0, w->seen);
 		w->failed_since_ms = 0;
 	}
+	writer_unref_idents(w, w->seen);
 	queue_release(w->queue, w->seen);
 	w->seen = 0;
 	w->seen_rows = 0;

@@ -205,7 +205,8 @@ attempt() {	# name
 	    (SELECT coalesce(sum(records), 0) FROM losses WHERE run_id = $R
 	     AND kind = 'queue_full'),
 	    (SELECT count(*) FROM losses WHERE run_id = $R AND
-	     kind NOT IN ('kernel_drop', 'queue_full'))" | tr '|' ' ')
+	     kind NOT IN ('kernel_drop', 'queue_full', 'connector_drop',
+	     'ident_evicted'))" | tr '|' ' ')
 	stored=${1:-0} all_rows=${2:-0} drops=${3:-0} refused=${4:-0} other=${5:-0}
 	noise=$((all_rows - stored))
 	# other exits the witness saw on that CPU, and those not stored

@@ -574,7 +574,7 @@ test_builders(void **state)
 	assert_int_equal(sqlite3_prepare_v2(fx->db, sql, -1, &s, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_bind_parameter_count(s),
-	    TM__COUNT + ts_nfields + 1);
+	    TM__COUNT + ts_nfields + 1 + TI__COUNT);
 	sqlite3_finalize(s);
 	free(sql);
 	assert_non_null(sql = sql_minutes_upsert());

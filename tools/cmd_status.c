@@ -24,17 +24,36 @@
 #include "taskacct.h"
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
+#define STATUS_STR(x)	#x
+#define STATUS_XSTR(x)	STATUS_STR(x)
 /*
  * A -wal larger than taskacctd's journal_size_limit (TASKACCT_WAL_LIMIT_BYTES,
  * 64 MiB) was not reset by its checkpoints: a reader holds an old snapshot,
  * and the file grows for as long as it does.
  */
 #define STATUS_WAL_WARN_BYTES	((int64_t)TASKACCT_WAL_LIMIT_BYTES)
+/* Identity coverage is taken over this many newest exits (schema 3). */
+#define STATUS_IDENT_SAMPLE	10000
+/* Loss kinds about identities (events, tasks), not exit records. */
+#define STATUS_IDENT_LOSSES	"('connector_drop', 'ident_evicted')"
+
+/* ident_src values (enum taskacct_ident_src) as status names them. */
+static const char *const ident_src_names[] = {
+	[TASKACCT_IDENT_EXEC] = "exec",
+	[TASKACCT_IDENT_FORK] = "fork",
+	[TASKACCT_IDENT_GONE] = "gone",
+	[TASKACCT_IDENT_DENIED] = "denied",
+	[TASKACCT_IDENT_UNSEEN] = "unseen",
+	[TASKACCT_IDENT_DROPPED] = "dropped",
+	[TASKACCT_IDENT_REUSED] = "reused",
+};
+#define IDENT_NSRC	(sizeof(ident_src_names) / sizeof(ident_src_names[0]))
 
 /* Whether a taskacctd holds its lock on the file: 1 yes, 0 no, -1 unknown. */
 enum lock_state { LOCK_UNKNOWN = -1, LOCK_FREE, LOCK_HELD };
 
 static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *);
+static void	status_ident(struct cmd_ctx *);
 
 const struct cmd_entry cmd_status_entry = {
 	"status", NULL, "", NULL, 0, 0, "",
@@ -284,7 +303,8 @@ status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 	/* A run still going is not clean yet: not dead either. */
 	kv(ctx, "runs died", CK_INT, died - running, null);
 	kv_query(ctx, "records lost", CK_INT, "SELECT "
-	    "coalesce(sum(records), 0) FROM losses");
+	    "coalesce(sum(records), 0) FROM losses WHERE kind NOT IN "
+	    STATUS_IDENT_LOSSES);
 	kv_query(ctx, "loss events", CK_INT, "SELECT count(*) FROM "
 	    "losses");
 	if (prunes)
@@ -292,7 +312,52 @@ status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 		    "coalesce(sum(rows), 0) FROM prunes");
 	if (ctx->schema >= 3 && cli_table_exists(ctx, "sample_passes"))
 		status_sampling(ctx);
+	if (ctx->schema >= 3)
+		status_ident(ctx);
 	return running;
+}
+
+/*
+ * Identity capture (schema 3), over the newest exits (the recv_time index:
+ * no scan of the table): how many carry a command line, and how each
+ * identity was obtained or missed (ident_src; "off": capture was off).
+ */
+static void
+status_ident(struct cmd_ctx *ctx)
+{
+	sqlite3_stmt	*stmt;
+	char		 text[256];
+	int64_t		 n = 0, args = 0, by[IDENT_NSRC + 1] = { 0 };
+	size_t		 i, len = 0;
+	int		 src;
+
+	stmt = cli_prepare(ctx, "SELECT ident_src, count(*), count(args_id) "
+	    "FROM (SELECT ident_src, args_id FROM tasks WHERE kind = 0 "
+	    "ORDER BY recv_time DESC LIMIT " STATUS_XSTR(STATUS_IDENT_SAMPLE)
+	    ") GROUP BY 1");
+	while (cli_step(ctx, stmt)) {
+		src = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(stmt, 0);
+		by[src >= 0 && (size_t)src < IDENT_NSRC ? (size_t)src :
+		    IDENT_NSRC] += sqlite3_column_int64(stmt, 1);
+		n += sqlite3_column_int64(stmt, 1);
+		args += sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	snprintf(text, sizeof(text), "%lld of %lld (%.1f%%), newest %d exits",
+	    (long long)args, (long long)n, n > 0 ? 100.0 * args / n : 0.0,
+	    STATUS_IDENT_SAMPLE);
+	kv_text(ctx, "exits with argv", text);
+	text[0] = '\0';
+	for (i = 0; i <= IDENT_NSRC; i++)
+		if (by[i] > 0 && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+			    "%s%s %lld", len > 0 ? ", " : "", i < IDENT_NSRC ?
+			    ident_src_names[i] : "off", (long long)by[i]);
+	kv_text(ctx, "identity", n > 0 ? text : "no exits");
+	kv_query(ctx, "connector drops", CK_INT, "SELECT "
+	    "coalesce(sum(records), 0) FROM losses WHERE kind = "
+	    "'connector_drop'");
 }
 
 static const struct col run_cols[] = {
@@ -350,7 +415,8 @@ status_runs(struct cmd_ctx *ctx, int running)
 	stmt = cli_prepare(ctx, "SELECT id, start_time, " RUN_END ", "
 	    RUN_END " - start_time, hostname, kernel_release, ts_version, "
 	    "daemon_pid, (SELECT sum(records) FROM losses l WHERE "
-	    "l.run_id = runs.id), clean, stop_time IS NULL, boot_id, "
+	    "l.run_id = runs.id AND kind NOT IN " STATUS_IDENT_LOSSES "), "
+	    "clean, stop_time IS NULL, boot_id, "
 	    "id = (SELECT id FROM runs ORDER BY start_time DESC, id DESC "
 	    "LIMIT 1) FROM runs ORDER BY start_time, id");
 	cli_begin(ctx, run_cols, NCOLS(run_cols));

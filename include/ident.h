@@ -1,0 +1,109 @@
+/*
+ * ident.h: who a task really was (issue 11): its command line, executable
+ * and cgroup, read from /proc at exec (identread.c), held per task until
+ * its exit record (ident.c), stored once per distinct value (identstore.c).
+ */
+#ifndef IDENT_H
+#define IDENT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "decode.h"
+#include "procconn.h"
+#include "queue.h"
+
+/* Longest command line kept (bytes); a longer one is cut to this. */
+#define IDENT_ARGS_MAX		(256 << 10)
+/* Bounds of the in-memory table: tasks, and bytes of identities. */
+#define IDENT_TASKS_MAX		262144
+#define IDENT_BYTES_MAX		(64 << 20)
+/* An exited task whose exit record never came is forgotten after this. */
+#define IDENT_EXITED_KEEP_MS	30000
+
+/*
+ * One identity, immutable once read and shared by reference: by the
+ * tasks that inherited it and the queued records that carry it (the
+ * writer thread drops those references, hence the atomic count).
+ */
+struct ident {
+	atomic_uint	 refs;
+	uint8_t		 src;		/* TASKACCT_IDENT_* of the read */
+	uint8_t		 args_cut;	/* args longer than IDENT_ARGS_MAX */
+	uint32_t	 args_len;	/* 0: none (--no-args, or unread) */
+	uint32_t	 exe_len;	/* 0: none */
+	uint32_t	 cgroup_len;	/* 0: none */
+	uint64_t	 start_ticks;	/* /proc/PID/stat starttime */
+	char		 data[];	/* args, exe, NUL, cgroup, NUL */
+};
+
+static inline const char *
+ident_args(const struct ident *id)
+{
+	return id->data;
+}
+
+static inline const char *
+ident_exe(const struct ident *id)
+{
+	return id->data + id->args_len;
+}
+
+static inline const char *
+ident_cgroup(const struct ident *id)
+{
+	return id->data + id->args_len + id->exe_len + 1;
+}
+
+/* identread.c: the one /proc read, in-process or in a privileged child. */
+#define IDENT_READ_NO_ARGS	0x1
+
+struct ident	*ident_read(pid_t, uint64_t, int, int *);
+struct ident	*ident_from_bytes(const void *, size_t);
+size_t		 ident_size(const struct ident *);
+void		 ident_ref(struct ident *);
+void		 ident_unref(struct ident *);
+size_t		 ident_live_bytes(void);
+uint64_t	 ident_hash(const void *, size_t, uint64_t);
+#define IDENT_FNV_BASIS		0xcbf29ce484222325ULL
+
+/* ident.c: the table of live tasks' identities. */
+struct ident_stats {
+	uint64_t	 execs;		/* exec events */
+	uint64_t	 read_ok;	/* ... read whole */
+	uint64_t	 read_gone;
+	uint64_t	 read_denied;
+	uint64_t	 read_reused;
+	uint64_t	 forks;		/* fork events (processes) */
+	uint64_t	 threads;	/* thread creations */
+	uint64_t	 late_reads;	/* a forking task's, started before */
+	uint64_t	 comms;		/* comm changes */
+	uint64_t	 exits;		/* exit events */
+	uint64_t	 matched;	/* exit records given an identity */
+	uint64_t	 unmatched;	/* exit records with none */
+	uint64_t	 evicted;	/* forgotten: the table was full */
+	uint64_t	 stale;		/* replaced: its exit event was lost */
+	uint64_t	 expired;	/* exited, no exit record came */
+	uint64_t	 conn_drops;	/* connector events dropped */
+};
+
+/* Reads an identity for a pid (ident_read() or a privileged child). */
+typedef struct ident	*ident_reader_fn(void *, pid_t, uint64_t, int, int *);
+
+struct ident_table;
+
+struct ident_table *ident_table_new(int, int64_t);
+void		 ident_table_free(struct ident_table *);
+void		 ident_set_reader(struct ident_table *, ident_reader_fn *,
+		    void *);
+void		 ident_event(void *, const struct pc_event *);
+void		 ident_note_drops(struct ident_table *, uint64_t);
+void		 ident_for_exit(void *, const struct ts_decoded *,
+		    struct ident **, int8_t *);
+void		 ident_note_losses(struct ident_table *, struct queue *);
+size_t		 ident_tasks(const struct ident_table *);
+const struct ident_stats *ident_stats(const struct ident_table *);
+
+#endif
