@@ -19,3 +19,9 @@ install-extras:
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/taskacctd.service
 
 .PHONY: install-extras
+
+# The extra programs `make install` puts in BINDIR, for tests/debian.sh.
+print-extra-bins:
+	@echo $(EXTRA_BINS)
+
+.PHONY: print-extra-bins

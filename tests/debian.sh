@@ -103,6 +103,10 @@ for f in /usr/sbin/taskacctd /usr/bin/taskacct \
 done
 # Whatever else `make install` installs (programs others add): each
 # program in EXTRA_BINS and each man page of man/.
+for b in $(make -s --no-print-directory print-extra-bins); do
+	ok_if "the package holds /usr/bin/$(basename "$b") (EXTRA_BINS)" \
+	    'has "/usr/bin/$(basename "$b")"'
+done
 for m in man/*.[18]; do
 	ok_if "the package holds $m" \
 	    'has "/usr/share/man/man${m##*.}/$(basename "$m").gz"'
