@@ -23,7 +23,7 @@ OPT	?= -O2 -g
 CFLAGS	?=
 # The project's own flags stay even when CFLAGS is given on the command line.
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(WERROR) -D_GNU_SOURCE \
-	   -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
+	   -Iinclude -Isrc $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lpthread
 
 # Objects both programs use; the query tool links these and CLI_OBJS only
@@ -119,9 +119,8 @@ install: all
 	install -m 0755 taskacct $(DESTDIR)$(BINDIR)/taskacct
 	for b in $(EXTRA_BINS); do \
 	    install -m 0755 $$b $(DESTDIR)$(BINDIR)/$$(basename $$b); done
-	install -m 0644 man/taskacctd.8 $(DESTDIR)$(MANDIR)/man8/taskacctd.8
-	install -m 0644 man/taskacct.1 $(DESTDIR)$(MANDIR)/man1/taskacct.1
-	install -m 0644 man/taskstorm.1 $(DESTDIR)$(MANDIR)/man1/taskstorm.1
+	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1; done
+	for m in man/*.8; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8; done
 
 clean:
 	rm -f $(PROGS) src/*.o tools/*.o tools/dev/*.o src/schema.c src/schema.c.tmp \

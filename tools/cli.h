@@ -82,6 +82,10 @@ extern const struct cmd_entry	cmd_tree_entry;
 extern const struct cmd_entry	cmd_status_entry;
 extern const struct cmd_entry	cmd_get_entry;
 
+/* cmd_top.c: the names --by and --group take; NULL past the last. */
+const char	*top_measure_name(size_t);
+const char	*top_group_name(size_t);
+
 /* How a result column is shown. */
 enum col_kind {
 	CK_INT,		/* a number */

@@ -593,3 +593,18 @@ cmd_short_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	sqlite3_finalize(stmt);
 	return 0;
 }
+
+/* The names --by and --group take, by index; NULL past the last (for
+   `taskacct help --values`). */
+const char *
+top_measure_name(size_t i)
+{
+	return i < NMEASURES ? measures[i].name : NULL;
+}
+
+const char *
+top_group_name(size_t i)
+{
+	return i < sizeof(group_names) / sizeof(group_names[0]) ?
+	    group_names[i] : NULL;
+}

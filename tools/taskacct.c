@@ -70,10 +70,26 @@ static const struct cmd_entry cmd_fields_entry = {
 	0, -1, cmd_fields_exec
 };
 
+/* help's listings for shell completion (see help_list). */
+#define OPT_LIST_COMMANDS	(OPT_CMD + 0)
+#define OPT_LIST_OPTIONS	(OPT_CMD + 1)
+#define OPT_LIST_VALUES		(OPT_CMD + 2)
+static const struct option help_options[] = {
+	{ "commands", no_argument, NULL, OPT_LIST_COMMANDS },
+	{ "options", required_argument, NULL, OPT_LIST_OPTIONS },
+	{ "values", required_argument, NULL, OPT_LIST_VALUES },
+	{ NULL, 0, NULL, 0 }
+};
+
 static const struct cmd_entry cmd_help_entry = {
-	"help", NULL, "", NULL, 0, 1, "[COMMAND]",
+	"help", NULL, "", help_options, 0, 1,
+	"[COMMAND] | --commands | --options COMMAND | --values WHAT",
 	"show help for the tool or a command",
-	"Show the tool's help, or that of COMMAND.\n",
+	"Show the tool's help, or that of COMMAND.  For shell completion,\n"
+	"one name a line, from the tables compiled in: --commands, the\n"
+	"commands; --options COMMAND, its long options (\"\": those valid\n"
+	"before a command), \"=\" after one that takes a value; --values\n"
+	"WHAT, what format, signal, group or measure (top --by) take.\n",
 	0, -1, cmd_help_exec
 };
 
@@ -818,12 +834,74 @@ cmd_fields_exec(struct cmd_ctx *ctx, __attribute__((unused))
 	return 0;
 }
 
+/* --values WHAT: the names an option's value may be. */
+static void
+help_list_values(const char *what)
+{
+	const char	*s, *name;
+	size_t		 i, n;
+
+	if (strcmp(what, "format") == 0) {
+		for (s = output_format_names(); *s != '\0'; s += n) {
+			s += strspn(s, ", ");
+			if ((n = strcspn(s, ", ")) > 0)
+				printf("%.*s\n", (int)n, s);
+		}
+	} else if (strcmp(what, "signal") == 0) {
+		/* NULL for a signal without a name, and past the last. */
+		for (i = 1; i < 128; i++)
+			if ((name = signal_name((int)i)) != NULL)
+				printf("%s\n", name);
+	} else if (strcmp(what, "group") == 0) {
+		for (i = 0; (name = top_group_name(i)) != NULL; i++)
+			printf("%s\n", name);
+	} else if (strcmp(what, "measure") == 0) {
+		for (i = 0; (name = top_measure_name(i)) != NULL; i++)
+			printf("%s\n", name);
+	} else
+		usage_error("--values: unknown `%s': use format, signal, group "
+		    "or measure", what);
+}
+
+/* help --commands, --options, --values: 1 if one was given. */
+static int
+help_list(struct cmd_args *args)
+{
+	struct option		 lo[LONGOPTS_MAX];
+	const struct option	*o = lo;
+	const struct cmd_entry	*cmd;
+	const char		*name;
+	size_t			 i;
+
+	if (args->flag[OPT_LIST_COMMANDS] != NULL) {
+		for (i = 0; i < CMD_NENTRIES; i++)
+			printf("%s\n", cmd_table[i]->name);
+	} else if ((name = args->flag[OPT_LIST_OPTIONS]) != NULL) {
+		if (*name == '\0')
+			o = common_options;
+		else if ((cmd = cmd_find(name)) == NULL)
+			usage_error("unknown command `%s': see `taskacct "
+			    "--help`", name);
+		else
+			cmd_longopts(cmd, lo);
+		for (; o->name != NULL; o++)
+			printf("--%s%s\n", o->name,
+			    o->has_arg != no_argument ? "=" : "");
+	} else if (args->flag[OPT_LIST_VALUES] != NULL)
+		help_list_values(args->flag[OPT_LIST_VALUES]);
+	else
+		return 0;
+	return 1;
+}
+
 static int
 cmd_help_exec(__attribute__((unused)) struct cmd_ctx *ctx,
     struct cmd_args *args)
 {
 	const struct cmd_entry	*cmd;
 
+	if (help_list(args))
+		return 0;
 	if (args->argc == 0) {
 		help_tool(stdout);
 		return 0;
