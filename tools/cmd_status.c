@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cli.h"
+#include "rollup_def.h"
 #include "taskacct.h"
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
@@ -31,6 +33,8 @@
  * 64 MiB) was not reset by its checkpoints: a reader holds an old snapshot,
  * and the file grows for as long as it does.
  */
+/* The exits sparkline: this many minutes, the current one last. */
+#define STATUS_SPARK_MINUTES	60
 #define STATUS_WAL_WARN_BYTES	((int64_t)TASKACCT_WAL_LIMIT_BYTES)
 /* Identity coverage is taken over this many newest exits (schema 3). */
 #define STATUS_IDENT_SAMPLE	10000
@@ -276,6 +280,47 @@ status_sampling(struct cmd_ctx *ctx)
 }
 
 /* Returns 1 if a recorder is running (its run the last one). */
+/*
+ * The last hour's process exits per minute, from the rollups: a
+ * sparkline in a table (the current minute last), the counts in the
+ * machine formats.
+ */
+static void
+status_sparkline(struct cmd_ctx *ctx)
+{
+	double		 v[STATUS_SPARK_MINUTES] = { 0 };
+	char		 line[STATUS_SPARK_MINUTES * 4 + 40], *p = line;
+	sqlite3_stmt	*stmt;
+	int64_t		 last = rollup_minute(ctx->now), m;
+	double		 max = 0;
+	size_t		 i;
+
+	if (!cli_table_exists(ctx, "minutes"))
+		return;		/* schema 1: no rollups */
+	stmt = cli_prepare(ctx, "SELECT minute, sum(procs) FROM minutes "
+	    "WHERE minute > ?1 AND minute <= ?2 GROUP BY minute");
+	sqlite3_bind_int64(stmt, 1, last - STATUS_SPARK_MINUTES);
+	sqlite3_bind_int64(stmt, 2, last);
+	while (cli_step(ctx, stmt)) {
+		m = sqlite3_column_int64(stmt, 0);
+		v[STATUS_SPARK_MINUTES - 1 - (last - m)] =
+		    (double)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < STATUS_SPARK_MINUTES; i++)
+		if (v[i] > max)
+			max = v[i];
+	if (ctx->human) {
+		chart_sparkline(v, STATUS_SPARK_MINUTES, chart_locale_utf8(),
+		    line, sizeof(line) - 32);
+		snprintf(line + strlen(line), 32, " last hour, max %.0f", max);
+	} else {
+		for (i = 0; i < STATUS_SPARK_MINUTES; i++)
+			p += sprintf(p, "%s%.0f", i ? "," : "", v[i]);
+	}
+	kv_text(ctx, "exits/min", line);
+}
+
 static int
 status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 {
@@ -296,6 +341,7 @@ status_summary(struct cmd_ctx *ctx, int prunes, enum lock_state lock)
 	newest = query_int(ctx, "SELECT max(recv_time) FROM tasks", &nnull);
 	kv(ctx, "newest exit", CK_TIME, newest, nnull);
 	kv(ctx, "newest age", CK_DUR_US, ctx->now - newest, nnull);
+	status_sparkline(ctx);
 	running = status_recorder(ctx, lock);
 	kv_query(ctx, "runs", CK_INT, "SELECT count(*) FROM runs");
 	died = query_int(ctx, "SELECT count(*) FROM runs WHERE NOT clean",
