@@ -22,6 +22,7 @@
 #include "fields.h"
 #include "procs.h"
 #include "rollup.h"
+#include "window.h"
 
 #define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
 #define SHORT_DEFAULT_US	ROLLUP_SHORT_US	/* the rollups' */
@@ -29,6 +30,7 @@
 #define OPT_BY		'b'
 #define OPT_GROUP	'G'
 #define OPT_THRESHOLD	'T'
+#define OPT_EXITED	(OPT_CMD + 0)
 
 /*
  * A ready-made measure: its value on one exit row (an expression on the
@@ -48,40 +50,53 @@ struct measure {
 	enum col_kind	 kind;
 	const char	*help;
 	const char	*rollup;	/* over r, or NULL */
+	const char	*act;		/* on an activity row, or NULL */
 };
 
 static const struct measure measures[] = {
 	{ "cpu", "X.ac_utime + X.ac_stime", "cpu", "sum", CK_DUR_US,
-	    "user + system CPU time", "sum(utime) + sum(stime)" },
+	    "user + system CPU time", "sum(utime) + sum(stime)",
+	    "X.ac_utime + X.ac_stime" },
 	{ "io", "coalesce(X.read_bytes, 0) + coalesce(X.write_bytes, 0)",
 	    "io", "sum", CK_BYTES, "bytes read + written (storage)",
-	    "sum(read_bytes) + sum(write_bytes)" },
+	    "sum(read_bytes) + sum(write_bytes)",
+	    "coalesce(X.read_bytes, 0) + coalesce(X.write_bytes, 0)" },
 	{ "rss", "X.hiwater_rss", "rss", "max", CK_KIB,
-	    "peak resident set size", "max(rss_max)" },
+	    "peak resident set size", "max(rss_max)", NULL },
 	{ "duration", "X.ac_etime", "elapsed", "sum", CK_DUR_US, "lifetime",
-	    "sum(etime)" },
-	{ "count", "1", "1", "sum", CK_INT, "number of exits", "sum(procs)" },
+	    "sum(etime)", NULL },
+	{ "count", "1", "1", "sum", CK_INT, "number of exits", "sum(procs)",
+	    NULL },
 	{ "failed", "(X.ac_exitcode <> 0)", "(status <> 0)", "sum", CK_INT,
-	    "exits with a non-zero status or by a signal", "sum(failed)" },
+	    "exits with a non-zero status or by a signal", "sum(failed)",
+	    NULL },
 	{ "csw", "X.nvcsw + X.nivcsw", "csw", "sum", CK_INT,
-	    "context switches", NULL },
+	    "context switches", NULL, "X.nvcsw + X.nivcsw" },
 	/* A delay above the task's lifetime is impossible: not ranked. */
 	{ "cpu-delay", PROCS_DELAY("cpu_delay_total"), "cpu_delay", "sum",
-	    CK_DUR_NS, "waiting for a CPU", "sum(cpu_delay)" },
+	    CK_DUR_NS, "waiting for a CPU", "sum(cpu_delay)",
+	    "X.cpu_delay_total" },
 	{ "blkio-delay", PROCS_DELAY("blkio_delay_total"), "blkio_delay",
-	    "sum", CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)" },
+	    "sum", CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)",
+	    "X.blkio_delay_total" },
 	{ "swapin-delay", PROCS_DELAY("swapin_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "waiting for swap-in", "sum(swapin_delay)" },
+	    CK_DUR_NS, "waiting for swap-in", "sum(swapin_delay)",
+	    "X.swapin_delay_total" },
 	{ "reclaim-delay", PROCS_DELAY("freepages_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "waiting for memory reclaim", "sum(freepages_delay)" },
+	    CK_DUR_NS, "waiting for memory reclaim", "sum(freepages_delay)",
+	    "X.freepages_delay_total" },
 	{ "thrashing-delay", PROCS_DELAY("thrashing_delay_total"), NULL,
-	    "sum", CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
+	    "sum", CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)",
+	    "X.thrashing_delay_total" },
 	{ "compact-delay", PROCS_DELAY("compact_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "memory compaction", "sum(compact_delay)" },
+	    CK_DUR_NS, "memory compaction", "sum(compact_delay)",
+	    "X.compact_delay_total" },
 	{ "wpcopy-delay", PROCS_DELAY("wpcopy_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "write-protect copy", "sum(wpcopy_delay)" },
+	    CK_DUR_NS, "write-protect copy", "sum(wpcopy_delay)",
+	    "X.wpcopy_delay_total" },
 	{ "irq-delay", PROCS_DELAY("irq_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "IRQ/softirq time", "sum(irq_delay)" },
+	    CK_DUR_NS, "IRQ/softirq time", "sum(irq_delay)",
+	    "X.irq_delay_total" },
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
 
@@ -100,6 +115,7 @@ static int	cmd_short_exec(struct cmd_ctx *, struct cmd_args *);
 static const struct option top_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "exited", no_argument, NULL, OPT_EXITED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -175,6 +191,13 @@ const struct cmd_entry cmd_short_entry = {
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 20, cmd_short_exec
 };
 
+/*
+ * Without samples every line is an exit: the exit reports answer, with a
+ * state column unless --exited asked for them as they were.
+ */
+#define STATE_EXITED	"'exited'"
+static const struct col state_col = { "state", NULL, CK_TEXT, 0 };
+
 /* The window: the last hour unless --since says otherwise. */
 static void
 window_default(struct cmd_ctx *ctx, struct filter *f)
@@ -214,7 +237,8 @@ group_parse(const char *s, int summary)
  * is pasted into the SQL only once it is found in the table.
  */
 static void
-measure_find(const char *name, struct measure *m, char *expr, size_t len)
+measure_find(struct cmd_ctx *ctx, const char *name, struct measure *m,
+    char *expr, char *act, size_t len)
 {
 	const struct ts_field	*f;
 	size_t			 i;
@@ -236,9 +260,15 @@ measure_find(const char *name, struct measure *m, char *expr, size_t len)
 	else
 		snprintf(expr, len, "X.%s", f->name);
 	*m = (struct measure){ f->name, expr, NULL, cli_field_agg(f),
-	    cli_field_kind(f), NULL, NULL };
+	    cli_field_kind(f), NULL, NULL, NULL };
 	if (m->agg == NULL)
 		m->agg = "max";		/* ids: the largest, for a ranking */
+	/* A counter the samples carry too (activity names it the same). */
+	if (f->kind != FK_ID && f->kind != FK_UID &&
+	    window_has_field(ctx, f->name)) {
+		snprintf(act, len, "X.%s", f->name);
+		m->act = act;
+	}
 }
 
 static sqlite3_stmt *
@@ -309,10 +339,10 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
  */
 static void
 top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
-    const struct measure *m)
+    const struct measure *m, int state)
 {
 	struct filter_sql	 fs;
-	struct col		 cols[7];
+	struct col		 cols[8];
 	sqlite3_stmt		*stmt;
 	FILE			*fp;
 	char			*sql = NULL;
@@ -323,8 +353,8 @@ top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
 	cli_filter_sql(ctx, &args->filter, 1, &fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
-	fputs("SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, g.ac_comm, ",
-	    fp);
+	fprintf(fp, "SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, "
+	    "g.ac_comm, %s", state ? STATE_EXITED ", " : "");
 	procs_expr(fp, m->row, "g");
 	fprintf(fp, " AS m, g.id FROM tasks g WHERE %s ORDER BY m DESC, "
 	    "g.recv_time DESC, g.id DESC LIMIT :limit", fs.text);
@@ -341,10 +371,26 @@ top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
 	cols[n++] = (struct col){ "tgid", NULL, CK_INT, 0 };
 	cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
 	cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+	if (state)
+		cols[n++] = state_col;
 	cols[n++] = (struct col){ m->name, NULL, m->kind, 0 };
 	cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
 	cli_print(ctx, cols, n, stmt);
 	sqlite3_finalize(stmt);
+}
+
+/* The window report's grouping for top's. */
+static enum window_by
+window_by(const struct cmd_args *args, enum group_by by)
+{
+	static const enum window_by map[] = {
+		[BY_PROCESS] = WINDOW_BY_PROCESS,
+		[BY_COMMAND] = WINDOW_BY_COMMAND,
+		[BY_USER] = WINDOW_BY_USER,
+		[BY_PARENT] = WINDOW_BY_PARENT,
+	};
+
+	return args->flag[OPT_GROUP] == NULL ? WINDOW_BY_RECORD : map[by];
 }
 
 static int
@@ -352,22 +398,31 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
 	struct measure		 m;
-	struct col		 cols[8];
+	struct window_measure	 wm;
+	struct col		 cols[9];
 	enum group_by		 by = BY_PROCESS;
 	sqlite3_stmt		*stmt;
-	char			 expr[256], select[1024], mcol[64];
-	const char		*key;
-	int			 n = 0;
+	char			 expr[256], act[256], select[1024], mcol[64];
+	const char		*key, *st;
+	int			 n = 0, state;
 
-	measure_find(args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] : "cpu",
-	    &m, expr, sizeof(expr));
+	measure_find(ctx, args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] :
+	    "cpu", &m, expr, act, sizeof(expr));
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 0);
 	window_default(ctx, &args->filter);
+	state = args->flag[OPT_EXITED] == NULL;
+	if (state && m.act != NULL && window_live(ctx, &args->filter)) {
+		wm = (struct window_measure){ m.name, m.act, m.row, m.agg,
+		    m.kind };
+		window_top(ctx, args, window_by(args, by), &wm);
+		return 0;
+	}
+	st = state ? STATE_EXITED ", " : "";
 	/* A process of thread rows (--threads) is each exit alone. */
 	if (args->flag[OPT_GROUP] == NULL || (by == BY_PROCESS &&
 	    (args->filter.set & FILTER_THREADS))) {
-		top_exits(ctx, args, &m);
+		top_exits(ctx, args, &m, state);
 		return 0;
 	}
 	if (m.pcol == NULL) {
@@ -379,10 +434,12 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	if ((by == BY_COMMAND || by == BY_USER) && m.rollup != NULL &&
 	    rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
-		snprintf(select, sizeof(select), "SELECT %s, sum(procs) AS n, "
+		snprintf(select, sizeof(select), "SELECT %s, %ssum(procs) AS n, "
 		    "%s AS m FROM r GROUP BY %s ORDER BY m DESC, n DESC, %s "
-		    "LIMIT :limit", key, m.rollup, key, key);
+		    "LIMIT :limit", key, st, m.rollup, key, key);
 		cols[n++] = group_col(by);
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 		stmt = rollup_prepare(ctx, args, 0, select);
@@ -392,32 +449,38 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	}
 	if (by == BY_PROCESS) {
 		snprintf(select, sizeof(select), "SELECT exit_time, pid, uid, "
-		    "comm, %s AS m, threads, id FROM p ORDER BY m DESC, "
-		    "exit_time DESC, id DESC LIMIT :limit", mcol);
+		    "comm, %s%s AS m, threads, id FROM p ORDER BY m DESC, "
+		    "exit_time DESC, id DESC LIMIT :limit", st, mcol);
 		cols[n++] = (struct col){ "time", "exit_time", CK_TIME, 0 };
 		cols[n++] = (struct col){ "pid", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
 		cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 		cols[n++] = (struct col){ "thr", "threads", CK_INT, 0 };
 		cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
 	} else if (by == BY_PARENT) {
 		snprintf(select, sizeof(select), "SELECT k.ppid, "
-		    PARENT_COMM ", k.n, k.m FROM (SELECT ppid, count(*) AS n, "
+		    PARENT_COMM ", %sk.n, k.m FROM (SELECT ppid, count(*) AS n, "
 		    "%s(%s) AS m, max(exit_time) AS last_exit, "
 		    "min(start_time) AS first_start FROM p GROUP BY ppid "
 		    "ORDER BY m DESC, n DESC, ppid LIMIT :limit) k "
-		    "ORDER BY k.m DESC, k.n DESC, k.ppid", m.agg, mcol);
+		    "ORDER BY k.m DESC, k.n DESC, k.ppid", st, m.agg, mcol);
 		cols[n++] = (struct col){ "ppid", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ "parent", "parent_comm", CK_TEXT, 0 };
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	} else {
 		key = by == BY_COMMAND ? "comm" : "uid";
-		snprintf(select, sizeof(select), "SELECT %s, count(*) AS n, "
+		snprintf(select, sizeof(select), "SELECT %s, %scount(*) AS n, "
 		    "%s(%s) AS m FROM p GROUP BY %s ORDER BY m DESC, n DESC, "
-		    "%s LIMIT :limit", key, m.agg, mcol, key, key);
+		    "%s LIMIT :limit", key, st, m.agg, mcol, key, key);
 		cols[n++] = group_col(by);
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	}
@@ -447,20 +510,32 @@ static int
 cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
-	struct col		 cols[SUMMARY_NCOLS];
+	struct col		 cols[SUMMARY_NCOLS + 1];
 	enum group_by		 by = BY_COMMAND;
 	sqlite3_stmt		*stmt;
 	char			 select[1024];
-	const char		*key;
+	const char		*key, *st;
+	int			 n = 0, state;
 
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 1);
 	window_default(ctx, &args->filter);
-	memcpy(cols, summary_cols, sizeof(cols));
-	cols[0] = group_col(by);
+	state = args->flag[OPT_EXITED] == NULL;
+	if (state && window_live(ctx, &args->filter)) {
+		window_summary(ctx, args, by == BY_USER ? WINDOW_BY_USER :
+		    WINDOW_BY_COMMAND);
+		return 0;
+	}
+	st = state ? STATE_EXITED ", " : "";
+	cols[n++] = group_col(by);
+	if (state)
+		cols[n++] = state_col;
+	memcpy(cols + n, summary_cols + 1, sizeof(summary_cols) -
+	    sizeof(summary_cols[0]));
+	n += SUMMARY_NCOLS - 1;
 	if (rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
-		snprintf(select, sizeof(select), "SELECT %s, sum(procs), "
+		snprintf(select, sizeof(select), "SELECT %s, %ssum(procs), "
 		    "sum(etime), sum(utime), sum(stime), sum(rss_sum) / "
 		    "nullif(sum(procs), 0), max(rss_max), sum(read_bytes), "
 		    "sum(write_bytes), sum(cpu_delay), sum(blkio_delay), "
@@ -468,21 +543,21 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		    "sum(thrashing_delay) + sum(compact_delay) + "
 		    "sum(wpcopy_delay) FROM r GROUP BY %s ORDER BY "
 		    "sum(utime) + sum(stime) DESC, sum(procs) DESC, %s "
-		    "LIMIT :limit", key, key, key);
+		    "LIMIT :limit", key, st, key, key);
 		stmt = rollup_prepare(ctx, args, 0, select);
-		cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+		cli_print(ctx, cols, n, stmt);
 		sqlite3_finalize(stmt);
 		return 0;
 	}
 	key = by == BY_COMMAND ? "comm" : "uid";
-	snprintf(select, sizeof(select), "SELECT %s, count(*), sum(elapsed), "
-	    "sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), max(rss), "
-	    "sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
+	snprintf(select, sizeof(select), "SELECT %s, %scount(*), "
+	    "sum(elapsed), sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), "
+	    "max(rss), sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
 	    "sum(blkio_delay), sum(mem_delay) FROM p GROUP BY %s "
 	    "ORDER BY sum(cpu) DESC, count(*) DESC, %s LIMIT :limit",
-	    key, key, key);
+	    key, st, key, key);
 	stmt = report_prepare(ctx, args, &q, select);
-	cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+	cli_print(ctx, cols, n, stmt);
 	sqlite3_finalize(stmt);
 	return 0;
 }
