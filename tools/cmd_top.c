@@ -1,9 +1,14 @@
 /*
- * cmd_top.c: the ranking and summary commands over a window of exits:
- * `top` (by a ready-made measure or any numeric field, per exit record,
- * per process or grouped by command, user or parent), `summary` (sa-style,
- * per command or user) and `short` (short-lived processes per command and
- * per parent).  The window defaults to the last hour.  top per exit record
+ * cmd_top.c: the ranking and summary commands over a window: `top` (by a
+ * ready-made measure or any numeric field, per exit record, per process
+ * or grouped by command, user or parent), `summary` (sa-style, per
+ * command or user) and `short` (short-lived processes per command and
+ * per parent).  The window defaults to the last hour.  By default top and
+ * summary count what happened in the window, from the live samples and
+ * the unsampled exits (window.c), when the database has samples and the
+ * measure and filters exist before exit; otherwise, and with --exited,
+ * they rank the exits as follows (with a state column unless --exited,
+ * every line an exit).  top per exit record
  * reads the window's rows of tasks once through the tasks_recv_time index,
  * each row's measure its own.  What the per-minute rollups can answer
  * (rollup.h: summary, top per command or user by a measure they hold,
@@ -127,20 +132,34 @@ static const struct option short_options[] = {
 const struct cmd_entry cmd_top_entry = {
 	"top", NULL, "b:G:", top_options, 0, 0,
 	"[--by MEASURE|FIELD] [--group process|command|user|parent] "
-	"[filters]",
-	"rank exits in a window by CPU, I/O, RSS, delays, any field",
-	"Rank the exits of a window (default: the last hour) by a measure,\n"
-	"largest first.  Without --group, each exit record counts alone: a\n"
-	"single-threaded process's exit, or one thread of a threaded\n"
-	"process (as with --threads: --pid is the task id, duration the\n"
-	"task's own life).  --group process sums each process's threads\n"
-	"(slower: it reads every exit of the window).  --group command,\n"
-	"user or parent sums (for rss: takes the largest) per group.\n"
-	"Fast: --group command or user, by a measure other than csw, with\n"
-	"no filter but --comm, --user, --since and --until: read from the\n"
-	"per-minute rollups, where a thread counts under its own command\n"
-	"and user (as in sa and atop), exits are process ends, duration\n"
-	"their lifetimes.  Other groups read every exit of the window.\n"
+	"[--exited] [filters]",
+	"rank what processes did in a window: CPU, I/O, delays, any field",
+	"Rank what happened in a window (default: the last hour) by a\n"
+	"measure, largest first, running and exited processes alike: the\n"
+	"live samples of the window (taskacctd --sample-interval) plus the\n"
+	"exit records of the threads never sampled; state says whether the\n"
+	"process was running or had exited by the window's end.  Without\n"
+	"--group, each sampled process and each unsampled exit record counts\n"
+	"alone; --group process sums a process's samples and records.  With\n"
+	"samples, --group command and user count a record under its own\n"
+	"name and user (as the rollups do).  Without samples in the\n"
+	"database, every line is an exit: the figures are --exited's.\n"
+	"rss, duration, count, failed and fields the samples do not carry\n"
+	"exist only at exit, and so do the filters --failed, --signal,\n"
+	"--min-duration, --max-duration, --exe and --threads: with them the\n"
+	"exits are ranked, as with --exited (and a state column).\n"
+	"--exited: rank the exit records of the window as they are, the\n"
+	"whole life of each process at its exit.  Without --group, each\n"
+	"exit record counts alone: a single-threaded process's exit, or one\n"
+	"thread of a threaded process (as with --threads: --pid is the task\n"
+	"id, duration the task's own life).  --group process sums each\n"
+	"process's threads (slower: it reads every exit of the window).\n"
+	"--group command, user or parent sums (for rss: takes the largest)\n"
+	"per group.  Fast: --group command or user, by a measure other than\n"
+	"csw, with no filter but --comm, --user, --since and --until: read\n"
+	"from the per-minute rollups, where a thread counts under its own\n"
+	"command and user (as in sa and atop), exits are process ends,\n"
+	"duration their lifetimes.  Other groups read every exit.\n"
 	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
 	"                         failed, csw, cpu-delay, blkio-delay,\n"
 	"                         swapin-delay, reclaim-delay,\n"
@@ -148,27 +167,34 @@ const struct cmd_entry cmd_top_entry = {
 	"                         wpcopy-delay, irq-delay, or any numeric\n"
 	"                         field (see `taskacct fields`)\n"
 	"  -G, --group GROUP      process, command, user, parent (default:\n"
-	"                         none, one line per exit record)\n",
+	"                         none, one line per process or record)\n"
+	"      --exited           rank the exit records (whole lives)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
 };
 
 const struct cmd_entry cmd_summary_entry = {
 	"summary", NULL, "G:", top_options + 1, 0, 0,
-	"[--group command|user] [filters]",
+	"[--group command|user] [--exited] [filters]",
 	"sa-style totals per command or user for a window",
-	"Totals per command (or per user with --group user) over the exits\n"
-	"of a window (default: the last hour), as sa(8) prints them: exits,\n"
+	"Totals per command (or per user with --group user) of what happened\n"
+	"in a window (default: the last hour), as sa(8) prints them: exits,\n"
 	"real time, user and system CPU, average and peak RSS, bytes read\n"
 	"and written, and the time spent waiting for a CPU, for block I/O\n"
 	"and for memory (swap-in, reclaim, thrashing, compaction, wp copy).\n"
-	"Sorted by CPU time.\n"
+	"Sorted by CPU time.  CPU, I/O and delays are the window's live\n"
+	"samples plus the exit records of threads never sampled; exits, real\n"
+	"time and RSS exist only at exit: those of the processes that ended\n"
+	"in the window.  state is running while one of the group's\n"
+	"processes was.  Without samples in the database, or with a filter\n"
+	"on how processes ended, or with --exited: the exits of the window.\n"
 	"Fast with no filter but --comm, --user, --since and --until: read\n"
 	"from the per-minute rollups, where a thread counts under its own\n"
 	"command and user (as in sa and atop; a command of threads only has\n"
 	"0 exits), exits are process ends, real time and RSS theirs.  With\n"
 	"another filter every exit of the window is read (slower), and a\n"
 	"process counts its threads' totals under its leader's command.\n"
-	"  -G, --group GROUP      command (default) or user\n",
+	"  -G, --group GROUP      command (default) or user\n"
+	"      --exited           the exit records (whole lives) alone\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, -1, cmd_summary_exec
 };
 

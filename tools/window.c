@@ -278,7 +278,7 @@ window_top(struct cmd_ctx *ctx, struct cmd_args *args, enum window_by by,
 		/* A sampled thread's exit record has nothing left to add. */
 		snprintf(select, sizeof(select), "SELECT max(time) AS t, "
 		    "max(tid), tgid, max(uid), max(comm), "
-		    WINDOW_STATE("max(pended)") ", coalesce(%s(m), 0) AS mm, "
+		    WINDOW_STATE("max(pended)") ", %s(m) AS mm, "
 		    "max(id) AS i FROM c WHERE src = 1 OR NOT sampled "
 		    "GROUP BY src, CASE WHEN src = 1 THEN pk ELSE id END "
 		    "ORDER BY mm DESC, t DESC, i DESC LIMIT :limit", m->agg);
@@ -294,7 +294,7 @@ window_top(struct cmd_ctx *ctx, struct cmd_args *args, enum window_by by,
 	case WINDOW_BY_PROCESS:
 		snprintf(select, sizeof(select), "SELECT max(time) AS t, "
 		    "tgid, " WINDOW_UID ", " WINDOW_COMM ", "
-		    WINDOW_STATE("max(pended)") ", coalesce(%s(m), 0) AS mm, "
+		    WINDOW_STATE("max(pended)") ", %s(m) AS mm, "
 		    WINDOW_THREADS ", max(CASE WHEN src = 0 AND ended THEN id "
 		    "END) AS i FROM c GROUP BY pk ORDER BY mm DESC, t DESC, "
 		    "i DESC LIMIT :limit", m->agg);
@@ -311,7 +311,7 @@ window_top(struct cmd_ctx *ctx, struct cmd_args *args, enum window_by by,
 		snprintf(select, sizeof(select), "SELECT k.ppid, "
 		    WINDOW_PARENT_COMM ", k.st, k.n, k.mm FROM (SELECT ppid, "
 		    WINDOW_STATE("min(pended)") " AS st, sum(src = 0 AND "
-		    "ended) AS n, coalesce(%s(m), 0) AS mm, max(time) AS last, "
+		    "ended) AS n, %s(m) AS mm, max(time) AS last, "
 		    "min(lstart) AS first_start FROM c GROUP BY ppid ORDER BY "
 		    "mm DESC, n DESC, ppid LIMIT :limit) k ORDER BY k.mm DESC, "
 		    "k.n DESC, k.ppid", m->agg);
@@ -366,12 +366,16 @@ window_summary(struct cmd_ctx *ctx, struct cmd_args *args, enum window_by by)
 	memcpy(cols, window_summary_cols, sizeof(cols));
 	if (by == WINDOW_BY_USER)
 		cols[0] = (struct col){ "user", "uid", CK_USER, 0 };
+	/* Sums of nothing are 0, as in the rollups. */
+#define Z(x)	"coalesce(sum(" x "), 0)"
 	snprintf(select, sizeof(select), "SELECT %s, "
 	    WINDOW_STATE("min(pended)") ", sum(src = 0 AND ended) AS n, "
-	    "sum(etime), sum(utime), sum(stime), sum(rss) / nullif(sum(src = 0 "
-	    "AND ended), 0), max(rss), sum(read_bytes), sum(write_bytes), "
-	    "sum(cpu_delay), sum(blkio_delay), sum(mem_delay) FROM c GROUP BY "
-	    "%s ORDER BY coalesce(sum(utime), 0) + coalesce(sum(stime), 0) "
-	    "DESC, n DESC, %s LIMIT :limit", key, key, key);
+	    Z("etime") ", " Z("utime") ", " Z("stime") ", sum(rss) / "
+	    "nullif(sum(src = 0 AND ended), 0), coalesce(max(rss), 0), "
+	    Z("read_bytes") ", " Z("write_bytes") ", " Z("cpu_delay") ", "
+	    Z("blkio_delay") ", " Z("mem_delay") " FROM c GROUP BY %s "
+	    "ORDER BY " Z("utime") " + " Z("stime") " DESC, n DESC, %s "
+	    "LIMIT :limit", key, key, key);
+#undef Z
 	window_run(ctx, args, NULL, select, cols, (int)WINDOW_SUMMARY_NCOLS);
 }

@@ -143,7 +143,7 @@ top_sql() {	# NAME DESC SQL-MEASURE TOP-ARGS...
 	    AND recv_time >= ${TASKACCT_NOW#@}000000 - 3600000000
 	    AND recv_time < ${TASKACCT_NOW#@}000000 + 3600000000
 	    ORDER BY m DESC, recv_time DESC, id DESC" >"$OUT/$_name.want"
-	$T --db $DB --format csv --no-header top --limit 0 "$@" \
+	$T --db $DB --format csv --no-header top --exited --limit 0 "$@" \
 	    >"$OUT/$_name.got"
 	if [ -s "$OUT/$_name.want" ] &&
 	    cmp -s "$OUT/$_name.want" "$OUT/$_name.got"; then
@@ -171,7 +171,8 @@ top_sql top-sql-group-threads "top --group process --threads is top" \
     "ac_utime + ac_stime" --group process --threads
 
 # --group process sums the threads: java (2000, row 17) is rows 15-17.
-_got=$($T --db $DB --format csv --no-header top --limit 0 --group process |
+_got=$($T --db $DB --format csv --no-header top --exited --limit 0 \
+    --group process |
     grep ',17$')
 _want=$($T --db $DB --format csv --no-header sql "SELECT max(recv_time),
     2000, 0, 'java', sum(ac_utime + ac_stime), count(*), 17 FROM tasks
@@ -208,8 +209,8 @@ rep err-short-both "short --threshold with --max-duration" \
 rollup_same() {
 	_desc=$1 _ref=$2
 	shift 2
-	$T --db $DB --format csv --no-header "$@" >"$OUT/rollup-fast.csv" \
-	    2>&1
+	$T --db $DB --format csv --no-header "$@" --exited \
+	    >"$OUT/rollup-fast.csv" 2>&1
 	rollup_cmp "$_desc" "$_ref"
 }
 rollup_cmp() {
