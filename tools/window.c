@@ -3,8 +3,8 @@
  * the activity rows and the unsampled thread exit rows, each read once
  * through its time index into "u", then one row per process in "c"
  * (its cluster "pk" and whether it ended, "pended"), then the report's
- * GROUP BY.  The activity rows are summed per process first (a, a few
- * rows per process however many intervals the window holds), so the
+ * GROUP BY.  The activity rows are summed per process first (a, one
+ * row per process however many intervals the window holds), so the
  * clustering sorts processes and exit records, not samples.
  *
  * Clustering: u sorted by (tgid, lstart); a row starts a new process
@@ -114,7 +114,14 @@ window_where(FILE *fp, const struct filter *f, const struct filter_sql *fs)
 		fputs(" AND coalesce(g.ac_tgid, g.ac_pid) = :pid", fp);
 }
 
-/* a: the activity rows of the window, summed per process and name. */
+/*
+ * a: the activity rows of the window, summed per process (the sort of
+ * this GROUP BY is most of a window's cost: it carries only what the
+ * report reads, the measure for top, window_cols for summary).  Its
+ * name, user, parent, state and threads are those of its last sample in
+ * the window (SQLite takes bare columns from the row of the one max()),
+ * the exit remainder (state 1) if it ended there.
+ */
 static void
 window_a(FILE *fp, const struct filter *f, const struct filter_sql *fs,
     const struct window_measure *m)
@@ -124,15 +131,13 @@ window_a(FILE *fp, const struct filter *f, const struct filter_sql *fs,
 	fputs("WITH a AS (SELECT 1 AS src, NULL AS id, max(g.recv_time) AS "
 	    "time, g.tgid AS tgid, g.lstart AS lstart, g.tgid AS tid, "
 	    "g.ac_comm AS comm, g.ac_uid AS uid, g.ac_ppid AS ppid, "
-	    "max(g.state) AS ended, 0 AS sampled, max(g.threads) AS nthr, ",
-	    fp);
+	    "g.state AS ended, 0 AS sampled, g.threads AS nthr", fp);
 	if (m != NULL) {
-		fprintf(fp, "%s(", m->agg);
+		fprintf(fp, ", %s(", m->agg);
 		procs_expr(fp, m->act, "g");
 		fputs(") AS m", fp);
-	} else
-		fputs("NULL AS m", fp);
-	for (i = 0; i < WINDOW_NCOLS; i++) {
+	}
+	for (i = 0; m == NULL && i < WINDOW_NCOLS; i++) {
 		if (window_cols[i].act == NULL) {
 			fprintf(fp, ", NULL AS %s", window_cols[i].name);
 			continue;
@@ -145,8 +150,7 @@ window_a(FILE *fp, const struct filter *f, const struct filter_sql *fs,
 	fputs(" FROM (SELECT *, 0 AS kind, time AS recv_time, tgid AS ac_pid, "
 	    "tgid AS ac_tgid FROM activity) g", fp);
 	window_where(fp, f, fs);
-	fputs(" GROUP BY g.tgid, g.lstart, g.ac_comm, g.ac_uid, g.ac_ppid)",
-	    fp);
+	fputs(" GROUP BY g.tgid, g.lstart)", fp);
 }
 
 /* An exit row's value of expr: when unsampled, or (live 0) at its end. */
@@ -174,9 +178,7 @@ window_u(FILE *fp, const struct filter *f, const struct filter_sql *fs,
 	    ", g.sampled IS NOT NULL, 1", fp);
 	if (m != NULL)
 		window_exit_value(fp, m->exit, 1);
-	else
-		fputs(", NULL", fp);
-	for (i = 0; i < WINDOW_NCOLS; i++)
+	for (i = 0; m == NULL && i < WINDOW_NCOLS; i++)
 		window_exit_value(fp, window_cols[i].exit,
 		    window_cols[i].act != NULL);
 	fputs(" FROM tasks g", fp);
