@@ -438,7 +438,9 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		by = group_parse(args->flag[OPT_GROUP], 0);
 	window_default(ctx, &args->filter);
 	state = args->flag[OPT_EXITED] == NULL;
-	if (state && m.act != NULL && window_live(ctx, &args->filter)) {
+	/* (a group the window does not know is read from the exits) */
+	if (state && m.act != NULL && by <= BY_PARENT &&
+	    window_live(ctx, &args->filter)) {
 		wm = (struct window_measure){ m.name, m.act, m.row, m.agg,
 		    m.kind };
 		window_top(ctx, args, window_by(args, by), &wm);
@@ -547,7 +549,8 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		by = group_parse(args->flag[OPT_GROUP], 1);
 	window_default(ctx, &args->filter);
 	state = args->flag[OPT_EXITED] == NULL;
-	if (state && window_live(ctx, &args->filter)) {
+	if (state && (by == BY_COMMAND || by == BY_USER) &&
+	    window_live(ctx, &args->filter)) {
 		window_summary(ctx, args, by == BY_USER ? WINDOW_BY_USER :
 		    WINDOW_BY_COMMAND);
 		return 0;
