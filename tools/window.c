@@ -199,20 +199,23 @@ window_c(FILE *fp)
 	    "FROM c1) ", (long long)PROC_START_TOL_US);
 }
 
-/* The common table expressions a, u and c: the caller's SELECT follows. */
+/*
+ * The common table expressions a, u and c: the caller's SELECT follows.
+ * fw is the caller's copy of f, rewritten here: fs's text parameters point
+ * into it, so it must outlive the statement (they are bound static).
+ */
 static char *
-window_sql(struct cmd_ctx *ctx, const struct filter *f, struct filter_sql *fs,
-    const struct window_measure *m, const char *select)
+window_sql(struct cmd_ctx *ctx, const struct filter *f, struct filter *fw,
+    struct filter_sql *fs, const struct window_measure *m, const char *select)
 {
-	struct filter	 fw = *f;
 	FILE		*fp;
 	char		*sql = NULL;
 	size_t		 len = 0;
 
 	/* Every thread row ("g.kind = 0"); --pid is written here. */
-	fw.set |= FILTER_THREADS;
-	fw.set &= ~FILTER_PID;
-	cli_filter_sql(ctx, &fw, 1, fs);
+	fw->set |= FILTER_THREADS;
+	fw->set &= ~FILTER_PID;
+	cli_filter_sql(ctx, fw, 1, fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	window_a(fp, f, fs, m);
@@ -229,12 +232,13 @@ window_run(struct cmd_ctx *ctx, struct cmd_args *args,
     const struct window_measure *m, const char *select, const struct col *cols,
     int n)
 {
+	struct filter		 fw = args->filter;
 	struct filter_sql	 fs;
 	sqlite3_stmt		*stmt;
 	char			*sql;
 	int			 i;
 
-	sql = window_sql(ctx, &args->filter, &fs, m, select);
+	sql = window_sql(ctx, &args->filter, &fw, &fs, m, select);
 	stmt = cli_prepare(ctx, sql);
 	cli_bind_filter(ctx, stmt, &fs, 1);
 	if ((i = sqlite3_bind_parameter_index(stmt, ":pid")) != 0)
