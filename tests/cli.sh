@@ -399,6 +399,7 @@ else
 fi
 
 . tests/cli/reports.sh
+. tests/cli/window.sh
 
 # --- permissions: need a user who is not root
 as_user=

@@ -158,8 +158,8 @@ if skipping; then
 	t_skip "$desc" "$T_SKIP"
 else
 	s0=$((e0 / 1000000 - 90)) s1=$((e0 / 1000000 + 450))
-	"$TASKACCT" --db "$T_DB" --format csv --no-header summary --comm \
-	    'edge*' --since "@$s0" --until "@$s1" >"$T_TMP/edge.csv" 2>&1
+	"$TASKACCT" --db "$T_DB" --format csv --no-header summary --exited \
+	    --comm 'edge*' --since "@$s0" --until "@$s1" >"$T_TMP/edge.csv" 2>&1
 	got=$(cut -d, -f1-5 "$T_TMP/edge.csv" | sort)
 	want=$(q "SELECT ac_comm || ',' || sum(procs) || ',' || sum(etime) ||
 	    ',' || sum(utime) || ',' || sum(stime) FROM rollup_rows WHERE
@@ -195,8 +195,8 @@ for g in command user; do
 	# The user column shows a name: compare the sums of the one user.
 	key=ac_comm f=1-5 k="ac_comm || ','"
 	[ $g = user ] && key=ac_uid f=2-5 k="''"
-	"$TASKACCT" --db "$T_DB" --format csv --no-header summary --group $g \
-	    --since "@$s0" --until "@$s1" >"$T_TMP/old.csv" 2>&1
+	"$TASKACCT" --db "$T_DB" --format csv --no-header summary --exited \
+	    --group $g --since "@$s0" --until "@$s1" >"$T_TMP/old.csv" 2>&1
 	got=$(cut -d, -f$f "$T_TMP/old.csv" | sort)
 	want=$(q "SELECT $k || sum(procs) || ',' || sum(etime) ||
 	    ',' || sum(utime) || ',' || sum(stime) FROM rollup_rows WHERE

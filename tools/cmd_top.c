@@ -1,9 +1,14 @@
 /*
- * cmd_top.c: the ranking and summary commands over a window of exits:
- * `top` (by a ready-made measure or any numeric field, per exit record,
- * per process or grouped by command, user or parent), `summary` (sa-style,
- * per command or user) and `short` (short-lived processes per command and
- * per parent).  The window defaults to the last hour.  top per exit record
+ * cmd_top.c: the ranking and summary commands over a window: `top` (by a
+ * ready-made measure or any numeric field, per exit record, per process
+ * or grouped by command, user or parent), `summary` (sa-style, per
+ * command or user) and `short` (short-lived processes per command and
+ * per parent).  The window defaults to the last hour.  By default top and
+ * summary count what happened in the window, from the live samples and
+ * the unsampled exits (window.c), when the database has samples and the
+ * measure and filters exist before exit; otherwise, and with --exited,
+ * they rank the exits as follows (with a state column unless --exited,
+ * every line an exit).  top per exit record
  * reads the window's rows of tasks once through the tasks_recv_time index,
  * each row's measure its own.  What the per-minute rollups can answer
  * (rollup.h: summary, top per command or user by a measure they hold,
@@ -22,6 +27,7 @@
 #include "fields.h"
 #include "procs.h"
 #include "rollup.h"
+#include "window.h"
 
 #define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
 #define SHORT_DEFAULT_US	ROLLUP_SHORT_US	/* the rollups' */
@@ -29,6 +35,7 @@
 #define OPT_BY		'b'
 #define OPT_GROUP	'G'
 #define OPT_THRESHOLD	'T'
+#define OPT_EXITED	(OPT_CMD + 0)
 
 /*
  * A ready-made measure: its value on one exit row (an expression on the
@@ -48,40 +55,53 @@ struct measure {
 	enum col_kind	 kind;
 	const char	*help;
 	const char	*rollup;	/* over r, or NULL */
+	const char	*act;		/* on an activity row, or NULL */
 };
 
 static const struct measure measures[] = {
 	{ "cpu", "X.ac_utime + X.ac_stime", "cpu", "sum", CK_DUR_US,
-	    "user + system CPU time", "sum(utime) + sum(stime)" },
+	    "user + system CPU time", "sum(utime) + sum(stime)",
+	    "X.ac_utime + X.ac_stime" },
 	{ "io", "coalesce(X.read_bytes, 0) + coalesce(X.write_bytes, 0)",
 	    "io", "sum", CK_BYTES, "bytes read + written (storage)",
-	    "sum(read_bytes) + sum(write_bytes)" },
+	    "sum(read_bytes) + sum(write_bytes)",
+	    "coalesce(X.read_bytes, 0) + coalesce(X.write_bytes, 0)" },
 	{ "rss", "X.hiwater_rss", "rss", "max", CK_KIB,
-	    "peak resident set size", "max(rss_max)" },
+	    "peak resident set size", "max(rss_max)", NULL },
 	{ "duration", "X.ac_etime", "elapsed", "sum", CK_DUR_US, "lifetime",
-	    "sum(etime)" },
-	{ "count", "1", "1", "sum", CK_INT, "number of exits", "sum(procs)" },
+	    "sum(etime)", NULL },
+	{ "count", "1", "1", "sum", CK_INT, "number of exits", "sum(procs)",
+	    NULL },
 	{ "failed", "(X.ac_exitcode <> 0)", "(status <> 0)", "sum", CK_INT,
-	    "exits with a non-zero status or by a signal", "sum(failed)" },
+	    "exits with a non-zero status or by a signal", "sum(failed)",
+	    NULL },
 	{ "csw", "X.nvcsw + X.nivcsw", "csw", "sum", CK_INT,
-	    "context switches", NULL },
+	    "context switches", NULL, "X.nvcsw + X.nivcsw" },
 	/* A delay above the task's lifetime is impossible: not ranked. */
 	{ "cpu-delay", PROCS_DELAY("cpu_delay_total"), "cpu_delay", "sum",
-	    CK_DUR_NS, "waiting for a CPU", "sum(cpu_delay)" },
+	    CK_DUR_NS, "waiting for a CPU", "sum(cpu_delay)",
+	    "X.cpu_delay_total" },
 	{ "blkio-delay", PROCS_DELAY("blkio_delay_total"), "blkio_delay",
-	    "sum", CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)" },
+	    "sum", CK_DUR_NS, "waiting for block I/O", "sum(blkio_delay)",
+	    "X.blkio_delay_total" },
 	{ "swapin-delay", PROCS_DELAY("swapin_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "waiting for swap-in", "sum(swapin_delay)" },
+	    CK_DUR_NS, "waiting for swap-in", "sum(swapin_delay)",
+	    "X.swapin_delay_total" },
 	{ "reclaim-delay", PROCS_DELAY("freepages_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "waiting for memory reclaim", "sum(freepages_delay)" },
+	    CK_DUR_NS, "waiting for memory reclaim", "sum(freepages_delay)",
+	    "X.freepages_delay_total" },
 	{ "thrashing-delay", PROCS_DELAY("thrashing_delay_total"), NULL,
-	    "sum", CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)" },
+	    "sum", CK_DUR_NS, "page-cache thrashing", "sum(thrashing_delay)",
+	    "X.thrashing_delay_total" },
 	{ "compact-delay", PROCS_DELAY("compact_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "memory compaction", "sum(compact_delay)" },
+	    CK_DUR_NS, "memory compaction", "sum(compact_delay)",
+	    "X.compact_delay_total" },
 	{ "wpcopy-delay", PROCS_DELAY("wpcopy_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "write-protect copy", "sum(wpcopy_delay)" },
+	    CK_DUR_NS, "write-protect copy", "sum(wpcopy_delay)",
+	    "X.wpcopy_delay_total" },
 	{ "irq-delay", PROCS_DELAY("irq_delay_total"), NULL, "sum",
-	    CK_DUR_NS, "IRQ/softirq time", "sum(irq_delay)" },
+	    CK_DUR_NS, "IRQ/softirq time", "sum(irq_delay)",
+	    "X.irq_delay_total" },
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
 
@@ -100,6 +120,7 @@ static int	cmd_short_exec(struct cmd_ctx *, struct cmd_args *);
 static const struct option top_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "exited", no_argument, NULL, OPT_EXITED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -111,20 +132,34 @@ static const struct option short_options[] = {
 const struct cmd_entry cmd_top_entry = {
 	"top", NULL, "b:G:", top_options, 0, 0,
 	"[--by MEASURE|FIELD] [--group process|command|user|parent] "
-	"[filters]",
-	"rank exits in a window by CPU, I/O, RSS, delays, any field",
-	"Rank the exits of a window (default: the last hour) by a measure,\n"
-	"largest first.  Without --group, each exit record counts alone: a\n"
-	"single-threaded process's exit, or one thread of a threaded\n"
-	"process (as with --threads: --pid is the task id, duration the\n"
-	"task's own life).  --group process sums each process's threads\n"
-	"(slower: it reads every exit of the window).  --group command,\n"
-	"user or parent sums (for rss: takes the largest) per group.\n"
-	"Fast: --group command or user, by a measure other than csw, with\n"
-	"no filter but --comm, --user, --since and --until: read from the\n"
-	"per-minute rollups, where a thread counts under its own command\n"
-	"and user (as in sa and atop), exits are process ends, duration\n"
-	"their lifetimes.  Other groups read every exit of the window.\n"
+	"[--exited] [filters]",
+	"rank what processes did in a window: CPU, I/O, delays, any field",
+	"Rank what happened in a window (default: the last hour) by a\n"
+	"measure, largest first, running and exited processes alike: the\n"
+	"live samples of the window (taskacctd --sample-interval) plus the\n"
+	"exit records of the threads never sampled; state says whether the\n"
+	"process was running or had exited by the window's end.  Without\n"
+	"--group, each sampled process and each unsampled exit record counts\n"
+	"alone; --group process sums a process's samples and records.  With\n"
+	"samples, --group command and user count a record under its own\n"
+	"name and user (as the rollups do).  Without samples in the\n"
+	"database, every line is an exit: the figures are --exited's.\n"
+	"rss, duration, count, failed and fields the samples do not carry\n"
+	"exist only at exit, and so do the filters --failed, --signal,\n"
+	"--min-duration, --max-duration, --exe and --threads: with them the\n"
+	"exits are ranked, as with --exited (and a state column).\n"
+	"--exited: rank the exit records of the window as they are, the\n"
+	"whole life of each process at its exit.  Without --group, each\n"
+	"exit record counts alone: a single-threaded process's exit, or one\n"
+	"thread of a threaded process (as with --threads: --pid is the task\n"
+	"id, duration the task's own life).  --group process sums each\n"
+	"process's threads (slower: it reads every exit of the window).\n"
+	"--group command, user or parent sums (for rss: takes the largest)\n"
+	"per group.  Fast: --group command or user, by a measure other than\n"
+	"csw, with no filter but --comm, --user, --since and --until: read\n"
+	"from the per-minute rollups, where a thread counts under its own\n"
+	"command and user (as in sa and atop), exits are process ends,\n"
+	"duration their lifetimes.  Other groups read every exit.\n"
 	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
 	"                         failed, csw, cpu-delay, blkio-delay,\n"
 	"                         swapin-delay, reclaim-delay,\n"
@@ -132,27 +167,34 @@ const struct cmd_entry cmd_top_entry = {
 	"                         wpcopy-delay, irq-delay, or any numeric\n"
 	"                         field (see `taskacct fields`)\n"
 	"  -G, --group GROUP      process, command, user, parent (default:\n"
-	"                         none, one line per exit record)\n",
+	"                         none, one line per process or record)\n"
+	"      --exited           rank the exit records (whole lives)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
 };
 
 const struct cmd_entry cmd_summary_entry = {
 	"summary", NULL, "G:", top_options + 1, 0, 0,
-	"[--group command|user] [filters]",
+	"[--group command|user] [--exited] [filters]",
 	"sa-style totals per command or user for a window",
-	"Totals per command (or per user with --group user) over the exits\n"
-	"of a window (default: the last hour), as sa(8) prints them: exits,\n"
+	"Totals per command (or per user with --group user) of what happened\n"
+	"in a window (default: the last hour), as sa(8) prints them: exits,\n"
 	"real time, user and system CPU, average and peak RSS, bytes read\n"
 	"and written, and the time spent waiting for a CPU, for block I/O\n"
 	"and for memory (swap-in, reclaim, thrashing, compaction, wp copy).\n"
-	"Sorted by CPU time.\n"
+	"Sorted by CPU time.  CPU, I/O and delays are the window's live\n"
+	"samples plus the exit records of threads never sampled; exits, real\n"
+	"time and RSS exist only at exit: those of the processes that ended\n"
+	"in the window.  state is running while one of the group's\n"
+	"processes was.  Without samples in the database, or with a filter\n"
+	"on how processes ended, or with --exited: the exits of the window.\n"
 	"Fast with no filter but --comm, --user, --since and --until: read\n"
 	"from the per-minute rollups, where a thread counts under its own\n"
 	"command and user (as in sa and atop; a command of threads only has\n"
 	"0 exits), exits are process ends, real time and RSS theirs.  With\n"
 	"another filter every exit of the window is read (slower), and a\n"
 	"process counts its threads' totals under its leader's command.\n"
-	"  -G, --group GROUP      command (default) or user\n",
+	"  -G, --group GROUP      command (default) or user\n"
+	"      --exited           the exit records (whole lives) alone\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, -1, cmd_summary_exec
 };
 
@@ -174,6 +216,13 @@ const struct cmd_entry cmd_short_entry = {
 	"  -T, --threshold DUR    lived less than DUR (default 1s)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 20, cmd_short_exec
 };
+
+/*
+ * Without samples every line is an exit: the exit reports answer, with a
+ * state column unless --exited asked for them as they were.
+ */
+#define STATE_EXITED	"'exited'"
+static const struct col state_col = { "state", NULL, CK_TEXT, 0 };
 
 /* The window: the last hour unless --since says otherwise. */
 static void
@@ -214,7 +263,8 @@ group_parse(const char *s, int summary)
  * is pasted into the SQL only once it is found in the table.
  */
 static void
-measure_find(const char *name, struct measure *m, char *expr, size_t len)
+measure_find(struct cmd_ctx *ctx, const char *name, struct measure *m,
+    char *expr, char *act, size_t len)
 {
 	const struct ts_field	*f;
 	size_t			 i;
@@ -236,9 +286,15 @@ measure_find(const char *name, struct measure *m, char *expr, size_t len)
 	else
 		snprintf(expr, len, "X.%s", f->name);
 	*m = (struct measure){ f->name, expr, NULL, cli_field_agg(f),
-	    cli_field_kind(f), NULL, NULL };
+	    cli_field_kind(f), NULL, NULL, NULL };
 	if (m->agg == NULL)
 		m->agg = "max";		/* ids: the largest, for a ranking */
+	/* A counter the samples carry too (activity names it the same). */
+	if (f->kind != FK_ID && f->kind != FK_UID &&
+	    window_has_field(ctx, f->name)) {
+		snprintf(act, len, "X.%s", f->name);
+		m->act = act;
+	}
 }
 
 static sqlite3_stmt *
@@ -309,10 +365,10 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
  */
 static void
 top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
-    const struct measure *m)
+    const struct measure *m, int state)
 {
 	struct filter_sql	 fs;
-	struct col		 cols[7];
+	struct col		 cols[8];
 	sqlite3_stmt		*stmt;
 	FILE			*fp;
 	char			*sql = NULL;
@@ -323,8 +379,8 @@ top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
 	cli_filter_sql(ctx, &args->filter, 1, &fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
-	fputs("SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, g.ac_comm, ",
-	    fp);
+	fprintf(fp, "SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, "
+	    "g.ac_comm, %s", state ? STATE_EXITED ", " : "");
 	procs_expr(fp, m->row, "g");
 	fprintf(fp, " AS m, g.id FROM tasks g WHERE %s ORDER BY m DESC, "
 	    "g.recv_time DESC, g.id DESC LIMIT :limit", fs.text);
@@ -341,10 +397,26 @@ top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
 	cols[n++] = (struct col){ "tgid", NULL, CK_INT, 0 };
 	cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
 	cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+	if (state)
+		cols[n++] = state_col;
 	cols[n++] = (struct col){ m->name, NULL, m->kind, 0 };
 	cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
 	cli_print(ctx, cols, n, stmt);
 	sqlite3_finalize(stmt);
+}
+
+/* The window report's grouping for top's. */
+static enum window_by
+window_by(const struct cmd_args *args, enum group_by by)
+{
+	static const enum window_by map[] = {
+		[BY_PROCESS] = WINDOW_BY_PROCESS,
+		[BY_COMMAND] = WINDOW_BY_COMMAND,
+		[BY_USER] = WINDOW_BY_USER,
+		[BY_PARENT] = WINDOW_BY_PARENT,
+	};
+
+	return args->flag[OPT_GROUP] == NULL ? WINDOW_BY_RECORD : map[by];
 }
 
 static int
@@ -352,22 +424,33 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
 	struct measure		 m;
-	struct col		 cols[8];
+	struct window_measure	 wm;
+	struct col		 cols[9];
 	enum group_by		 by = BY_PROCESS;
 	sqlite3_stmt		*stmt;
-	char			 expr[256], select[1024], mcol[64];
-	const char		*key;
-	int			 n = 0;
+	char			 expr[256], act[256], select[1024], mcol[64];
+	const char		*key, *st;
+	int			 n = 0, state;
 
-	measure_find(args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] : "cpu",
-	    &m, expr, sizeof(expr));
+	measure_find(ctx, args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] :
+	    "cpu", &m, expr, act, sizeof(expr));
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 0);
 	window_default(ctx, &args->filter);
+	state = args->flag[OPT_EXITED] == NULL;
+	/* (a group the window does not know is read from the exits) */
+	if (state && m.act != NULL && by <= BY_PARENT &&
+	    window_live(ctx, &args->filter)) {
+		wm = (struct window_measure){ m.name, m.act, m.row, m.agg,
+		    m.kind };
+		window_top(ctx, args, window_by(args, by), &wm);
+		return 0;
+	}
+	st = state ? STATE_EXITED ", " : "";
 	/* A process of thread rows (--threads) is each exit alone. */
 	if (args->flag[OPT_GROUP] == NULL || (by == BY_PROCESS &&
 	    (args->filter.set & FILTER_THREADS))) {
-		top_exits(ctx, args, &m);
+		top_exits(ctx, args, &m, state);
 		return 0;
 	}
 	if (m.pcol == NULL) {
@@ -379,10 +462,12 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	if ((by == BY_COMMAND || by == BY_USER) && m.rollup != NULL &&
 	    rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
-		snprintf(select, sizeof(select), "SELECT %s, sum(procs) AS n, "
+		snprintf(select, sizeof(select), "SELECT %s, %ssum(procs) AS n, "
 		    "%s AS m FROM r GROUP BY %s ORDER BY m DESC, n DESC, %s "
-		    "LIMIT :limit", key, m.rollup, key, key);
+		    "LIMIT :limit", key, st, m.rollup, key, key);
 		cols[n++] = group_col(by);
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 		stmt = rollup_prepare(ctx, args, 0, select);
@@ -392,32 +477,38 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	}
 	if (by == BY_PROCESS) {
 		snprintf(select, sizeof(select), "SELECT exit_time, pid, uid, "
-		    "comm, %s AS m, threads, id FROM p ORDER BY m DESC, "
-		    "exit_time DESC, id DESC LIMIT :limit", mcol);
+		    "comm, %s%s AS m, threads, id FROM p ORDER BY m DESC, "
+		    "exit_time DESC, id DESC LIMIT :limit", st, mcol);
 		cols[n++] = (struct col){ "time", "exit_time", CK_TIME, 0 };
 		cols[n++] = (struct col){ "pid", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ "user", "uid", CK_USER, 0 };
 		cols[n++] = (struct col){ "command", "comm", CK_TEXT, 0 };
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 		cols[n++] = (struct col){ "thr", "threads", CK_INT, 0 };
 		cols[n++] = (struct col){ "id", NULL, CK_INT, 0 };
 	} else if (by == BY_PARENT) {
 		snprintf(select, sizeof(select), "SELECT k.ppid, "
-		    PARENT_COMM ", k.n, k.m FROM (SELECT ppid, count(*) AS n, "
+		    PARENT_COMM ", %sk.n, k.m FROM (SELECT ppid, count(*) AS n, "
 		    "%s(%s) AS m, max(exit_time) AS last_exit, "
 		    "min(start_time) AS first_start FROM p GROUP BY ppid "
 		    "ORDER BY m DESC, n DESC, ppid LIMIT :limit) k "
-		    "ORDER BY k.m DESC, k.n DESC, k.ppid", m.agg, mcol);
+		    "ORDER BY k.m DESC, k.n DESC, k.ppid", st, m.agg, mcol);
 		cols[n++] = (struct col){ "ppid", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ "parent", "parent_comm", CK_TEXT, 0 };
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	} else {
 		key = by == BY_COMMAND ? "comm" : "uid";
-		snprintf(select, sizeof(select), "SELECT %s, count(*) AS n, "
+		snprintf(select, sizeof(select), "SELECT %s, %scount(*) AS n, "
 		    "%s(%s) AS m FROM p GROUP BY %s ORDER BY m DESC, n DESC, "
-		    "%s LIMIT :limit", key, m.agg, mcol, key, key);
+		    "%s LIMIT :limit", key, st, m.agg, mcol, key, key);
 		cols[n++] = group_col(by);
+		if (state)
+			cols[n++] = state_col;
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	}
@@ -447,20 +538,33 @@ static int
 cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	struct procs_query	 q = { .filter = &args->filter, .window = 1 };
-	struct col		 cols[SUMMARY_NCOLS];
+	struct col		 cols[SUMMARY_NCOLS + 1];
 	enum group_by		 by = BY_COMMAND;
 	sqlite3_stmt		*stmt;
 	char			 select[1024];
-	const char		*key;
+	const char		*key, *st;
+	int			 n = 0, state;
 
 	if (args->flag[OPT_GROUP] != NULL)
 		by = group_parse(args->flag[OPT_GROUP], 1);
 	window_default(ctx, &args->filter);
-	memcpy(cols, summary_cols, sizeof(cols));
-	cols[0] = group_col(by);
+	state = args->flag[OPT_EXITED] == NULL;
+	if (state && (by == BY_COMMAND || by == BY_USER) &&
+	    window_live(ctx, &args->filter)) {
+		window_summary(ctx, args, by == BY_USER ? WINDOW_BY_USER :
+		    WINDOW_BY_COMMAND);
+		return 0;
+	}
+	st = state ? STATE_EXITED ", " : "";
+	cols[n++] = group_col(by);
+	if (state)
+		cols[n++] = state_col;
+	memcpy(cols + n, summary_cols + 1, sizeof(summary_cols) -
+	    sizeof(summary_cols[0]));
+	n += SUMMARY_NCOLS - 1;
 	if (rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
-		snprintf(select, sizeof(select), "SELECT %s, sum(procs), "
+		snprintf(select, sizeof(select), "SELECT %s, %ssum(procs), "
 		    "sum(etime), sum(utime), sum(stime), sum(rss_sum) / "
 		    "nullif(sum(procs), 0), max(rss_max), sum(read_bytes), "
 		    "sum(write_bytes), sum(cpu_delay), sum(blkio_delay), "
@@ -468,21 +572,21 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		    "sum(thrashing_delay) + sum(compact_delay) + "
 		    "sum(wpcopy_delay) FROM r GROUP BY %s ORDER BY "
 		    "sum(utime) + sum(stime) DESC, sum(procs) DESC, %s "
-		    "LIMIT :limit", key, key, key);
+		    "LIMIT :limit", key, st, key, key);
 		stmt = rollup_prepare(ctx, args, 0, select);
-		cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+		cli_print(ctx, cols, n, stmt);
 		sqlite3_finalize(stmt);
 		return 0;
 	}
 	key = by == BY_COMMAND ? "comm" : "uid";
-	snprintf(select, sizeof(select), "SELECT %s, count(*), sum(elapsed), "
-	    "sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), max(rss), "
-	    "sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
+	snprintf(select, sizeof(select), "SELECT %s, %scount(*), "
+	    "sum(elapsed), sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), "
+	    "max(rss), sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
 	    "sum(blkio_delay), sum(mem_delay) FROM p GROUP BY %s "
 	    "ORDER BY sum(cpu) DESC, count(*) DESC, %s LIMIT :limit",
-	    key, key, key);
+	    key, st, key, key);
 	stmt = report_prepare(ctx, args, &q, select);
-	cli_print(ctx, cols, SUMMARY_NCOLS, stmt);
+	cli_print(ctx, cols, n, stmt);
 	sqlite3_finalize(stmt);
 	return 0;
 }

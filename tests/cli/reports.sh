@@ -143,7 +143,7 @@ top_sql() {	# NAME DESC SQL-MEASURE TOP-ARGS...
 	    AND recv_time >= ${TASKACCT_NOW#@}000000 - 3600000000
 	    AND recv_time < ${TASKACCT_NOW#@}000000 + 3600000000
 	    ORDER BY m DESC, recv_time DESC, id DESC" >"$OUT/$_name.want"
-	$T --db $DB --format csv --no-header top --limit 0 "$@" \
+	$T --db $DB --format csv --no-header top --exited --limit 0 "$@" \
 	    >"$OUT/$_name.got"
 	if [ -s "$OUT/$_name.want" ] &&
 	    cmp -s "$OUT/$_name.want" "$OUT/$_name.got"; then
@@ -171,7 +171,8 @@ top_sql top-sql-group-threads "top --group process --threads is top" \
     "ac_utime + ac_stime" --group process --threads
 
 # --group process sums the threads: java (2000, row 17) is rows 15-17.
-_got=$($T --db $DB --format csv --no-header top --limit 0 --group process |
+_got=$($T --db $DB --format csv --no-header top --exited --limit 0 \
+    --group process |
     grep ',17$')
 _want=$($T --db $DB --format csv --no-header sql "SELECT max(recv_time),
     2000, 0, 'java', sum(ac_utime + ac_stime), count(*), 17 FROM tasks
@@ -208,8 +209,8 @@ rep err-short-both "short --threshold with --max-duration" \
 rollup_same() {
 	_desc=$1 _ref=$2
 	shift 2
-	$T --db $DB --format csv --no-header "$@" >"$OUT/rollup-fast.csv" \
-	    2>&1
+	$T --db $DB --format csv --no-header "$@" --exited \
+	    >"$OUT/rollup-fast.csv" 2>&1
 	rollup_cmp "$_desc" "$_ref"
 }
 rollup_cmp() {
@@ -288,11 +289,11 @@ rollup_path() {
 		not_ok "$_desc: $_want (read $_got)"
 	fi
 }
-rollup_path fast "summary" summary --comm 's*' --user 4242 --since 10min
-rollup_path fast "summary --group user" summary --group user --until 1min
+rollup_path fast "summary" summary --exited --comm 's*' --user 4242 --since 10min
+rollup_path fast "summary --group user" summary --exited --group user --until 1min
 rollup_path fast "top --group command --by irq-delay" \
-    top --group command --by irq-delay
-rollup_path fast "top --group user --by failed" top --group user --by failed
+    top --exited --group command --by irq-delay
+rollup_path fast "top --group user --by failed" top --exited --group user --by failed
 rollup_path fast "short" short --since 20min --until 1min
 rollup_path exits "summary --pid" summary --pid 2000
 rollup_path exits "summary --failed" summary --failed
@@ -381,7 +382,7 @@ sqlite3 "$OUT/tampered.db" "UPDATE minutes SET utime = utime + 3600000000
     WHERE ac_comm = 'sh'; UPDATE minute_parents SET short_procs = 99
     WHERE ac_ppid = 2200 AND short_procs > 0"
 run rollup-tampered "summary and short read the rollup tables" \
-    sh -c "$T --db $OUT/tampered.db summary --limit 1; \
+    sh -c "$T --db $OUT/tampered.db summary --exited --limit 1; \
     $T --db $OUT/tampered.db short --limit 1"
 
 # A database without the rollups (schema 1, or 2 before them): the exits.
@@ -389,7 +390,7 @@ cp "$DB" "$OUT/norollup.db"
 sqlite3 "$OUT/norollup.db" "DROP VIEW rollup_rows; DROP TABLE minutes;
     DROP TABLE minute_parents"
 run summary-norollup "summary without rollups reads every exit" \
-    $T --db "$OUT/norollup.db" summary
+    $T --db "$OUT/norollup.db" summary --exited
 run short-norollup "short without rollups reads every exit" \
     $T --db "$OUT/norollup.db" short
 
