@@ -284,7 +284,7 @@ run err-attach "ATTACH cannot create a file" \
 if [ "$(sum $DB $DB-wal)" = "$before" ] && [ ! -e "$OUT/attached.db" ] &&
     [ ! -e "$OUT/vacuumed.db" ] &&
     [ "$(sqlite3 $DB 'SELECT count(*) FROM tasks; PRAGMA user_version')" = \
-    "$(printf '25\n2')" ]; then
+    "$(printf '25\n3')" ]; then
 	ok "the database is unchanged after every refused statement"
 else
 	not_ok "the database is unchanged after every refused statement"
@@ -398,6 +398,7 @@ else
 fi
 
 . tests/cli/reports.sh
+. tests/cli/ident.sh
 
 # --- permissions: need a user who is not root
 as_user=
