@@ -154,12 +154,12 @@ else
 	skip "json: 1100 arguments of 105 KiB, each exact" "no python3"
 fi
 # The whole 105 KiB line when nothing cuts it, with every argument.
-n=$($T --db $IDB --no-header last --pid 3200 | grep -o 'arg-[0-9]*-x*' |
-    wc -l)
-if [ "$n" -eq 1100 ]; then
+nargs=$($T --db $IDB --no-header last --pid 3200 |
+    grep -o 'arg-[0-9]*-x*' | wc -l)
+if [ "$nargs" -eq 1100 ]; then
 	ok "table without a width: all 1100 arguments on the line"
 else
-	not_ok "table without a width: all 1100 arguments on the line ($n)"
+	not_ok "table without a width: all 1100 arguments on the line ($nargs)"
 fi
 if command -v script >/dev/null 2>&1 &&
     script -qc true /dev/null >/dev/null 2>&1; then
