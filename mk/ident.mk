@@ -24,3 +24,7 @@ bench-ident: taskacctd tools/dev/taskstorm
 	sh tools/dev/bench-ident.sh
 
 .PHONY: bench-ident
+
+# The query tool's side (tools/ident.c): command lines, executables,
+# cgroups, units and containers of exits.
+CLI_OBJS	+= tools/ident.o

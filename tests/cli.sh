@@ -400,6 +400,7 @@ fi
 
 . tests/cli/reports.sh
 . tests/cli/window.sh
+. tests/cli/ident.sh
 
 # --- permissions: need a user who is not root
 as_user=

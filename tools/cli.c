@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "ident.h"
 #include "timespec.h"
 
 #define USER_CACHE	64
@@ -109,6 +110,7 @@ cli_filter_sql(struct cmd_ctx *ctx, const struct filter *f, int base,
 {
 	char	 e[256];
 
+	ident_filter_ready(ctx, f);
 	if (filter_sql(f, base, sql, e, sizeof(e)) == -1)
 		cli_fatal(ctx, "%s", e);
 }
@@ -455,16 +457,32 @@ col_shown(const struct cmd_ctx *ctx, const struct col *c)
 void
 cli_begin(struct cmd_ctx *ctx, const struct col *cols, int n)
 {
-	const char	*names[ROW_MAX];
-	int		 i, k = 0;
+	const char	*names[ROW_MAX] = { NULL };
+	int		 i, k = 0, opt[ROW_MAX];
 
 	for (i = 0; i < n && k < ROW_MAX; i++) {
 		if (!col_shown(ctx, &cols[i]))
 			continue;
+		opt[k] = (cols[i].flags & COL_OPTIONAL) != 0;
 		names[k++] = ctx->human || cols[i].raw == NULL ? cols[i].name :
 		    cols[i].raw;
 	}
 	output_begin(ctx->out, k, names);
+	for (i = 0; i < k; i++)
+		if (opt[i])
+			output_optional(ctx->out, i);
+}
+
+/* Add the statement's columns first.. (one per col) to a row. */
+void
+cli_row_fill(struct cmd_ctx *ctx, struct row *r, const struct col *cols,
+    int n, sqlite3_stmt *stmt, int first)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (col_shown(ctx, &cols[i]))
+			row_add(ctx, r, cols[i].kind, stmt, first + i);
 }
 
 /* One output row from the statement's columns first.. (one per col). */
@@ -473,12 +491,9 @@ cli_row_stmt(struct cmd_ctx *ctx, const struct col *cols, int n,
     sqlite3_stmt *stmt, int first)
 {
 	struct row	 r;
-	int		 i;
 
 	row_init(&r);
-	for (i = 0; i < n; i++)
-		if (col_shown(ctx, &cols[i]))
-			row_add(ctx, &r, cols[i].kind, stmt, first + i);
+	cli_row_fill(ctx, &r, cols, n, stmt, first);
 	output_row(ctx->out, r.v);
 }
 

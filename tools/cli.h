@@ -106,6 +106,7 @@ enum col_kind {
 /* Flags of a column: printed in one mode only. */
 #define COL_TABLE	0x1	/* human (table) output only */
 #define COL_RAW		0x2	/* machine formats only */
+#define COL_OPTIONAL	0x4	/* a table leaves it out if all NULL */
 
 struct col {
 	const char	*name;		/* in tables */
@@ -141,6 +142,8 @@ int64_t		 cli_time(struct cmd_ctx *, const char *, const char *);
 int64_t		 cli_duration(const char *, const char *);
 
 void	 cli_begin(struct cmd_ctx *, const struct col *, int);
+void	 cli_row_fill(struct cmd_ctx *, struct row *, const struct col *,
+	    int, sqlite3_stmt *, int);
 void	 cli_row_stmt(struct cmd_ctx *, const struct col *, int,
 	    sqlite3_stmt *, int);
 void	 cli_print(struct cmd_ctx *, const struct col *, int, sqlite3_stmt *);

@@ -1,11 +1,14 @@
 /*
  * cmd_last.c: `taskacct last` (alias `recent`), the lastcomm-style listing:
  * one line per process end, newest first, with its threads' totals, or one
- * line per thread with --threads; every filter of filter.h combines.
+ * line per thread with --threads; every filter of filter.h combines.  Its
+ * identity (ident.h) is that of the row that ended it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
+#include "ident.h"
 #include "procs.h"
 
 static int	cmd_last_exec(struct cmd_ctx *, struct cmd_args *);
@@ -20,7 +23,10 @@ const struct cmd_entry cmd_last_entry = {
 	"core); FLAGS as lastcomm: F forked without exec, S used superuser\n"
 	"privilege, D dumped core, X killed by a signal.  RSS is the peak\n"
 	"resident size, IO the bytes read from and written to storage, THR\n"
-	"the thread rows summed.  ID is the row to give `show --id`.\n",
+	"the thread rows summed.  ID is the row to give `show --id`.\n"
+	"Where the recorder captured them: UNIT, CONTAINER (short id) and\n"
+	"ARGS, the command line, cut to the width of the terminal; why one\n"
+	"is missing in its place, as \"(exited before read)\".\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 100, cmd_last_exec
 };
 
@@ -53,18 +59,26 @@ cmd_last_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	    .tail = "ORDER BY g.recv_time DESC, g.id DESC LIMIT :limit",
 	    .minutes = 1 };
 	struct filter_sql	 fs;
-	struct col		 cols[LAST_NCOLS];
+	struct col		 cols[LAST_NCOLS + IC__COUNT];
+	struct row		 r;
 	sqlite3_stmt		*stmt;
-	char			*sql, *full;
-	size_t			 i;
-	int			 threads;
+	FILE			*fp;
+	char			*sql, *full = NULL;
+	size_t			 i, len = 0;
+	int			 threads, n = LAST_NCOLS;
 
 	threads = (args->filter.set & FILTER_THREADS) != 0;
 	sql = procs_sql(ctx, &q, &fs);
-	if (asprintf(&full, "%sSELECT exit_time, pid, tgid, ppid, uid, comm, "
-	    "status, status >> 8 & 255, status & 127, elapsed, cpu, rss, io, "
-	    "threads, flag, id FROM p ORDER BY exit_time DESC, id DESC",
-	    sql) == -1)
+	if ((fp = open_memstream(&full, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fprintf(fp, "%sSELECT p.exit_time, p.pid, p.tgid, p.ppid, p.uid, "
+	    "p.comm, p.status, p.status >> 8 & 255, p.status & 127, "
+	    "p.elapsed, p.cpu, p.rss, p.io, p.threads, p.flag, p.id", sql);
+	ident_select(ctx, fp, "it");
+	fputs(" FROM p", fp);
+	ident_join(ctx, fp, "p.id", "it");
+	fputs(" ORDER BY p.exit_time DESC, p.id DESC", fp);
+	if (fclose(fp) == EOF)
 		cli_fatal(ctx, "out of memory");
 	stmt = cli_prepare(ctx, full);
 	procs_bind(ctx, stmt, &args->filter, &fs);
@@ -77,7 +91,14 @@ cmd_last_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		if ((i == LAST_TGID && !threads) || (i == LAST_THR && threads))
 			cols[i].flags = COL_TABLE | COL_RAW;
 	}
-	cli_print(ctx, cols, LAST_NCOLS, stmt);
+	ident_cols_for(ctx, cols, &n);
+	cli_begin(ctx, cols, n);
+	while (cli_step(ctx, stmt)) {
+		row_init(&r);
+		cli_row_fill(ctx, &r, cols, LAST_NCOLS, stmt, 0);
+		ident_add(ctx, &r, stmt, LAST_NCOLS);
+		output_row(ctx->out, r.v);
+	}
 	sqlite3_finalize(stmt);
 	free(full);
 	free(sql);

@@ -2,7 +2,9 @@
  * cmd_show.c: `taskacct show`, every field of one exit record, grouped as
  * the field table groups them (identity, times, CPU, memory, I/O, context
  * switches, each delay category), in human units beside the raw value,
- * with the process's totals over its threads for a threaded process.
+ * with the process's totals over its threads for a threaded process,
+ * and, where the recorder captured it, who it was (ident.h): command
+ * line, executable, cgroup, unit, container and pod.
  *
  * A PID names every process that ever had it: when several exits match,
  * they are listed and --at TIME (the one alive then) or --id picks one.
@@ -16,6 +18,7 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "ident.h"
 #include "procs.h"
 #include "show.h"
 #include "taskstats_proto.h"
@@ -253,8 +256,11 @@ show_prepare(struct cmd_ctx *ctx, int totals)
 	} else {
 		fields_select(fp, NULL);
 		fputs(", t.id, t.run_id, t.kind, t.link_id, t.ts_len, t.tail, "
-		    "t.recv_time, t.start_time, r.boot_id FROM tasks t LEFT JOIN "
-		    "runs r ON r.id = t.run_id WHERE t.id = ?1", fp);
+		    "t.recv_time, t.start_time, r.boot_id", fp);
+		ident_select(ctx, fp, "t");
+		fputs(" FROM tasks t LEFT JOIN runs r ON r.id = t.run_id", fp);
+		ident_join(ctx, fp, NULL, "t");
+		fputs(" WHERE t.id = ?1", fp);
 	}
 	if (fclose(fp) == EOF)
 		cli_fatal(ctx, "out of memory");
@@ -406,6 +412,43 @@ show_impossible(struct show *s)
 	output_row(s->ctx->out, r.v);
 }
 
+/* The columns after the fields: id, run_id, ..., boot_id, identity. */
+#define SHOW_IDENT	9
+
+/*
+ * Who the task was, when the recorder captured it: one line each, a
+ * missing value's reason in its place in a table; the pod only where
+ * there is one; ident_src by name, its code as the raw value.
+ */
+static void
+show_ident(struct show *s)
+{
+	struct cmd_ctx	*ctx = s->ctx;
+	sqlite3_stmt	*row = s->row.stmt;
+	struct row	 r;
+	int		 first = ts_nfields + SHOW_IDENT, c;
+
+	if (!ident_known(row, first))
+		return;
+	for (c = 0; c < IC__COUNT; c++) {
+		if (c == IC_POD && sqlite3_column_type(row, first + c) ==
+		    SQLITE_NULL)
+			continue;
+		row_init(&r);
+		row_text(&r, "identity");
+		row_text(&r, ident_cols[c].name);
+		ident_add_col(ctx, &r, row, first, c);
+		if (s->tot.stmt != NULL)
+			row_null(&r);
+		if (ctx->human && c == IC_SRC &&
+		    sqlite3_column_type(row, first + c) == SQLITE_INTEGER)
+			row_int(&r, sqlite3_column_int64(row, first + c));
+		else if (ctx->human)
+			row_null(&r);
+		output_row(ctx->out, r.v);
+	}
+}
+
 static void
 show_print(struct show *s)
 {
@@ -430,6 +473,7 @@ show_print(struct show *s)
 	if (tot != NULL)
 		show_line(ctx, "identity", "threads", CK_INT, &none, -1, tot,
 		    base);
+	show_ident(s);
 	show_impossible(s);
 	for (g = 0; g < FG__COUNT; g++) {
 		if (g == FG_TIME) {

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "fields.h"
+#include "ident.h"
 #include "procs.h"
 #include "rollup.h"
 #include "window.h"
@@ -105,12 +106,15 @@ static const struct measure measures[] = {
 };
 #define NMEASURES	(sizeof(measures) / sizeof(measures[0]))
 
-enum group_by { BY_PROCESS, BY_COMMAND, BY_USER, BY_PARENT };
+enum group_by { BY_PROCESS, BY_COMMAND, BY_USER, BY_PARENT, BY_UNIT,
+    BY_CONTAINER };
 static const char *const group_names[] = {
 	[BY_PROCESS] = "process",
 	[BY_COMMAND] = "command",
 	[BY_USER] = "user",
 	[BY_PARENT] = "parent",
+	[BY_UNIT] = "unit",		/* identity (ident.h): per process */
+	[BY_CONTAINER] = "container",
 };
 
 static int	cmd_top_exec(struct cmd_ctx *, struct cmd_args *);
@@ -131,8 +135,8 @@ static const struct option short_options[] = {
 
 const struct cmd_entry cmd_top_entry = {
 	"top", NULL, "b:G:", top_options, 0, 0,
-	"[--by MEASURE|FIELD] [--group process|command|user|parent] "
-	"[--exited] [filters]",
+	"[--by MEASURE|FIELD] [--group process|command|user|parent|unit|"
+	"container] [--exited] [filters]",
 	"rank what processes did in a window: CPU, I/O, delays, any field",
 	"Rank what happened in a window (default: the last hour) by a\n"
 	"measure, largest first, running and exited processes alike: the\n"
@@ -160,21 +164,26 @@ const struct cmd_entry cmd_top_entry = {
 	"from the per-minute rollups, where a thread counts under its own\n"
 	"command and user (as in sa and atop), exits are process ends,\n"
 	"duration their lifetimes.  Other groups read every exit.\n"
+	"--group unit or container sums per systemd unit or container (its\n"
+	"short id in a table) of each process, where the recorder captured\n"
+	"them (from the exits); processes without one count under an empty\n"
+	"group.\n"
 	"  -b, --by MEASURE       cpu (default), io, rss, duration, count,\n"
 	"                         failed, csw, cpu-delay, blkio-delay,\n"
 	"                         swapin-delay, reclaim-delay,\n"
 	"                         thrashing-delay, compact-delay,\n"
 	"                         wpcopy-delay, irq-delay, or any numeric\n"
 	"                         field (see `taskacct fields`)\n"
-	"  -G, --group GROUP      process, command, user, parent (default:\n"
-	"                         none, one line per process or record)\n"
+	"  -G, --group GROUP      process, command, user, parent, unit,\n"
+	"                         container (default: none, one line per\n"
+	"                         process or record)\n"
 	"      --exited           rank the exit records (whole lives)\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, 10, cmd_top_exec
 };
 
 const struct cmd_entry cmd_summary_entry = {
 	"summary", NULL, "G:", top_options + 1, 0, 0,
-	"[--group command|user] [--exited] [filters]",
+	"[--group command|user|unit|container] [--exited] [filters]",
 	"sa-style totals per command or user for a window",
 	"Totals per command (or per user with --group user) of what happened\n"
 	"in a window (default: the last hour), as sa(8) prints them: exits,\n"
@@ -193,7 +202,9 @@ const struct cmd_entry cmd_summary_entry = {
 	"0 exits), exits are process ends, real time and RSS theirs.  With\n"
 	"another filter every exit of the window is read (slower), and a\n"
 	"process counts its threads' totals under its leader's command.\n"
-	"  -G, --group GROUP      command (default) or user\n"
+	"--group unit or container: per systemd unit or container of each\n"
+	"process (from the exits: every exit of the window is read).\n"
+	"  -G, --group GROUP      command (default), user, unit or container\n"
 	"      --exited           the exit records (whole lives) alone\n",
 	CMD_DB | CMD_FILTER | CMD_LIMIT, -1, cmd_summary_exec
 };
@@ -240,7 +251,29 @@ group_col(enum group_by by)
 {
 	if (by == BY_USER)
 		return (struct col){ "user", "uid", CK_USER, 0 };
+	if (by == BY_UNIT || by == BY_CONTAINER)
+		return ident_cols[by == BY_UNIT ? IC_UNIT : IC_CONTAINER];
 	return (struct col){ "command", "comm", CK_TEXT, 0 };
+}
+
+/*
+ * The key of a group of p: selected (sel, a container's short id in a
+ * table) and grouped by (key).  Unit and container need identity.
+ */
+static void
+group_key(struct cmd_ctx *ctx, enum group_by by, const char **sel,
+    const char **key)
+{
+	*sel = *key = by == BY_COMMAND ? "comm" : "uid";
+	if (by == BY_UNIT || by == BY_CONTAINER) {
+		ident_require(ctx, by == BY_UNIT ? "--group unit" :
+		    "--group container");
+		*sel = *key = by == BY_UNIT ? IDENT_GROUP_SQL("unit") :
+		    IDENT_GROUP_SQL("container");
+	}
+	if (by == BY_CONTAINER && ctx->human)
+		*sel = "substr(" IDENT_GROUP_SQL("container") ", 1, "
+		    TS_SQL(IDENT_SHORT_ID) ")";
 }
 
 static enum group_by
@@ -250,12 +283,13 @@ group_parse(const char *s, int summary)
 
 	for (i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
 		if (strcmp(s, group_names[i]) == 0 &&
-		    (!summary || i == BY_COMMAND || i == BY_USER))
+		    (!summary || (i != BY_PROCESS && i != BY_PARENT)))
 			return i;
 	if (summary)
-		cli_usage("unknown --group `%s': use command or user", s);
-	cli_usage("unknown --group `%s': use process, command, user or "
-	    "parent", s);
+		cli_usage("unknown --group `%s': use command, user, unit or "
+		    "container", s);
+	cli_usage("unknown --group `%s': use process, command, user, "
+	    "parent, unit or container", s);
 }
 
 /*
@@ -429,7 +463,7 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	enum group_by		 by = BY_PROCESS;
 	sqlite3_stmt		*stmt;
 	char			 expr[256], act[256], select[1024], mcol[64];
-	const char		*key, *st;
+	const char		*key, *sel, *st;
 	int			 n = 0, state;
 
 	measure_find(ctx, args->flag[OPT_BY] != NULL ? args->flag[OPT_BY] :
@@ -502,10 +536,10 @@ cmd_top_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		cols[n++] = (struct col){ "exits", NULL, CK_INT, 0 };
 		cols[n++] = (struct col){ m.name, NULL, m.kind, 0 };
 	} else {
-		key = by == BY_COMMAND ? "comm" : "uid";
+		group_key(ctx, by, &sel, &key);
 		snprintf(select, sizeof(select), "SELECT %s, %scount(*) AS n, "
 		    "%s(%s) AS m FROM p GROUP BY %s ORDER BY m DESC, n DESC, "
-		    "%s LIMIT :limit", key, st, m.agg, mcol, key, key);
+		    "%s LIMIT :limit", sel, st, m.agg, mcol, key, key);
 		cols[n++] = group_col(by);
 		if (state)
 			cols[n++] = state_col;
@@ -542,7 +576,7 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	enum group_by		 by = BY_COMMAND;
 	sqlite3_stmt		*stmt;
 	char			 select[1024];
-	const char		*key, *st;
+	const char		*key, *sel, *st;
 	int			 n = 0, state;
 
 	if (args->flag[OPT_GROUP] != NULL)
@@ -562,7 +596,8 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	memcpy(cols + n, summary_cols + 1, sizeof(summary_cols) -
 	    sizeof(summary_cols[0]));
 	n += SUMMARY_NCOLS - 1;
-	if (rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
+	if ((by == BY_COMMAND || by == BY_USER) &&
+	    rollup_usable(ctx, &args->filter, ROLLUP_FILTERS)) {
 		key = by == BY_COMMAND ? "ac_comm" : "ac_uid";
 		snprintf(select, sizeof(select), "SELECT %s, %ssum(procs), "
 		    "sum(etime), sum(utime), sum(stime), sum(rss_sum) / "
@@ -578,13 +613,13 @@ cmd_summary_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		sqlite3_finalize(stmt);
 		return 0;
 	}
-	key = by == BY_COMMAND ? "comm" : "uid";
+	group_key(ctx, by, &sel, &key);
 	snprintf(select, sizeof(select), "SELECT %s, %scount(*), "
 	    "sum(elapsed), sum(utime), sum(stime), CAST(avg(rss) AS INTEGER), "
 	    "max(rss), sum(read_bytes), sum(write_bytes), sum(cpu_delay), "
 	    "sum(blkio_delay), sum(mem_delay) FROM p GROUP BY %s "
 	    "ORDER BY sum(cpu) DESC, count(*) DESC, %s LIMIT :limit",
-	    key, st, key, key);
+	    sel, st, key, key);
 	stmt = report_prepare(ctx, args, &q, select);
 	cli_print(ctx, cols, n, stmt);
 	sqlite3_finalize(stmt);

@@ -14,6 +14,9 @@
  * Recorded data may still link in a circle (crafted or damaged rows, or
  * two PIDs reused in a way the time checks cannot tell apart): a row is
  * never printed twice on one path, the walk stops there and says so.
+ *
+ * Each process shows its command line (and unit and container) where the
+ * recorder captured them (ident.h), read for the lines printed only.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ident.h"
 
 #define OPT_ID		(OPT_CMD + 0)
 #define OPT_AT		(OPT_CMD + 1)
@@ -47,6 +51,8 @@ const struct cmd_entry cmd_tree_entry = {
 	"The process is marked `*'.  Links are checked against start and\n"
 	"exit times, so a reused PID does not join unrelated processes.\n"
 	"When the PID was reused, pick the process with --at TIME or --id.\n"
+	"ARGS is the command line where the recorder captured it, cut to\n"
+	"the width of the terminal.\n"
 	"  --id ID                the process whose exit is in row ID\n"
 	"  --at TIME              the process PID alive at TIME\n",
 	CMD_DB | CMD_LIMIT, 1000, cmd_tree_exec
@@ -68,6 +74,7 @@ struct tree {
 	struct cmd_ctx	*ctx;
 	sqlite3_stmt	*parent;
 	sqlite3_stmt	*children;
+	sqlite3_stmt	*ident;		/* a row's identity, by id */
 	int64_t		 lines;
 	int64_t		 limit;
 	int		 cut;
@@ -142,6 +149,21 @@ node_read(sqlite3_stmt *stmt, struct node *n)
 		memcpy(n->comm, p, n->commlen);
 }
 
+/* The identity columns of node n's line (NULL if not recorded). */
+static void
+tree_ident(struct tree *t, const struct node *n, struct row *r)
+{
+	sqlite3_stmt	*s = t->ident;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, n->recorded ? n->id : -1);
+	if (cli_step(t->ctx, s))
+		ident_add(t->ctx, r, s, 1);
+	else
+		ident_add_null(t->ctx, r);
+	/* Not reset here: r points into the row until it is output. */
+}
+
 /* One line; in a table the command indented by depth. */
 static void
 tree_line(struct tree *t, const struct node *n, int depth, int target)
@@ -188,6 +210,7 @@ tree_line(struct tree *t, const struct node *n, int depth, int target)
 	if (!n->recorded) {
 		while (r.n < (ctx->human ? 8 : 11))
 			row_null(&r);
+		tree_ident(t, n, &r);
 		output_row(ctx->out, r.v);
 		return;
 	}
@@ -203,6 +226,7 @@ tree_line(struct tree *t, const struct node *n, int depth, int target)
 		row_int(&r, target);
 	}
 	row_int(&r, n->id);
+	tree_ident(t, n, &r);
 	output_row(ctx->out, r.v);
 }
 
@@ -294,9 +318,14 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	struct tree	 t = { .ctx = ctx, .limit = args->limit,
 			    .cycle_pid = -1 };
 	struct node	 target, *up;
+	struct col	 cols[TREE_NCOLS + IC__COUNT];
 	const char	*idarg = args->flag[OPT_ID];
+	FILE		*fp;
+	char		*sql = NULL;
+	size_t		 len = 0;
 	int64_t		 id, at = 0, pid;
-	int		 n = 0, i, have_at = args->flag[OPT_AT] != NULL;
+	int		 n = 0, i, nc = TREE_NCOLS;
+	int		 have_at = args->flag[OPT_AT] != NULL;
 
 	if ((args->argc > 0) + (idarg != NULL) != 1)
 		cli_usage("tree: give PID or --id ID");
@@ -325,6 +354,18 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	    "t.recv_time - coalesce(t.ac_tgetime, t.ac_etime) >= ?2 AND "
 	    "t.id != ?4 ORDER BY 4, t.id");
 
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputs("SELECT NULL", fp);
+	ident_select(ctx, fp, "t");
+	fputs(" FROM tasks t", fp);
+	ident_join(ctx, fp, NULL, "t");
+	fputs(" WHERE t.id = ?1", fp);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	t.ident = cli_prepare(ctx, sql);
+	free(sql);
+
 	/* Ancestors, nearest first, then printed from the oldest. */
 	if ((up = calloc(TREE_DEPTH_MAX, sizeof(*up))) == NULL)
 		cli_fatal(ctx, "out of memory");
@@ -344,7 +385,9 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 			break;
 		t.path[t.npath++] = up[n].id;
 	}
-	cli_begin(ctx, tree_cols, TREE_NCOLS);
+	memcpy(cols, tree_cols, sizeof(tree_cols));
+	ident_cols_for(ctx, cols, &nc);
+	cli_begin(ctx, cols, nc);
 	for (i = n - 1; i >= 0; i--)
 		tree_line(&t, &up[i], n - 1 - i, 0);
 	tree_line(&t, &target, n, 1);
@@ -352,6 +395,7 @@ cmd_tree_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	free(up);
 	sqlite3_finalize(t.parent);
 	sqlite3_finalize(t.children);
+	sqlite3_finalize(t.ident);
 	if (t.cut || t.cycle_pid != -1) {
 		/* After the tree, not in the middle of a table. */
 		if (output_close(ctx->out) == -1)

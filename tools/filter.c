@@ -22,6 +22,7 @@
 #define SQL_PROCESS	"g.kind = 0 AND " \
 	"(g.ac_flag & " TS_SQL(TS_AGROUP) " OR g.version < 12)"
 #define SQL_THREAD	"g.kind = 0"
+#define SQL_EXE_PATH	"g.exe_id IN (SELECT e.id FROM exes e WHERE e.path = ?)"
 
 const struct filter_option filter_options[] = {
 	{ "comm", 1, "GLOB", "command name matches GLOB (* ? [...])" },
@@ -35,7 +36,13 @@ const struct filter_option filter_options[] = {
 	{ "signal", 1, "SIG", "killed by signal SIG (KILL, SIGSEGV, 9, ...)" },
 	{ "min-duration", 1, "DUR", "lived at least DUR" },
 	{ "max-duration", 1, "DUR", "lived less than DUR" },
-	{ "exe", 1, "DEV:INODE", "executable (st_dev or MAJ,MIN, and inode)" },
+	{ "exe", 1, "PATH", "executable path (or its inode, or DEV:INODE)" },
+	{ "args", 1, "GLOB", "command line (args joined by spaces) matches "
+	    "GLOB" },
+	{ "cgroup", 1, "GLOB", "cgroup path matches GLOB" },
+	{ "unit", 1, "UNIT", "systemd unit (NAME alone: NAME.service)" },
+	{ "container", 1, "ID", "container id, or its first 12 or more hex "
+	    "digits" },
 	{ "threads", 0, NULL, "one row per thread, not per process" },
 };
 const size_t filter_noptions = sizeof(filter_options) /
@@ -142,15 +149,80 @@ exe_parse(const char *s, int64_t *dev, int64_t *inode)
 }
 
 static int
+text_copy_max(char *dst, const char *src, size_t size, const char *what,
+    char *err, size_t errlen)
+{
+	size_t	 len = strnlen(src, size);
+
+	if (len == size)
+		return errf(err, errlen, "--%s: too long (at most %zu bytes)",
+		    what, size - 1);
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+static int
 text_copy(char *dst, const char *src, const char *what, char *err,
     size_t errlen)
 {
-	size_t	 len = strnlen(src, FILTER_TEXT_MAX);
+	return text_copy_max(dst, src, FILTER_TEXT_MAX, what, err, errlen);
+}
 
-	if (len == FILTER_TEXT_MAX)
+/* A path or pattern (at most FILTER_PATH_MAX - 1 bytes, not empty). */
+static int
+path_copy(char *dst, const char *src, const char *what, char *err,
+    size_t errlen)
+{
+	size_t	 len = strnlen(src, FILTER_PATH_MAX);
+
+	if (len == FILTER_PATH_MAX)
 		return errf(err, errlen, "--%s: too long (at most %d bytes)",
-		    what, FILTER_TEXT_MAX - 1);
+		    what, FILTER_PATH_MAX - 1);
+	if (len == 0)
+		return errf(err, errlen, "--%s: empty", what);
 	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+/* --unit: a unit name; one without a suffix is a service, as systemctl. */
+static int
+unit_set(struct filter *f, const char *v, char *err, size_t errlen)
+{
+	const char	*suffix = strchr(v, '.') == NULL ? ".service" : "";
+	size_t		 len = strlen(v), slen = strlen(suffix);
+
+	if (len == 0)
+		return errf(err, errlen, "--unit: empty: give a unit name such "
+		    "as cron.service");
+	if (len + slen >= sizeof(f->unit))
+		return errf(err, errlen, "--unit: too long (at most %zu "
+		    "bytes)", sizeof(f->unit) - 1 - slen);
+	memcpy(f->unit, v, len);
+	memcpy(f->unit + len, suffix, slen + 1);
+	return 0;
+}
+
+/*
+ * --container: a container id or a prefix of it, as docker's short ids:
+ * FILTER_CONTAINER_MIN to FILTER_CONTAINER_MAX hex digits, kept in lower
+ * case with a "*" for GLOB (hex digits alone: nothing else to quote).
+ */
+static int
+container_set(struct filter *f, const char *v, char *err, size_t errlen)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len && isxdigit((unsigned char)v[i]); i++)
+		;
+	if (i != len || len < FILTER_CONTAINER_MIN ||
+	    len > FILTER_CONTAINER_MAX)
+		return errf(err, errlen, "bad --container `%.80s': give a "
+		    "container id, or its first %d to %d hex digits",
+		    v, FILTER_CONTAINER_MIN, FILTER_CONTAINER_MAX);
+	for (i = 0; i < len; i++)
+		f->container[i] = (char)tolower((unsigned char)v[i]);
+	f->container[len] = '*';
+	f->container[len + 1] = '\0';
 	return 0;
 }
 
@@ -256,12 +328,28 @@ filter_set(struct filter *f, const char *name, const char *v,
 		rc = filter_set_duration(&f->max_duration, name, v, err,
 		    errlen);
 		f->set |= FILTER_MAX_DURATION;
+	} else if (strcmp(name, "exe") == 0 && strchr(v, '/') != NULL) {
+		rc = path_copy(f->exe_path, v, name, err, errlen);
+		f->set |= FILTER_EXE_PATH;
 	} else if (strcmp(name, "exe") == 0) {
 		if (exe_parse(v, &f->exe_dev, &f->exe_inode) == -1)
 			rc = errf(err, errlen, "bad --exe `%s': give DEV:INODE "
 			    "(st_dev as from stat -c %%d, or MAJOR,MINOR) or a "
 			    "path", v);
 		f->set |= FILTER_EXE;
+	} else if (strcmp(name, "args") == 0) {
+		rc = text_copy_max(f->args, v, sizeof(f->args), name, err,
+		    errlen);
+		f->set |= FILTER_ARGS;
+	} else if (strcmp(name, "cgroup") == 0) {
+		rc = path_copy(f->cgroup, v, name, err, errlen);
+		f->set |= FILTER_CGROUP;
+	} else if (strcmp(name, "unit") == 0) {
+		rc = unit_set(f, v, err, errlen);
+		f->set |= FILTER_UNIT;
+	} else if (strcmp(name, "container") == 0) {
+		rc = container_set(f, v, err, errlen);
+		f->set |= FILTER_CONTAINER;
 	} else if (strcmp(name, "threads") == 0)
 		f->set |= FILTER_THREADS;
 	return rc;
@@ -288,13 +376,20 @@ struct sqlbuf {
 	int			 overflow;
 };
 
-/* Append " AND " cond, where each "?" becomes the next numbered parameter. */
+/*
+ * Append " AND " cond, where its k "?" become the numbers of the last k
+ * parameters added, in order.
+ */
 static void
 sql_cond(struct sqlbuf *b, const char *cond)
 {
-	char	*p = b->out->text;
-	size_t	 size = sizeof(b->out->text);
-	int	 n;
+	char		*p = b->out->text;
+	size_t		 size = sizeof(b->out->text);
+	const char	*q;
+	int		 n, next = b->out->nparam;
+
+	for (q = cond; (q = strchr(q, '?')) != NULL; q++)
+		next--;
 
 	if (b->overflow)
 		return;
@@ -313,7 +408,7 @@ sql_cond(struct sqlbuf *b, const char *cond)
 			continue;
 		}
 		n = snprintf(p + b->len, size - b->len, "?%d",
-		    b->base + b->out->nparam - 1);
+		    b->base + next++);
 		if (n < 0 || (size_t)n >= size - b->len)
 			break;
 		b->len += n;
@@ -350,6 +445,36 @@ cond_int(struct sqlbuf *b, const char *cond, int64_t v)
 {
 	param_int(b, v);
 	sql_cond(b, cond);
+}
+
+/*
+ * The identity filters: each a lookup in its small table of distinct
+ * values (a command line is stored once however often it ran), then the
+ * rows that point at one of those.
+ */
+static void
+filter_sql_ident(struct sqlbuf *b, const struct filter *f)
+{
+	if (f->set & FILTER_ARGS) {
+		param_text(b, f->args);
+		sql_cond(b, "g.args_id IN (SELECT c.id FROM cmdlines c WHERE "
+		    FILTER_ARGS_FUNC "(c.args) GLOB ?)");
+	}
+	if (f->set & FILTER_CGROUP) {
+		param_text(b, f->cgroup);
+		sql_cond(b, "g.cgroup_id IN (SELECT c.id FROM cgroups c WHERE "
+		    "c.path GLOB ?)");
+	}
+	if (f->set & FILTER_UNIT) {
+		param_text(b, f->unit);
+		sql_cond(b, "g.cgroup_id IN (SELECT c.id FROM cgroups c WHERE "
+		    "c.unit = ?)");
+	}
+	if (f->set & FILTER_CONTAINER) {
+		param_text(b, f->container);
+		sql_cond(b, "g.cgroup_id IN (SELECT c.id FROM cgroups c WHERE "
+		    "c.container GLOB ?)");
+	}
 }
 
 /*
@@ -402,10 +527,20 @@ filter_sql(const struct filter *f, int base, struct filter_sql *out,
 	else if (f->set & FILTER_MAX_DURATION)
 		cond_int(&b, "coalesce(g.ac_tgetime, g.ac_etime) < ?",
 		    f->max_duration);
-	if (f->set & FILTER_EXE) {
+	if ((f->set & FILTER_EXE) && (f->set & FILTER_EXE_PATH)) {
+		param_text(&b, f->exe_path);
+		param_int(&b, f->exe_dev);
+		param_int(&b, f->exe_inode);
+		sql_cond(&b, "(" SQL_EXE_PATH " OR (g.ac_exe_dev = ? AND "
+		    "g.ac_exe_inode = ?))");
+	} else if (f->set & FILTER_EXE) {
 		cond_int(&b, "g.ac_exe_dev = ?", f->exe_dev);
 		cond_int(&b, "g.ac_exe_inode = ?", f->exe_inode);
+	} else if (f->set & FILTER_EXE_PATH) {
+		param_text(&b, f->exe_path);
+		sql_cond(&b, SQL_EXE_PATH);
 	}
+	filter_sql_ident(&b, f);
 	if (b.overflow)
 		return errf(err, errlen, "filter too large");
 	return 0;

@@ -19,6 +19,14 @@
  * tasks row aliased "g" with numbered parameters ?base, ?base+1, ...; the
  * caller binds sql.param[i] at base + i (filter_bind does that).
  *
+ * --exe takes DEV:INODE, or a path (any value with a "/"): kept in
+ * f.exe_path, matched against the recorded executable path; the caller
+ * may also set FILTER_EXE with the path's device and inode (stat is not
+ * pure either), and then either matches.  --args, --exe PATH, --cgroup,
+ * --unit and --container read the identity tables of schema 3 (cmdlines,
+ * exes, cgroups); --args calls the SQL function FILTER_ARGS_FUNC, which
+ * the caller registers (ident.c).
+ *
  * Rows selected: one per process end (the thread row with AGROUP set; for
  * struct versions before 12, which have no AGROUP, every thread row), or
  * one per thread row with "threads".  --pid is then the process id
@@ -49,6 +57,22 @@
 #define FILTER_MAX_DURATION	0x0800
 #define FILTER_EXE		0x1000
 #define FILTER_THREADS		0x2000
+#define FILTER_ARGS		0x4000	/* identity (schema 3): */
+#define FILTER_EXE_PATH		0x8000
+#define FILTER_CGROUP		0x10000
+#define FILTER_UNIT		0x20000
+#define FILTER_CONTAINER	0x40000
+#define FILTER_IDENT		(FILTER_ARGS | FILTER_EXE_PATH | \
+				    FILTER_CGROUP | FILTER_UNIT | \
+				    FILTER_CONTAINER)
+
+/* Paths and cgroup patterns may be longer than names. */
+#define FILTER_PATH_MAX		4096
+/* --container: docker's short id at least, the full id at most. */
+#define FILTER_CONTAINER_MIN	12
+#define FILTER_CONTAINER_MAX	64
+/* The SQL function that joins a cmdlines.args blob with spaces (ident.c). */
+#define FILTER_ARGS_FUNC	"taskacct_args"
 
 struct filter {
 	unsigned int	 set;
@@ -65,6 +89,11 @@ struct filter {
 	int64_t		 exe_dev;		/* kernel dev_t */
 	int64_t		 exe_inode;
 	int		 signal;
+	char		 args[FILTER_PATH_MAX];	/* GLOB, joined argv */
+	char		 exe_path[FILTER_PATH_MAX];
+	char		 cgroup[FILTER_PATH_MAX];	/* GLOB */
+	char		 unit[FILTER_TEXT_MAX];
+	char		 container[FILTER_CONTAINER_MAX + 2]; /* hex, "*" */
 };
 #define FILTER_INIT	{ .set = 0 }
 

@@ -19,6 +19,16 @@
  *          a byte that is not valid UTF-8 as \u00XX (its Latin-1 reading:
  *          visible but ambiguous; select hex(col) for the exact bytes).
  *
+ * Command lines (OV_ARGS) are argument vectors: json writes an array of
+ * strings, each escaped as above (a byte that is not UTF-8 as \u00XX: use
+ * `taskacct sql "SELECT hex(args) FROM cmdlines"` for the exact bytes).
+ * The text formats write one line: the arguments joined by spaces, each
+ * escaped as text in that format, except that a double quote inside an
+ * argument is \042 and an argument that is empty, holds a space or
+ * begins with "(" is written between double quotes.  So a line reads
+ * back to exactly its arguments, and a reason printed in place of a
+ * command line, "(exited before read)", is never an argument.
+ *
  * "Unsafe" beyond C0 controls and DEL: C1 controls, and the invisible
  * format characters used for spoofing (zero-width, bidi overrides, BOM).
  * The table format buffers each result set to size its columns; the others
@@ -68,6 +78,7 @@ struct column {
 	size_t	 w;
 	size_t	 min;
 	int	 right;
+	int	 hidden;	/* an optional column of NULLs only */
 };
 
 struct output {
@@ -86,6 +97,8 @@ struct output {
 	size_t			 nrows;		/* rows, all sets */
 	size_t			 ncol;
 	struct cell		*names;		/* ncol escaped names */
+	char			*optional;	/* table: 1 = left out when
+						   all its cells are NULL */
 	struct cell		*cells;		/* table: buffered rows */
 	size_t			 ncells;
 	size_t			 cellsize;
@@ -329,6 +342,79 @@ fmt_hex(struct buf *b, const unsigned char *p, size_t len)
 	}
 }
 
+/* One argument in a text format: esc_text, but a '"' as \042. */
+static void
+fmt_arg_text(struct buf *b, const unsigned char *p, size_t len,
+    enum output_format fmt)
+{
+	const unsigned char	*q;
+	size_t			 n;
+
+	while (len > 0) {
+		q = memchr(p, '"', len);
+		n = q != NULL ? (size_t)(q - p) : len;
+		esc_text(b, p, n, fmt);
+		if (q == NULL)
+			break;
+		buf_add(b, "\\042", 4);
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+/* An argument vector (OV_ARGS): see the comment at the top. */
+static void
+fmt_args(struct buf *b, const unsigned char *p, size_t len,
+    enum output_format fmt)
+{
+	const unsigned char	*nul;
+	size_t			 i, n;
+	int			 json = fmt == OUTPUT_JSON || fmt == OUTPUT_JSONL;
+	int			 quote;
+
+	if (json)
+		buf_addc(b, '[');
+	for (i = 0; i < len; i += n + 1) {
+		nul = memchr(p + i, '\0', len - i);
+		n = nul != NULL ? (size_t)(nul - (p + i)) : len - i;
+		if (i > 0)
+			buf_addc(b, json ? ',' : ' ');
+		if (json) {
+			buf_addc(b, '"');
+			esc_text(b, p + i, n, fmt);
+			buf_addc(b, '"');
+			continue;
+		}
+		quote = n == 0 || p[i] == '(' || memchr(p + i, ' ', n) != NULL;
+		if (quote)
+			buf_addc(b, '"');
+		fmt_arg_text(b, p + i, n, fmt);
+		if (quote)
+			buf_addc(b, '"');
+	}
+	if (json)
+		buf_addc(b, ']');
+}
+
+/* A csv field made of text already escaped: quoted as RFC 4180 says. */
+static void
+csv_field(struct buf *b, const struct buf *t)
+{
+	size_t	 i;
+
+	if (t->len > 0 && strpbrk(t->p, ",\"\n") == NULL) {
+		buf_add(b, t->p, t->len);
+		return;
+	}
+	buf_addc(b, '"');
+	for (i = 0; i < t->len; i++) {
+		if (t->p[i] == '"')
+			buf_addc(b, '"');
+		buf_addc(b, t->p[i]);
+	}
+	buf_addc(b, '"');
+}
+
 /* A value as its format writes it, quotes included. */
 static void
 fmt_value(struct buf *b, const struct output_value *v,
@@ -361,6 +447,17 @@ fmt_value(struct buf *b, const struct output_value *v,
 		esc_text(b, v->p, v->len, fmt);
 		if (quote)
 			buf_addc(b, '"');
+		break;
+	case OV_ARGS:
+		if (fmt == OUTPUT_CSV) {
+			struct buf	 t = { NULL, 0, 0 };
+
+			buf_add(&t, "", 0);
+			fmt_args(&t, v->p, v->len, fmt);
+			csv_field(b, &t);
+			free(t.p);
+		} else
+			fmt_args(b, v->p, v->len, fmt);
 		break;
 	case OV_BLOB:
 		if (json)
@@ -565,11 +662,15 @@ table_line(struct output *o, const struct cell *row,
 {
 	struct buf	 b = { NULL, 0, 0 };
 	size_t		 i, len, end = 0;
+	int		 first = 1;
 
 	buf_add(&b, "", 0);
 	for (i = 0; i < o->ncol; i++) {
-		if (i > 0)
+		if (col[i].hidden)
+			continue;
+		if (!first)
 			buf_pad(&b, TABLE_GAP);
+		first = 0;
 		len = table_cell(o, &b, &row[i], col[i].w, col[i].right);
 		if (row[i].len != 0)
 			end = len;
@@ -588,14 +689,15 @@ table_line(struct output *o, const struct cell *row,
 static void
 table_fit(struct output *o, struct column *col)
 {
-	size_t	 i, best, total = TABLE_GAP * (o->ncol - 1);
+	size_t	 i, best, total = 0;
 
 	for (i = 0; i < o->ncol; i++)
-		total += col[i].w;
+		if (!col[i].hidden)
+			total += col[i].w + (total > 0 ? TABLE_GAP : 0);
 	while (o->width != 0 && total > o->width) {
 		best = o->ncol;
 		for (i = 0; i < o->ncol; i++) {
-			if (col[i].w <= col[i].min)
+			if (col[i].hidden || col[i].w <= col[i].min)
 				continue;
 			if (best == o->ncol || col[i].w > col[best].w)
 				best = i;
@@ -613,10 +715,11 @@ table_size(struct output *o, size_t i, size_t nrow, struct column *col)
 {
 	const struct cell	*c;
 	size_t			 r, k, data = 0, keep = 0;
-	int			 numbers = 0, text = 0;
+	int			 numbers = 0, text = 0, null = 1;
 
 	for (r = 0; r < nrow; r++) {
 		c = &o->cells[r * o->ncol + i];
+		null &= c->null;
 		if (c->len > data)
 			data = c->len;
 		numbers |= c->number;
@@ -629,6 +732,7 @@ table_size(struct output *o, size_t i, size_t nrow, struct column *col)
 				keep = k;
 		}
 	}
+	col->hidden = o->optional[i] && null;
 	col->right = numbers && !text;
 	col->w = data;
 	if (!(o->flags & OUTPUT_NOHEADER) && o->names[i].len > col->w)
@@ -667,6 +771,8 @@ output_end_set(struct output *o)
 	o->ncells = o->cellsize = 0;
 	cells_free(o->names, o->ncol);
 	o->names = NULL;
+	free(o->optional);
+	o->optional = NULL;
 	o->ncol = 0;
 }
 
@@ -701,6 +807,8 @@ output_begin(struct output *o, size_t ncol, const char *const *names)
 	if (fmt == OUTPUT_JSON && o->nsets == 1)
 		fputs("[", o->fp);
 	o->ncol = ncol;
+	if ((o->optional = calloc(ncol + 1, 1)) == NULL)
+		err(1, NULL);
 	o->names = xreallocarray(NULL, ncol, sizeof(*o->names));
 	for (i = 0; i < ncol; i++) {
 		v.p = names[i];
@@ -710,6 +818,18 @@ output_begin(struct output *o, size_t ncol, const char *const *names)
 	if ((fmt == OUTPUT_CSV || fmt == OUTPUT_TSV) &&
 	    !(o->flags & OUTPUT_NOHEADER))
 		header_write(o);
+}
+
+/*
+ * Column i of the result set just begun is optional: a table leaves it
+ * out when every cell of it is NULL (the machine formats always have it,
+ * so that scripts see the same keys).
+ */
+void
+output_optional(struct output *o, size_t i)
+{
+	if (i < o->ncol)
+		o->optional[i] = 1;
 }
 
 static void

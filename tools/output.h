@@ -31,6 +31,8 @@ enum output_type {
 	OV_BLOB,	/* written as lowercase hex */
 	OV_NUMTEXT,	/* a number already in human units ("1.5MiB"): text,
 			   but aligned and never cut like a number */
+	OV_ARGS,	/* an argument vector, each argument NUL-terminated
+			   (cmdlines.args): a json array, else one line */
 };
 
 struct output_value {
@@ -49,6 +51,7 @@ int		 output_format_parse(const char *, enum output_format *);
 const char	*output_format_names(void);
 struct output	*output_open(FILE *, enum output_format, int, unsigned int);
 void		 output_begin(struct output *, size_t, const char *const *);
+void		 output_optional(struct output *, size_t);
 void		 output_row(struct output *, const struct output_value *);
 void		 output_empty(struct output *);
 int		 output_close(struct output *);

@@ -284,6 +284,9 @@ procs_w(FILE *fp, const struct procs_query *q)
 			continue;
 		fprintf(fp, ", %.*s", (int)n, p);
 	}
+	/* The identity filters' columns (schema 3 only: filter.h). */
+	if (q->filter->set & FILTER_IDENT)
+		fputs(", args_id, exe_id, cgroup_id", fp);
 	fprintf(fp, " FROM tasks WHERE recv_time >= ?%d AND "
 	    "recv_time < ?%d)", PROCS_WSINCE, PROCS_WUNTIL);
 }

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "ident.h"
 #include "fields.h"
 #include "output.h"
 #include "taskacct.h"
@@ -294,19 +295,22 @@ cmd_longopts(const struct cmd_entry *cmd, struct option *lo)
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
-/* --exe PATH: the file's device and inode, as the kernel reports them. */
-static const char *
-filter_exe(const char *v, char *buf, size_t len)
+/*
+ * --exe PATH matches the recorded path and, if PATH exists here, the
+ * file's device and inode as the kernel reports them (rows without
+ * identity, a binary reached by another path).  A missing file is no
+ * error: the binary may be gone, or inside a container.
+ */
+static void
+filter_exe(struct filter *f)
 {
 	struct stat	 sb;
 
-	if (strchr(v, '/') == NULL)
-		return v;
-	if (stat(v, &sb) == -1)
-		cli_usage("--exe %s: %s", v, strerror(errno));
-	snprintf(buf, len, "%ju:%ju", (uintmax_t)sb.st_dev,
-	    (uintmax_t)sb.st_ino);
-	return buf;
+	if (!(f->set & FILTER_EXE_PATH) || stat(f->exe_path, &sb) == -1)
+		return;
+	f->exe_dev = (int64_t)sb.st_dev;
+	f->exe_inode = (int64_t)sb.st_ino;
+	f->set |= FILTER_EXE;
 }
 
 /* The filter options given, checked; a user name resolved to its uid. */
@@ -316,7 +320,7 @@ cmd_filter(struct cmd_ctx *ctx, struct cmd_args *args)
 	struct filter	*f = &args->filter;
 	struct passwd	*pw;
 	const char	*v;
-	char		 e[256], exe[64];
+	char		 e[256];
 	size_t		 i;
 
 	for (i = 0; i < filter_noptions; i++) {
@@ -324,12 +328,11 @@ cmd_filter(struct cmd_ctx *ctx, struct cmd_args *args)
 			continue;
 		if (!filter_options[i].has_arg)
 			v = NULL;
-		else if (strcmp(filter_options[i].name, "exe") == 0)
-			v = filter_exe(v, exe, sizeof(exe));
 		if (filter_set(f, filter_options[i].name, v, ctx->now, e,
 		    sizeof(e)) == -1)
 			cli_usage("%s", e);
 	}
+	filter_exe(f);
 	if (f->set & FILTER_USERNAME) {
 		if ((pw = getpwnam(f->user)) == NULL)
 			cli_usage("--user: no user `%s' here: give a uid "
@@ -931,16 +934,23 @@ cli_now(void)
 	return t;
 }
 
-/* The table width: --width, else the terminal's, else no limit. */
+/*
+ * The table width: --width, else on a terminal $COLUMNS (as ls) or the
+ * terminal's, else (a pipe, a file) no limit.
+ */
 static unsigned int
 output_width(const struct cmd_ctx *ctx)
 {
 	struct winsize	 ws;
+	const char	*cols = getenv("COLUMNS");
+	int		 w;
 
 	if (ctx->width != -1)
 		return ctx->width;
 	if (!isatty(STDOUT_FILENO))
 		return 0;
+	if (cols != NULL && (w = width_parse(cols)) > 0)
+		return w;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col != 0)
 		return ws.ws_col;
 	return 80;
@@ -979,6 +989,7 @@ main(int argc, char **argv)
 	ctx.db_path = db_path(&ctx);
 	if (cmd->flags & CMD_DB)
 		ctx.db = db_open(ctx.db_path, &ctx.schema, &ctx.db_fd);
+	ident_filter_schema(&ctx, &args.filter);
 	ctx.out = output_open(stdout, ctx.format, ctx.out_flags,
 	    output_width(&ctx));
 	if (cmd->exec(&ctx, &args) != 0)

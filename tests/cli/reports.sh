@@ -80,7 +80,8 @@ rep err-signal "bad signal" last --signal SIGFOO
 rep err-pid "bad pid" last --pid -1
 rep err-user "unknown user name" last --user no-such-user-here
 rep err-exe "bad --exe" last --exe 8:x
-rep err-exe-path "--exe of a missing file" last --exe /nonexistent/bin
+rep last-exe-missing "--exe of a missing file: its recorded path only" \
+    last --exe /nonexistent/bin
 rep err-limit "bad --limit" last --limit ten
 rep err-last-option "unknown option of last" last --bogus
 run err-now "bad TASKACCT_NOW" env TASKACCT_NOW=soon $T --db $DB last
