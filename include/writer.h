@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "metrics.h"
 #include "queue.h"
 #include "store.h"
 
@@ -39,6 +40,7 @@ struct writer_opts {
 	const struct run_info	*run;		/* copied: for a reopen */
 	int64_t			 retain_us;	/* 0: keep rows forever */
 	int64_t			 max_bytes;	/* 0: no size limit */
+	struct metrics		*metrics;	/* NULL: no --metrics */
 };
 
 struct writer;
