@@ -38,6 +38,7 @@
 #include "duration.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "queue.h"
 #include "store.h"
@@ -71,6 +72,8 @@ struct options {
 	int		 enable_delayacct;
 	int64_t		 retain_us;	/* --retain; 0: keep everything */
 	int64_t		 max_bytes;	/* --max-size; 0: no limit */
+	const char	*metrics;	/* --metrics ADDR:PORT; NULL: off */
+	int		 metrics_top;	/* --metrics-top */
 };
 
 struct daemon {
@@ -98,6 +101,7 @@ struct daemon {
 	int64_t		 start_time;	/* us, just before registering */
 	char		*db_path;	/* absolute */
 	struct log_rate	 hup_rate;	/* a SIGHUP flood logs a few lines */
+	struct metrics	*metrics;	/* --metrics, or NULL */
 };
 
 /* The signals the loop handles: stop on TERM and INT, log HUP. */
@@ -141,7 +145,8 @@ usage(int status)
 	    "[--rcvbuf BYTES]\n"
 	    "                 [--queue N] [--user NAME] [--retain DAYS] "
 	    "[--max-size BYTES]\n"
-	    "                 [--enable-delayacct]\n"
+	    "                 [--enable-delayacct] [--metrics ADDR:PORT] "
+	    "[--metrics-top N]\n"
 	    "Records every task exit the kernel reports (taskstats) into an "
 	    "SQLite database.\n\n"
 	    "  -d, --db PATH          database (default %s)\n"
@@ -169,10 +174,17 @@ usage(int status)
 	    "no limit)\n"
 	    "      --enable-delayacct set kernel.task_delayacct=1 so delay "
 	    "columns are filled\n"
+	    "      --metrics ADDR:PORT serve Prometheus metrics at "
+	    "http://ADDR:PORT/metrics,\n"
+	    "                         e.g. 127.0.0.1:9123 or [::1]:9123 "
+	    "(default: off)\n"
+	    "      --metrics-top N    label at most N commands and N users "
+	    "(default %d)\n"
 	    "  -v, --verbose          more log output\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n",
-	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT, PRIVDROP_DEFAULT_USER);
+	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT, PRIVDROP_DEFAULT_USER,
+	    METRICS_TOP_DEFAULT);
 	exit(status);
 }
 
@@ -289,11 +301,27 @@ parse_count(const char *s, const char *what, int min, int max)
 	return (int)v;
 }
 
+/* --metrics: the address's syntax now; binding it is part of setup. */
+static const char *
+parse_metrics(const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 err[256];
+
+	if (metrics_parse_addr(s, &ss, &len, err, sizeof(err)) == -1) {
+		fprintf(stderr, "taskacctd: %s\n", err);
+		exit(2);
+	}
+	return s;
+}
+
 static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
-	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE };
+	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_METRICS,
+	    OPT_METRICS_TOP };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -305,6 +333,8 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "retain", required_argument, NULL, OPT_RETAIN },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "enable-delayacct", no_argument, NULL, OPT_DELAYACCT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-top", required_argument, NULL, OPT_METRICS_TOP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -316,6 +346,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->rcvbuf = DAEMON_RCVBUF_DEFAULT;
 	o->queue = DAEMON_QUEUE_DEFAULT;
 	o->sockets = 1;
+	o->metrics_top = METRICS_TOP_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "d:fvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = parse_db(optarg); break;
@@ -345,6 +376,11 @@ parse_options(struct options *o, int argc, char **argv)
 			    DAEMON_MAX_SIZE_MIN, DAEMON_MAX_SIZE_MAX);
 			break;
 		case OPT_DELAYACCT: o->enable_delayacct = 1; break;
+		case OPT_METRICS: o->metrics = parse_metrics(optarg); break;
+		case OPT_METRICS_TOP:
+			o->metrics_top = parse_count(optarg, "--metrics-top", 1,
+			    METRICS_TOP_MAX);
+			break;
 		default: usage(2);
 		}
 	}
@@ -562,6 +598,7 @@ static void
 loop_setup(struct daemon *d)
 {
 	event_callback_fn cb;
+	char		 err[256];
 	size_t		 i;
 	int		 k;
 
@@ -585,6 +622,12 @@ loop_setup(struct daemon *d)
 			fatalx("evsignal_new failed");
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (d->metrics != NULL && metrics_start(d->metrics, d->base,
+	    &(struct metrics_sources){ .listeners = d->listeners,
+	    .nlisteners = &d->nsockets, .queue = d->queue,
+	    .db_path = d->opt.db, .start_time = d->start_time }, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
 	/* No read event is added yet: the first drain_mode(d, 0) adds them. */
 	d->polling = 1;
 	/* Records may already be waiting from registration on. */
@@ -597,6 +640,7 @@ loop_teardown(struct daemon *d)
 	size_t	 i;
 	int	 k;
 
+	metrics_free(d->metrics);
 	for (i = 0; i < LOOP_NSIGNALS; i++)
 		event_free(d->sig_ev[i]);
 	event_free(d->poll_ev);
@@ -759,6 +803,12 @@ setup(struct daemon *d)
 	if ((d->queue = queue_new(d->opt.queue)) == NULL)
 		fatal("queue of %zu records", d->opt.queue);
 	setup_sockets(d);
+	/* Bound while privileged: a port below 1024 needs it. */
+	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
+	    (size_t)d->opt.metrics_top)) == NULL || metrics_bind(d->metrics,
+	    d->opt.metrics, err, sizeof(err)) == -1))
+		fatalx("%s", d->metrics == NULL ? "metrics: out of memory" :
+		    err);
 }
 
 /*
@@ -832,7 +882,7 @@ main(int argc, char **argv)
 	drop_privileges(&d);
 	if ((d.writer = writer_start(d.store, d.queue, &(struct writer_opts){
 	    .run = &d.run, .retain_us = d.opt.retain_us,
-	    .max_bytes = d.opt.max_bytes })) == NULL)
+	    .max_bytes = d.opt.max_bytes, .metrics = d.metrics })) == NULL)
 		fatal("writer thread");
 	loop_setup(&d);
 	signals_block(0);
