@@ -92,9 +92,14 @@ metrics_parse_addr(const char *s, struct sockaddr_storage *ss,
 	*sslen = sizeof(*sin);
 	return 0;
 bad:
-	snprintf(err, errlen, "bad --metrics \"%.80s\": expected ADDR:PORT, "
+	/* The argument is shown on one line: control bytes become '?'. */
+	snprintf(host, sizeof(host), "%s", s);
+	for (end = host; *end != '\0'; end++)
+		if ((unsigned char)*end < 0x20 || (unsigned char)*end >= 0x7f)
+			*end = '?';
+	snprintf(err, errlen, "bad --metrics \"%s\": expected ADDR:PORT, "
 	    "such as 127.0.0.1:9123 or [::1]:9123 (numeric address, port 1 "
-	    "to 65535)", s);
+	    "to 65535)", host);
 	return -1;
 }
 
@@ -303,7 +308,9 @@ on_request(struct evhttp_request *req, void *arg)
 		reply_error(req, HTTP_BADMETHOD, "Method Not Allowed");
 		return;
 	}
-	metrics_render(m, evhttp_request_get_output_buffer(req));
+	/* evhttp 2.1 would send a body to HEAD: render only for GET. */
+	if (cmd == EVHTTP_REQ_GET)
+		metrics_render(m, evhttp_request_get_output_buffer(req));
 	evhttp_add_header(h, "Content-Type",
 	    "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_add_header(h, "Connection", "close");

@@ -789,6 +789,12 @@ setup(struct daemon *d)
 	    preflight_namespaces(err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	setup_user(d);
+	/* Bound while privileged (a port below 1024), before the database. */
+	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
+	    (size_t)d->opt.metrics_top)) == NULL || metrics_bind(d->metrics,
+	    d->opt.metrics, err, sizeof(err)) == -1))
+		fatalx("%s", d->metrics == NULL ? "metrics: out of memory" :
+		    err);
 	if (d->opt.cpus != NULL) {
 		if (cpulist_valid(d->opt.cpus, NULL, err, sizeof(err)) == -1)
 			fatalx("%s", err);
@@ -803,12 +809,6 @@ setup(struct daemon *d)
 	if ((d->queue = queue_new(d->opt.queue)) == NULL)
 		fatal("queue of %zu records", d->opt.queue);
 	setup_sockets(d);
-	/* Bound while privileged: a port below 1024 needs it. */
-	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
-	    (size_t)d->opt.metrics_top)) == NULL || metrics_bind(d->metrics,
-	    d->opt.metrics, err, sizeof(err)) == -1))
-		fatalx("%s", d->metrics == NULL ? "metrics: out of memory" :
-		    err);
 }
 
 /*
