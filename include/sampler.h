@@ -80,6 +80,7 @@ struct sampler_opts {
 	uint16_t	 family;
 	int64_t		 interval_us;
 	struct sacct	*acct;
+	struct metrics	*metrics;	/* counts passes; NULL: none */
 };
 
 struct sampler;

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "metrics.h"
 #include "queue.h"
 #include "store.h"
 
@@ -40,6 +41,7 @@ struct writer_opts {
 	int64_t			 retain_us;	/* 0: keep rows forever */
 	int64_t			 max_bytes;	/* 0: no size limit */
 	struct sacct		*acct;		/* live sampling, or NULL */
+	struct metrics		*metrics;	/* NULL: no --metrics */
 };
 
 struct writer;

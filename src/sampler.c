@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "privsep.h"
 #include "sampler.h"
 #include "sysinfo.h"
@@ -227,6 +228,7 @@ end:
 	    (w1.tv_nsec - w0.tv_nsec) / 1000;
 	pass.cpu_us = thread_cpu_us() - c0 + sp.child_cpu_us;
 	sacct_pass_end(sa->o.acct, &pass);
+	metrics_sample_pass(sa->o.metrics, (uint64_t)pass.threads);
 	log_debug("sampler: pass of %lld threads: %lld rows, %lld gone, "
 	    "%lld refused, %lld us, %lld us CPU (child %lld)", (long long)pass.threads,
 	    (long long)pass.procs, (long long)pass.gone,

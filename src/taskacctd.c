@@ -39,6 +39,7 @@
 #include "identcap.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "privsep.h"
 #include "queue.h"
@@ -81,6 +82,8 @@ struct options {
 	int64_t		 sample_us;	/* --sample-interval; 0: off */
 	int		 no_args;	/* --no-args: no command lines */
 	int		 no_ident;	/* --no-ident: no identity capture */
+	const char	*metrics;	/* --metrics ADDR:PORT; NULL: off */
+	int		 metrics_top;	/* --metrics-top */
 };
 
 struct daemon {
@@ -112,6 +115,7 @@ struct daemon {
 	struct privsep_child priv;	/* the privileged child, or pid 0 */
 	struct sacct	*acct;
 	struct sampler	*sampler;
+	struct metrics	*metrics;	/* --metrics, or NULL */
 };
 
 /* The signals the loop handles: stop on TERM and INT, log HUP. */
@@ -156,7 +160,8 @@ usage(int status)
 	    "                 [--queue N] [--user NAME] [--retain DAYS] "
 	    "[--max-size BYTES]\n"
 	    "                 [--enable-delayacct] [--sample-interval SECONDS]\n"
-	    "                 [--no-args] [--no-ident]\n"
+	    "                 [--no-args] [--no-ident] [--metrics ADDR:PORT] "
+	    "[--metrics-top N]\n"
 	    "Records every task exit the kernel reports (taskstats) into an "
 	    "SQLite database.\n\n"
 	    "  -d, --db PATH          database (default %s)\n"
@@ -194,10 +199,17 @@ usage(int status)
 	    "      --no-ident         no identity capture at all (command "
 	    "line, executable,\n"
 	    "                         cgroup)\n"
+	    "      --metrics ADDR:PORT serve Prometheus metrics at "
+	    "http://ADDR:PORT/metrics,\n"
+	    "                         e.g. 127.0.0.1:9123 or [::1]:9123 "
+	    "(default: off)\n"
+	    "      --metrics-top N    label at most N commands and N users "
+	    "(default %d)\n"
 	    "  -v, --verbose          more log output\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n",
-	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT, PRIVDROP_DEFAULT_USER);
+	    TASKACCT_DEFAULT_DB, DAEMON_QUEUE_DEFAULT, PRIVDROP_DEFAULT_USER,
+	    METRICS_TOP_DEFAULT);
 	exit(status);
 }
 
@@ -335,12 +347,27 @@ parse_count(const char *s, const char *what, int min, int max)
 	return (int)v;
 }
 
+/* --metrics: the address's syntax now; binding it is part of setup. */
+static const char *
+parse_metrics(const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 err[256];
+
+	if (metrics_parse_addr(s, &ss, &len, err, sizeof(err)) == -1) {
+		fprintf(stderr, "taskacctd: %s\n", err);
+		exit(2);
+	}
+	return s;
+}
+
 static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
 	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_SAMPLE,
-	    OPT_NO_ARGS, OPT_NO_IDENT };
+	    OPT_NO_ARGS, OPT_NO_IDENT, OPT_METRICS, OPT_METRICS_TOP };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -355,6 +382,8 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "sample-interval", required_argument, NULL, OPT_SAMPLE },
 		{ "no-args", no_argument, NULL, OPT_NO_ARGS },
 		{ "no-ident", no_argument, NULL, OPT_NO_IDENT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-top", required_argument, NULL, OPT_METRICS_TOP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -367,6 +396,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->queue = DAEMON_QUEUE_DEFAULT;
 	o->sockets = 1;
 	o->sample_us = DAEMON_SAMPLE_DEFAULT_US;
+	o->metrics_top = METRICS_TOP_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "d:fvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = parse_db(optarg); break;
@@ -399,6 +429,11 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_SAMPLE: o->sample_us = parse_interval(optarg); break;
 		case OPT_NO_ARGS: o->no_args = 1; break;
 		case OPT_NO_IDENT: o->no_ident = 1; break;
+		case OPT_METRICS: o->metrics = parse_metrics(optarg); break;
+		case OPT_METRICS_TOP:
+			o->metrics_top = parse_count(optarg, "--metrics-top", 1,
+			    METRICS_TOP_MAX);
+			break;
 		default: usage(2);
 		}
 	}
@@ -618,6 +653,7 @@ static void
 loop_setup(struct daemon *d)
 {
 	event_callback_fn cb;
+	char		 err[256];
 	size_t		 i;
 	int		 k;
 
@@ -644,6 +680,12 @@ loop_setup(struct daemon *d)
 	    d->nsockets) == -1)
 		fatalx("event_new failed");
 	signal(SIGPIPE, SIG_IGN);
+	if (d->metrics != NULL && metrics_start(d->metrics, d->base,
+	    &(struct metrics_sources){ .listeners = d->listeners,
+	    .nlisteners = &d->nsockets, .queue = d->queue,
+	    .db_path = d->opt.db, .start_time = d->start_time }, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
 	/* No read event is added yet: the first drain_mode(d, 0) adds them. */
 	d->polling = 1;
 	/* Records may already be waiting from registration on. */
@@ -656,6 +698,7 @@ loop_teardown(struct daemon *d)
 	size_t	 i;
 	int	 k;
 
+	metrics_free(d->metrics);
 	for (i = 0; i < LOOP_NSIGNALS; i++)
 		event_free(d->sig_ev[i]);
 	identcap_close(d->ident);
@@ -828,6 +871,12 @@ setup(struct daemon *d)
 	    preflight_namespaces(err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	setup_user(d);
+	/* Bound while privileged (a port below 1024), before the database. */
+	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
+	    (size_t)d->opt.metrics_top)) == NULL || metrics_bind(d->metrics,
+	    d->opt.metrics, err, sizeof(err)) == -1))
+		fatalx("%s", d->metrics == NULL ? "metrics: out of memory" :
+		    err);
 	if (d->opt.cpus != NULL) {
 		if (cpulist_valid(d->opt.cpus, NULL, err, sizeof(err)) == -1)
 			fatalx("%s", err);
@@ -908,7 +957,8 @@ sampling_start(struct daemon *d)
 		return;
 	if ((d->sampler = sampler_start(&(struct sampler_opts){
 	    .fd = d->priv.fd, .child = d->priv.pid, .family = d->priv.family,
-	    .interval_us = d->opt.sample_us, .acct = d->acct })) == NULL)
+	    .interval_us = d->opt.sample_us, .acct = d->acct,
+	    .metrics = d->metrics })) == NULL)
 		fatal("sampler thread");
 	log_info("sampling live processes every %.3g s (privileged child pid "
 	    "%d holds CAP_NET_ADMIN alone)", d->opt.sample_us / 1e6,
@@ -949,7 +999,8 @@ main(int argc, char **argv)
 	drop_privileges(&d);
 	if ((d.writer = writer_start(d.store, d.queue, &(struct writer_opts){
 	    .run = &d.run, .retain_us = d.opt.retain_us,
-	    .max_bytes = d.opt.max_bytes, .acct = d.acct })) == NULL)
+	    .max_bytes = d.opt.max_bytes, .acct = d.acct,
+	    .metrics = d.metrics })) == NULL)
 		fatal("writer thread");
 	sampling_start(&d);
 	loop_setup(&d);

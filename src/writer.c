@@ -72,6 +72,8 @@ struct writer {
 	int64_t		 retain_us;
 	int64_t		 max_bytes;
 	int64_t		 next_check_ms;
+
+	struct metrics	*metrics;	/* counted per committed record */
 	struct prune_pass {
 		const char	*reason;	/* NULL: no pass under way */
 		int64_t		 before_time;
@@ -141,6 +143,7 @@ write_item(struct writer *w, const struct qitem *it)
 	    write_sampled(w, rec, it->recv_time, rowid) == -1)
 		return -1;
 	w->seen_rows++;
+	metrics_note_record(w->metrics, rec);
 	w->last_thread = rec->kind == TASK_KIND_THREAD ? rowid : 0;
 	if (!w->version_noted && rec->kind == TASK_KIND_THREAD) {
 		if (store_set_ts_version(w->store, rec->version) == -1)
@@ -161,6 +164,7 @@ writer_fail(struct writer *w, const char *what)
 	    "in the queue, retrying", what, store_errmsg(w->store),
 	    queue_length(w->queue));
 	store_rollback(w->store);
+	metrics_abort(w->metrics);
 	if (w->failed_since_ms == 0)
 		w->failed_since_ms = now_mono_ms();
 	w->seen = 0;
@@ -233,6 +237,7 @@ writer_flush(struct writer *w)
 	atomic_fetch_add(&w->rows, w->seen_rows);
 	if (w->acct != NULL)
 		sacct_committed(w->acct);
+	metrics_commit(w->metrics, now_real_us());
 	if (w->failed_since_ms != 0) {
 		log_info("database writes resumed after %.1f s: the %zu "
 		    "records held are written", (now_mono_ms() -
@@ -548,6 +553,7 @@ writer_start(struct store *store, struct queue *queue,
 	w->retain_us = opts->retain_us;
 	w->max_bytes = opts->max_bytes;
 	w->acct = opts->acct;
+	w->metrics = opts->metrics;
 	store_set_max_size(store, opts->max_bytes);
 	if (writer_copy_run(w, opts->run) == -1) {
 		writer_free(w);
