@@ -41,10 +41,12 @@
 #define OPT_BATCH_ROWS		(OPT_CMD + 4)
 #define OPT_BATCH_TIME		(OPT_CMD + 5)
 #define OPT_SCHEMA		(OPT_CMD + 6)
+#define OPT_TIMEOUT		(OPT_CMD + 7)
 
 #define EXPORT_BATCH_ROWS	10000
 #define EXPORT_BATCH_ROWS_MAX	1000000
 #define EXPORT_BATCH_TIME_US	INT64_C(1000000)
+#define EXPORT_TIMEOUT_US	INT64_C(60000000)
 /* --follow: how long to sleep when inotify says nothing (a fallback). */
 #define EXPORT_FALLBACK_MS	10000
 /* After a wake-up that found nothing new, look once more this soon: the
@@ -62,6 +64,7 @@ static const struct option export_options[] = {
 	{ "batch-rows", required_argument, NULL, OPT_BATCH_ROWS },
 	{ "batch-time", required_argument, NULL, OPT_BATCH_TIME },
 	{ "clickhouse-schema", no_argument, NULL, OPT_SCHEMA },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -86,6 +89,8 @@ const struct cmd_entry cmd_export_entry = {
 	"                     the table losses of the same database\n"
 	"  --batch-rows N     rows per batch (default 10000)\n"
 	"  --batch-time DUR   --to: send what is pending after DUR (default 1s)\n"
+	"  --timeout DUR      --to: give up on a request after DUR and try\n"
+	"                     again (default 60s; connecting: 5s at most)\n"
 	"  --clickhouse-schema print the ClickHouse tables and exit\n",
 	0, -1, cmd_export_exec
 };
@@ -433,6 +438,7 @@ export_setup(struct cmd_ctx *ctx, struct cmd_args *args, struct exporter *x)
 {
 	const char	*table = args->flag[OPT_TABLE];
 	char		 e[512];
+	int64_t		 timeout;
 
 	x->ctx = ctx;
 	x->path = ctx->db_path;
@@ -446,6 +452,11 @@ export_setup(struct cmd_ctx *ctx, struct cmd_args *args, struct exporter *x)
 	x->batch_us = args->flag[OPT_BATCH_TIME] != NULL ?
 	    cli_duration("--batch-time", args->flag[OPT_BATCH_TIME]) :
 	    EXPORT_BATCH_TIME_US;
+	timeout = args->flag[OPT_TIMEOUT] != NULL ?
+	    cli_duration("--timeout", args->flag[OPT_TIMEOUT]) :
+	    EXPORT_TIMEOUT_US;
+	if (timeout < 1000)
+		cli_usage("export: --timeout: give at least 1ms");
 	if (table != NULL && args->flag[OPT_TO] == NULL)
 		cli_usage("export: --table goes with --to");
 	if (table == NULL)
@@ -461,8 +472,8 @@ export_setup(struct cmd_ctx *ctx, struct cmd_args *args, struct exporter *x)
 	if (x->cursor_path == NULL)
 		x->cur.out_len = -1;
 	if (args->flag[OPT_TO] != NULL &&
-	    (x->http = export_http_new(args->flag[OPT_TO], table, e,
-	    sizeof(e))) == NULL)
+	    (x->http = export_http_new(args->flag[OPT_TO], table,
+	    timeout / 1000, e, sizeof(e))) == NULL)
 		cli_usage("export: %s", e);
 	if (x->http == NULL && x->cursor_path != NULL)
 		stdout_resume(x);

@@ -76,8 +76,8 @@ char	*export_find_moved(const char *, const struct export_ident *);
 
 /* export_http.c */
 struct export_http;
-struct export_http *export_http_new(const char *, const char *, char *,
-		    size_t);
+struct export_http *export_http_new(const char *, const char *, int64_t,
+		    char *, size_t);
 void		 export_http_free(struct export_http *);
 int		 export_http_post(struct export_http *, enum export_stream,
 		    const struct export_buf *, char *, size_t);

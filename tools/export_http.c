@@ -18,7 +18,6 @@
 #include "export.h"
 
 #define HTTP_CONNECT_TIMEOUT_MS	5000
-#define HTTP_TIMEOUT_MS		120000	/* a large batch on a busy server */
 #define HTTP_RESPONSE_MAX	(1024 * 1024)
 #define HTTP_KEEP		512	/* bytes of a response kept */
 #define HTTP_URL_MAX		4096
@@ -90,11 +89,12 @@ on_body(char *p, size_t size, size_t n, void *arg)
 
 /*
  * A client for the server at url (http://HOST:PORT/), inserting tasks
- * into table and losses into the table "losses" of the same database.
+ * into table and losses into the table "losses" of the same database;
+ * a request that takes longer than timeout_ms fails.
  */
 struct export_http *
-export_http_new(const char *url, const char *table, char *err,
-    size_t errlen)
+export_http_new(const char *url, const char *table, int64_t timeout_ms,
+    char *err, size_t errlen)
 {
 	struct export_http	*h;
 	char			 losses[256];
@@ -133,8 +133,9 @@ export_http_new(const char *url, const char *table, char *err,
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)HTTP_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS);
+	    (long)(timeout_ms < HTTP_CONNECT_TIMEOUT_MS ? timeout_ms :
+	    HTTP_CONNECT_TIMEOUT_MS));
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)HTTP_RESPONSE_MAX);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
