@@ -9,6 +9,6 @@ taskacct: CLI_LIBS += $(EXPORT_LIBS)
 
 BENCH_TARGETS += bench-export
 bench-export: all
-	tests/bench_export.sh
+	sh tools/dev/bench-export.sh
 
 .PHONY: bench-export

@@ -218,4 +218,61 @@ ok_if "two rotations: every row of the three files exactly once" \
     "want $(wc -l <"$T_TMP/r.want"), got $(wc -l <"$T_TMP/r.got"), repeated $rdups, databases $ndb" \
     "$(cat "$T_TMP/r.err")" "$(diff "$T_TMP/r.want" "$T_TMP/r.got" | head -5)"
 
+# A hostile server: one that never answers, one that answers 500 with
+# megabytes of garbage.  The export gives up on each request in time,
+# keeps its memory small, logs the trouble once, and records nothing.
+hostile() {	# mode port
+	exec python3 - "$1" "$2" >/dev/null 2>&1 <<'EOF'
+import socket, sys, time
+mode, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    if mode == "silent":
+        held.append(c)		# read nothing, answer nothing
+        continue
+    c.settimeout(5)
+    try:
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\n\r\n"
+                  b"\x1b[31mgarbage\xff\n")
+        junk = b"\x00\xff" * 65536
+        for i in range(80):
+            c.sendall(junk)
+    except OSError:
+        pass
+    c.close()
+EOF
+}
+for mode in silent garbage; do
+	if active; then
+		port=$(python3 -c 'import socket; s = socket.socket(); \
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		hostile "$mode" "$port" &
+		hpid=$!
+		sleep 0.5
+		hcur=$T_TMP/h-$mode.cursor
+		$X --follow --cursor "$hcur" --to "http://127.0.0.1:$port/" \
+		    --timeout 1s --batch-rows 500 2>"$T_TMP/h-$mode.err" &
+		EXP_PID=$!
+		sleep 4
+		alive=0
+		kill -0 "$EXP_PID" 2>/dev/null && alive=1
+		hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' \
+		    "/proc/$EXP_PID/status")
+		exp_stop
+		kill "$hpid" 2>/dev/null
+		wait "$hpid" 2>/dev/null
+		lines=$(wc -l <"$T_TMP/h-$mode.err")
+	fi
+	ok_if "a $mode server: retried, logged once, bounded, no cursor" \
+	    '[ "$alive" = 1 ] && [ "$lines" = 1 ] && [ ! -e "$hcur" ] &&
+	     [ "${hwm:-999999}" -lt 65536 ] &&
+	     ! grep -q "$(printf "\033")" "$T_TMP/h-$mode.err"' \
+	    "alive $alive, peak RSS ${hwm}KiB, log:" "$(cat "$T_TMP/h-$mode.err")"
+done
+
 t_done
