@@ -195,7 +195,7 @@ if active; then
 	kill -HUP "$D_PID"
 	wait_for 10 "[ -s '$T_DB' ]"
 	"$WORKLOAD" storm 200 >/dev/null 2>&1
-	wait_for 10 "grep -q 'rotated: finished' '$T_TMP/r.err'"
+	wait_for 20 "grep -q 'continuing with the new' '$T_TMP/r.err'"
 	sleep 1
 	exp_stop
 	"$WORKLOAD" storm 100 >/dev/null 2>&1
@@ -221,13 +221,14 @@ ok_if "two rotations: every row of the three files exactly once" \
 # A hostile server: one that never answers, one that answers 500 with
 # megabytes of garbage.  The export gives up on each request in time,
 # keeps its memory small, logs the trouble once, and records nothing.
-hostile() {	# mode port
-	exec python3 - "$1" "$2" >/dev/null 2>&1 <<'EOF'
+hostile() {	# mode port readyfile
+	exec python3 - "$1" "$2" "$3" >/dev/null 2>&1 <<'EOF'
 import socket, sys, time
 mode, port = sys.argv[1], int(sys.argv[2])
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port)); s.listen(16)
+open(sys.argv[3], "w").close()
 held = []
 while True:
     c, _ = s.accept()
@@ -251,9 +252,9 @@ for mode in silent garbage; do
 	if active; then
 		port=$(python3 -c 'import socket; s = socket.socket(); \
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		hostile "$mode" "$port" &
+		hostile "$mode" "$port" "$T_TMP/h-$mode.ready" &
 		hpid=$!
-		sleep 0.5
+		wait_for 10 "[ -e '$T_TMP/h-$mode.ready' ]"
 		hcur=$T_TMP/h-$mode.cursor
 		$X --follow --cursor "$hcur" --to "http://127.0.0.1:$port/" \
 		    --timeout 1s --batch-rows 500 2>"$T_TMP/h-$mode.err" &

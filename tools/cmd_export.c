@@ -305,40 +305,66 @@ read_batch(struct exporter *x, struct export_src *src)
 	return full;
 }
 
-/* The rest of the database named by the cursor, moved away by rotation. */
+/* Export the rest of the database at path, the cursor's. */
 static void
-finish_moved(struct exporter *x, const struct export_ident *now)
+drain(struct exporter *x, const char *path)
 {
 	struct export_src	*src;
-	char			*moved, e[512];
+	char			 e[512];
 	int			 more;
 
-	if ((moved = export_find_moved(x->path, &x->cur.id)) == NULL) {
-		warnx("export: the database the cursor was in (db %s) is no "
-		    "longer at %s nor beside it: rows of it after id %" PRId64
-		    " not exported are lost to the export; continuing with "
-		    "the new database (db %s)", x->cur.id.db, x->path,
-		    x->cur.last[EXPORT_TASKS], now->db);
-		return;
-	}
 	do {
-		if ((src = export_src_open(moved, 0, e, sizeof(e))) == NULL)
+		if ((src = export_src_open(path, 0, e, sizeof(e))) == NULL)
 			errx(1, "export: the rotated database: %s", e);
 		if (strcmp(export_src_ident(src)->db, x->cur.id.db) != 0) {
 			export_src_close(src);
 			warnx("export: %s is not the database the cursor was "
-			    "in: continuing with the new one", moved);
-			break;
+			    "in: continuing with the new one", path);
+			return;
 		}
+		x->cur.id = *export_src_ident(src);	/* its start, inode */
 		more = read_batch(x, src);
 		export_src_close(src);
 		if (npending(x) > 0)
 			deliver(x);
 	} while (more && !export_stop);
-	if (!export_stop)
-		warnx("export: the database was rotated: finished %s, "
-		    "continuing with the new file at %s", moved, x->path);
+}
+
+/*
+ * After a rotation: the rest of the database named by the cursor, found
+ * by its inode beside the path, then any database rotated away before the
+ * export reached it (by its first run's start), each from its start.
+ */
+static void
+finish_moved(struct exporter *x, const struct export_ident *now)
+{
+	struct export_src	*src;
+	char			*moved, e[512];
+
+	if ((moved = export_find_moved(x->path, &x->cur.id)) == NULL)
+		warnx("export: the database the cursor was in (db %s) is no "
+		    "longer at %s nor beside it: rows of it after id %" PRId64
+		    " not exported are lost to the export", x->cur.id.db,
+		    x->path, x->cur.last[EXPORT_TASKS]);
+	else
+		drain(x, moved);
+	while (moved != NULL && !export_stop) {
+		warnx("export: the database was rotated: finished %s", moved);
+		free(moved);
+		if ((moved = export_find_next(x->path, x->cur.id.start,
+		    now->start)) == NULL ||
+		    (src = export_src_open(moved, 0, e, sizeof(e))) == NULL)
+			break;
+		x->cur.id = *export_src_ident(src);
+		export_src_close(src);
+		memset(&x->cur.last, 0, sizeof(x->cur.last));
+		cursor_save(x);
+		drain(x, moved);
+	}
 	free(moved);
+	if (!export_stop)
+		warnx("export: continuing with the new database at %s (db %s)",
+		    x->path, now->db);
 }
 
 /*
@@ -374,8 +400,7 @@ open_src(struct exporter *x, int *done)
 		return src;
 	}
 	if (strcmp(x->cur.id.db, id->db) == 0) {
-		x->cur.id.dev = id->dev;	/* the same file, maybe
-		x->cur.id.ino = id->ino;	   copied back */
+		x->cur.id = *id;	/* the same file, maybe copied back */
 		return src;
 	}
 	/* Rotated: the old file first, then this one from its start. */

@@ -34,6 +34,7 @@ struct export_ident {
 	char		 db[EXPORT_DBID_LEN + 1];	/* "": none yet */
 	uint64_t	 dev;
 	uint64_t	 ino;
+	int64_t		 start;		/* its first run's start, us */
 };
 
 /* Where the export stands: after these rows of this database. */
@@ -65,6 +66,7 @@ int		 export_read(struct export_src *, enum export_stream, int64_t,
 int		 export_first_since(struct export_src *, int64_t, int64_t *,
 		    char *, size_t);
 void		 export_schema_print(FILE *);
+char		*export_find_next(const char *, int64_t, int64_t);
 
 /* export_cursor.c */
 int	 export_cursor_load(const char *, struct export_cursor *, char *,

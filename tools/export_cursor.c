@@ -80,6 +80,12 @@ parse_line(char *line, struct export_cursor *c)
 		memcpy(c->id.db, v, EXPORT_DBID_LEN + 1);
 		return 0;
 	}
+	if (strcmp(k, "start") == 0) {
+		if (parse_u64(v, &n) == -1 || n > INT64_MAX)
+			return -1;
+		c->id.start = (int64_t)n;
+		return 0;
+	}
 	if (strcmp(k, "file") == 0 || strcmp(k, "out") == 0) {
 		if ((w = strchr(v, ' ')) == NULL)
 			return -1;
@@ -202,8 +208,9 @@ export_cursor_save(const char *path, const struct export_cursor *c,
 	struct stat	 sb;
 	int		 fd, n, i;
 
-	n = snprintf(buf, sizeof(buf), "%s\ndb %s\nfile %" PRIu64 " %" PRIu64
-	    "\n", CURSOR_MAGIC, c->id.db, c->id.dev, c->id.ino);
+	n = snprintf(buf, sizeof(buf), "%s\ndb %s\nstart %" PRId64 "\nfile %"
+	    PRIu64 " %" PRIu64 "\n", CURSOR_MAGIC, c->id.db, c->id.start,
+	    c->id.dev, c->id.ino);
 	for (i = 0; i < EXPORT__NSTREAMS; i++)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s %" PRId64 "\n",
 		    stream_key[i], c->last[i]);

@@ -14,9 +14,12 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +210,7 @@ src_name(struct export_src *src, char *ebuf, size_t errlen)
 		return -1;
 	}
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		src->ident.start = sqlite3_column_int64(s, 1);
 		for (i = 0; i < 3; i++) {
 			if (i == 1) {
 				snprintf(num, sizeof(num), "%" PRId64,
@@ -321,6 +325,64 @@ const struct export_ident *
 export_src_ident(const struct export_src *src)
 {
 	return &src->ident;
+}
+
+/* Whether path starts like an SQLite database (before SQLite opens it). */
+static int
+looks_sqlite(const char *path)
+{
+	char	 head[16];
+	FILE	*fp;
+	int	 ok;
+
+	if ((fp = fopen(path, "rbe")) == NULL)
+		return 0;
+	ok = fread(head, 1, sizeof(head), fp) == sizeof(head) &&
+	    memcmp(head, "SQLite format 3", 16) == 0;
+	fclose(fp);
+	return ok;
+}
+
+/*
+ * A database rotated away before the export reached it: of the taskacct
+ * databases beside path, the one whose first run started first after
+ * "after" and before "before" (rotation starts each new file with a run
+ * of its own); NULL if there is none.
+ */
+char *
+export_find_next(const char *path, int64_t after, int64_t before)
+{
+	struct export_src	*src;
+	struct dirent		*de;
+	struct stat		 sb;
+	DIR			*d;
+	char			*copy, *dir, *best = NULL, name[PATH_MAX], e[256];
+	int64_t			 t, best_t = before;
+
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	dir = dirname(copy);
+	if ((d = opendir(dir)) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (snprintf(name, sizeof(name), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(name) || lstat(name, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode) || !looks_sqlite(name) ||
+		    (src = export_src_open(name, 1, e, sizeof(e))) == NULL)
+			continue;
+		t = src->ident.start;
+		if (src->ident.db[0] != '\0' && t > after && t < best_t) {
+			free(best);
+			best = strdup(name);
+			best_t = t;
+		}
+		export_src_close(src);
+	}
+	closedir(d);
+	free(copy);
+	return best;
 }
 
 /* The SELECT of a stream's rows after ?1, at most ?2 of them. */
