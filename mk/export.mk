@@ -6,6 +6,8 @@ CLI_OBJS += tools/cmd_export.o tools/export_db.o tools/export_cursor.o \
 EXPORT_LIBS := $(shell pkg-config --libs libcurl)
 # Appended when taskacct links, whatever order the fragments load in.
 taskacct: CLI_LIBS += $(EXPORT_LIBS)
+# and the sanitizer build of it (mk/sanitize.mk, SAN_DIR).
+build/asan/taskacct: LDLIBS += $(EXPORT_LIBS)
 
 BENCH_TARGETS += bench-export
 bench-export: all
