@@ -397,6 +397,9 @@ open_src(struct exporter *x, int *done)
 		if (x->since >= 0 && export_first_since(src, x->since,
 		    x->cur.last, e, sizeof(e)) == -1)
 			errx(1, "export: %s", e);
+		/* Recorded before the first batch: a kill during it must
+		   find the length of standard output to cut back to. */
+		cursor_save(x);
 		return src;
 	}
 	if (strcmp(x->cur.id.db, id->db) == 0) {
