@@ -15,7 +15,7 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 desc="taskacct defines no symbol of a daemon-only object"
 common=$( { sed -n 's/^COMMON_OBJS[[:space:]]*=[[:space:]]*//p' Makefile
-	grep -o 'src/[a-z_]*\.o' mk/cli.mk; } | tr '\n' ' ')
+	grep -o 'src/[a-z_]*\.o' mk/cli.mk mk/export.mk | sed 's/^[^:]*://'; } | tr '\n' ' ')
 defined=$(nm -g --defined-only "$TASKACCT" 2>/dev/null | awk '{print $3}')
 if ! command -v nm >/dev/null 2>&1; then
 	skip "$desc" "no nm"

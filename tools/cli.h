@@ -81,6 +81,7 @@ extern const struct cmd_entry	cmd_short_entry;
 extern const struct cmd_entry	cmd_tree_entry;
 extern const struct cmd_entry	cmd_status_entry;
 extern const struct cmd_entry	cmd_get_entry;
+extern const struct cmd_entry	cmd_export_entry;
 
 /* cmd_top.c: the names --by and --group take; NULL past the last. */
 const char	*top_measure_name(size_t);

@@ -433,6 +433,9 @@ fmt_value(struct buf *b, const struct output_value *v,
 	case OV_INT:
 		buf_addf(b, "%" PRId64, v->i);
 		break;
+	case OV_UINT:
+		buf_addf(b, "%" PRIu64, (uint64_t)v->i);
+		break;
 	case OV_REAL:
 		fmt_real(b, v->r, json);
 		break;
@@ -574,7 +577,8 @@ cell_make(const struct output_value *v, enum output_format fmt)
 	c.len = b.len;
 	c.keep = v->keep;
 	c.null = v->type == OV_NULL;
-	c.number = v->type == OV_INT || v->type == OV_REAL ||
+	c.number = v->type == OV_INT || v->type == OV_UINT ||
+	    v->type == OV_REAL ||
 	    v->type == OV_NUMTEXT;
 	return c;
 }

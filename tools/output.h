@@ -26,6 +26,7 @@ enum output_format {
 enum output_type {
 	OV_NULL,
 	OV_INT,
+	OV_UINT,	/* i holds the bits of an unsigned 64-bit value */
 	OV_REAL,
 	OV_TEXT,	/* any bytes: escaped as the format needs */
 	OV_BLOB,	/* written as lowercase hex */

@@ -103,6 +103,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_tree_entry,
 	&cmd_status_entry,
 	&cmd_get_entry,
+	&cmd_export_entry,
 	&cmd_sql_entry,
 	&cmd_fields_entry,
 	&cmd_help_entry,
