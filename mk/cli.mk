@@ -7,6 +7,7 @@ CLI_OBJS += tools/cli.o tools/timespec.o tools/filter.o tools/procs.o \
 	    tools/rollup.o tools/chart.o \
 	    tools/cmd_last.o tools/cmd_show.o tools/cmd_top.o \
 	    tools/cmd_tree.o tools/cmd_status.o tools/cmd_get.o \
+	    tools/cmd_timeline.o \
 	    src/taskget.o
 CLI_LIBS := $(shell pkg-config --libs sqlite3 libnl-genl-3.0) -lm
 

@@ -118,7 +118,11 @@ chart_sparkline(const double *v, size_t n, int utf8, char *out, size_t len)
 void
 chart_value(enum col_kind kind, double v, char *buf, size_t len)
 {
-	int64_t	 n = (int64_t)llround(v);
+	int64_t	 n;
+
+	/* Past int64 (a damaged row): the largest, never undefined. */
+	n = v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? -INT64_MAX :
+	    (int64_t)llround(v);
 
 	switch (kind) {
 	case CK_BYTES:
@@ -139,7 +143,7 @@ chart_value(enum col_kind kind, double v, char *buf, size_t len)
 		else if (v >= 1e4)
 			snprintf(buf, len, "%.1fk", v / 1e3);
 		else
-			snprintf(buf, len, "%.0f", v);
+			snprintf(buf, len, "%.3g", v);	/* 0.25 on a small axis */
 		break;
 	}
 }
@@ -251,13 +255,14 @@ chart_text(FILE *fp, const struct chart *c)
 	for (s = 0; s < c->nseries; s++)
 		if (strlen(c->series[s].name) > namew)
 			namew = strlen(c->series[s].name);
-	if (namew > CHART_LABEL_COLS - 1)
-		namew = CHART_LABEL_COLS - 1;
+	/* Name, rule and sparkline: the sparkline under the bars. */
+	if (namew > CHART_LABEL_COLS - 2)
+		namew = CHART_LABEL_COLS - 2;
 	for (s = 0; s < c->nseries; s++) {
 		chart_sparkline(c->series[s].v, c->n, c->utf8, spark,
 		    sizeof(spark));
 		chart_value(c->kind, c->series[s].total, total, sizeof(total));
-		fprintf(fp, "%-*.*s %s %s %s\n", (int)namew, (int)namew,
+		fprintf(fp, "%-*.*s %s%s %s\n", CHART_LABEL_COLS - 2, (int)namew,
 		    c->series[s].name, c->utf8 ? "\xe2\x94\x82" : "|", spark,
 		    total);
 	}

@@ -39,6 +39,7 @@ struct cmd_ctx {
 	int64_t			 now;		/* us; TASKACCT_NOW for tests */
 	int			 human;		/* table: human units */
 	int			 schema;	/* PRAGMA user_version */
+	int			 svg;		/* --format svg (timeline) */
 };
 
 /*
@@ -81,6 +82,7 @@ extern const struct cmd_entry	cmd_short_entry;
 extern const struct cmd_entry	cmd_tree_entry;
 extern const struct cmd_entry	cmd_status_entry;
 extern const struct cmd_entry	cmd_get_entry;
+extern const struct cmd_entry	cmd_timeline_entry;
 extern const struct cmd_entry	cmd_export_entry;
 
 /* cmd_top.c: the names --by and --group take; NULL past the last. */

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "fields.h"
 #include "ident.h"
+#include "measure.h"
 #include "procs.h"
 #include "rollup.h"
 #include "window.h"
@@ -37,27 +38,6 @@
 #define OPT_GROUP	'G'
 #define OPT_THRESHOLD	'T'
 #define OPT_EXITED	(OPT_CMD + 0)
-
-/*
- * A ready-made measure: its value on one exit row (an expression on the
- * row aliased "X", as procs.h writes them), a column of p for a process
- * (NULL: the row's value aggregated over its threads by agg, which also
- * aggregates over a group), and its value over a group of the rollups' r
- * (rollup.h), NULL if they do not have it.  A row's duration is the
- * task's own lifetime: a thread's, or for a process end the life of the
- * thread that ended it (for --min-duration too); a process's (--group
- * process) is the process's.
- */
-struct measure {
-	const char	*name;
-	const char	*row;		/* on row "X." */
-	const char	*pcol;		/* column of p, or NULL: agg(row) */
-	const char	*agg;		/* over threads, and over a group */
-	enum col_kind	 kind;
-	const char	*help;
-	const char	*rollup;	/* over r, or NULL */
-	const char	*act;		/* on an activity row, or NULL */
-};
 
 static const struct measure measures[] = {
 	{ "cpu", "X.ac_utime + X.ac_stime", "cpu", "sum", CK_DUR_US,
@@ -296,7 +276,7 @@ group_parse(const char *s, int summary)
  * --by: a measure, or a numeric field of the field table.  A field's name
  * is pasted into the SQL only once it is found in the table.
  */
-static void
+void
 measure_find(struct cmd_ctx *ctx, const char *name, struct measure *m,
     char *expr, char *act, size_t len)
 {

@@ -308,6 +308,33 @@ esc_text(struct buf *b, const unsigned char *p, size_t len,
 	}
 }
 
+/*
+ * Hostile text as a table shows it (every non-printable byte escaped),
+ * into out, cut to outlen - 1 bytes on a whole escape: for the text a
+ * command prints outside a table (the chart legend).
+ */
+void
+output_escape(const char *s, char *out, size_t outlen)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 n, i;
+
+	if (outlen == 0)
+		return;
+	esc_text(&b, (const unsigned char *)s, strlen(s), OUTPUT_TABLE);
+	n = b.len < outlen - 1 ? b.len : outlen - 1;
+	/* Never end inside an escape (\ooo): cut back to its backslash. */
+	for (i = n > 3 ? n - 3 : 0; n < b.len && i < n; i++)
+		if (b.p[i] == '\\' && i + 4 > n) {
+			n = i;
+			break;
+		}
+	if (n > 0)
+		memcpy(out, b.p, n);
+	out[n] = '\0';
+	free(b.p);
+}
+
 static void
 fmt_real(struct buf *b, double r, int json)
 {

@@ -57,5 +57,6 @@ void		 output_row(struct output *, const struct output_value *);
 void		 output_empty(struct output *);
 int		 output_close(struct output *);
 void		 output_abort(struct output *);
+void		 output_escape(const char *, char *, size_t);
 
 #endif

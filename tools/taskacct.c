@@ -102,6 +102,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_short_entry,
 	&cmd_tree_entry,
 	&cmd_status_entry,
+	&cmd_timeline_entry,
 	&cmd_get_entry,
 	&cmd_export_entry,
 	&cmd_sql_entry,
@@ -131,7 +132,8 @@ static const char common_help[] =
 "options (before or after the command):\n"
 "  --db PATH        the database; default $" TASKACCT_DB_ENV ", else\n"
 "                   " TASKACCT_DEFAULT_DB "\n"
-"  --format FORMAT  table, csv, tsv, json or jsonl (default table)\n"
+"  --format FORMAT  table, csv, tsv, json or jsonl (default table);\n"
+"                   svg for timeline\n"
 "  --no-header      no header line (table, csv, tsv)\n"
 "  --width N        fit tables in N columns, 0 for no limit (default:\n"
 "                   the terminal's width on a terminal, else no limit)\n"
@@ -235,6 +237,11 @@ common_option(struct cmd_ctx *ctx, int ch, const char *arg)
 		ctx->db_path = arg;
 		return 1;
 	case OPT_FORMAT:
+		/* svg: a chart, drawn by timeline alone (checked in main). */
+		if ((ctx->svg = strcmp(arg, "svg") == 0)) {
+			ctx->format = OUTPUT_TABLE;
+			return 1;
+		}
 		if (output_format_parse(arg, &ctx->format) == -1)
 			usage_error("unknown format `%s': use one of %s", arg,
 			    output_format_names());
@@ -985,6 +992,9 @@ main(int argc, char **argv)
 		usage_error("unknown command `%s': see `taskacct --help`",
 		    argv[optind]);
 	cmd_parse(&ctx, cmd, argc - optind, argv + optind, &args);
+	if (ctx.svg && cmd != &cmd_timeline_entry)
+		usage_error("--format svg draws a chart: only `timeline` takes "
+		    "it; use table, csv, tsv, json or jsonl");
 
 	ctx.human = ctx.format == OUTPUT_TABLE;
 	ctx.db_path = db_path(&ctx);
