@@ -62,7 +62,7 @@ check "--by: the field list is the program's (numeric fields only)" \
 check "--by delay measures and fields" \
     comp "blkio-delay blkio_count blkio_delay_max blkio_delay_max_ts blkio_delay_min blkio_delay_total" \
     top -b blk
-check "--group values" comp "command" top --group c
+check "--group values" comp "command container" top --group c
 check "--signal values" comp "SEGV" last --signal SEG
 check "--db completes file names" comp "$SCRIPT" --db "$SCRIPT"
 : >"$T_TMP/f1"

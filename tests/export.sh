@@ -95,7 +95,9 @@ for l in open(sys.argv[1]):
     o = json.loads(l)
     if o["ac_comm"] == "ev\x1b[31mil\nx\xff": print("match")' \
 	    "$T_TMP/all.jsonl")
-	esc=$(grep -c 'ev\\u001b\[31mil\\nx\\u00ff' "$T_TMP/all.jsonl")
+	# (ac_comm: the command line that made it holds the name too)
+	esc=$(grep -c '"ac_comm":"ev\\u001b\[31mil\\nx\\u00ff"' \
+	    "$T_TMP/all.jsonl")
 	# The sums over the lines and over the table agree.
 	sums=$(python3 -c '
 import json, sys

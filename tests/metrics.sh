@@ -410,7 +410,8 @@ if active; then
 	T_DB=$T_TMP/nobody/n.db
 	d_start --user nobody --metrics "$ADDR"
 	wl nb rename nobodytest
-	wait_for 20 caught_up
+	# Its exit is committed, not only the rows before it.
+	wait_for 20 "caught_up && grep -q 'comm=\"nobodytest\"' '$T_TMP/cu.prom'"
 fi
 ok_if "port $LOW below 1024 served by taskacctd running as nobody" \
     "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$D_PID/status)\" = \
