@@ -140,11 +140,17 @@ done
 cat >"$T_TMP/ns.sh" <<EOF
 set -e
 mount --make-rprivate /
-mount --bind '$STATE' '$STATE'
+# The build and the state directory under /mnt, where the private /tmp
+# and the hidden homes below cannot hide them (a checkout may live there).
+[ -d /mnt ]
+mount -t tmpfs -o mode=755 tmpfs /mnt
+mkdir /mnt/build /mnt/state
+mount --bind '$PWD' /mnt/build
+mount --bind '$STATE' /mnt/state
 # ProtectSystem=strict (and ProtectKernelTunables, ProtectControlGroups:
 # /sys and its mounts are among them).
 awk '{ print \$5 }' /proc/self/mountinfo | while read -r m; do
-	case \$m in *\\\\*|'$STATE'|/proc|/proc/*|/dev|/dev/*) continue ;; esac
+	case \$m in *\\\\*|/mnt/state|/proc|/proc/*|/dev|/dev/*) continue ;; esac
 	mount -o remount,bind,ro "\$m" 2>/dev/null ||
 	    [ "\$m" != / ] || exit 1
 done
@@ -171,8 +177,8 @@ exec setpriv --reuid='$HD_USER' --regid='$HD_USER' --clear-groups \
     --inh-caps=-all$(caps AmbientCapabilities) \
     --ambient-caps=-all$(caps AmbientCapabilities) \
     --bounding-set=-all$(caps CapabilityBoundingSet) --no-new-privs -- \
-    $(unit_val ExecStart | sed "s|^/usr/sbin/taskacctd|$PWD/taskacctd|") \
-    -d '$T_DB'
+    $(unit_val ExecStart | sed "s|^/usr/sbin/taskacctd|/mnt/build/taskacctd|") \
+    -d '/mnt/state/${T_DB##*/}'
 EOF
 cat >"$T_TMP/launch" <<EOF
 #!/bin/sh
@@ -181,7 +187,7 @@ exec strace -D -f -qq -e signal=none -o '$T_TMP/strace.out' -- \
     unshare --mount -- sh '$T_TMP/ns.sh'
 EOF
 chmod +x "$T_TMP/launch"
-REAL_TASKACCTD=$PWD/taskacctd
+REAL_TASKACCTD=/mnt/build/taskacctd
 TASKACCTD=$T_TMP/launch
 
 check "ExecStart starts under the unit's restrictions" d_start
