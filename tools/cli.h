@@ -81,6 +81,7 @@ extern const struct cmd_entry	cmd_short_entry;
 extern const struct cmd_entry	cmd_tree_entry;
 extern const struct cmd_entry	cmd_status_entry;
 extern const struct cmd_entry	cmd_get_entry;
+extern const struct cmd_entry	cmd_iotop_entry;
 
 /* How a result column is shown. */
 enum col_kind {
