@@ -221,7 +221,9 @@ pass_read(struct iotop *io)
 		free(tids);
 	}
 	closedir(d);
-	qsort(io->cur.p, io->cur.n, sizeof(struct iot_thread), thread_cmp);
+	if (io->cur.n > 0)
+		qsort(io->cur.p, io->cur.n, sizeof(struct iot_thread),
+		    thread_cmp);
 }
 
 static int64_t
@@ -275,7 +277,9 @@ pass_kernel(struct iotop *io, int64_t t)
 			((struct iot_thread *)io->gone.p)[k++] = *g;
 	}
 	io->gone.n = k;
-	qsort(io->gone.p, io->gone.n, sizeof(struct iot_thread), thread_cmp);
+	if (io->gone.n > 0)
+		qsort(io->gone.p, io->gone.n, sizeof(struct iot_thread),
+		    thread_cmp);
 	io->last_pass = t;
 }
 
@@ -436,7 +440,8 @@ round_merge(struct iotop_round *r)
 	int64_t			 first = 0;
 	size_t			 i, k = 0;
 
-	qsort(p, r->np, sizeof(*p), proc_cmp);
+	if (r->np > 0)
+		qsort(p, r->np, sizeof(*p), proc_cmp);
 	for (i = 0; i < r->np; i++) {
 		if (m != NULL && m->tgid == p[i].tgid &&
 		    p[i].lstart - first <= PROC_START_TOL_US) {
@@ -649,7 +654,8 @@ void
 iotop_sort(struct iotop_round *r, enum iotop_sort s)
 {
 	sort_by = s;
-	qsort(r->p, r->np, sizeof(*r->p), rank_cmp);
+	if (r->np > 0)
+		qsort(r->p, r->np, sizeof(*r->p), rank_cmp);
 }
 
 int
