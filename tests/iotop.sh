@@ -206,7 +206,7 @@ if active; then
 	S_PID=$!
 	IO_PIDS="$IO_PIDS $S_PID"
 	exec 3>"$T_TMP/keys"
-	wait_for 30 "grep -q 'WRITE/s' '$T_TMP/screen.out'"
+	wait_for 30 "grep -q 'WRITE/s' '$T_TMP/screen.out' 2>/dev/null"
 	printf 'w' >&3
 	printf 'q' >&3
 	_i=0
