@@ -88,6 +88,7 @@ extern const struct cmd_entry	cmd_export_entry;
 /* cmd_top.c: the names --by and --group take; NULL past the last. */
 const char	*top_measure_name(size_t);
 const char	*top_group_name(size_t);
+extern const struct cmd_entry	cmd_iotop_entry;
 
 /* How a result column is shown. */
 enum col_kind {

@@ -105,6 +105,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_timeline_entry,
 	&cmd_get_entry,
 	&cmd_export_entry,
+	&cmd_iotop_entry,
 	&cmd_sql_entry,
 	&cmd_fields_entry,
 	&cmd_help_entry,
@@ -394,7 +395,7 @@ cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *cmd, int argc,
 	if (args->argc < cmd->lower ||
 	    (cmd->upper != -1 && args->argc > cmd->upper))
 		usage_error("usage: %s %s", where, cmd->usage);
-	if (args->flag['n'] != NULL) {
+	if ((cmd->flags & CMD_LIMIT) && args->flag['n'] != NULL) {
 		args->limit = cli_number("--limit", args->flag['n'], 0,
 		    LIMIT_MAX);
 		if (args->limit == 0)
