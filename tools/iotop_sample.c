@@ -561,13 +561,16 @@ daemon_note(struct iotop *io)
 		    "shown, from their exit records");
 		return;
 	}
-	if (before >= 0)
-		fmt_duration_us(every, sizeof(every), last - before);
-	else
-		snprintf(every, sizeof(every), "?");
+	/* The interval, once two passes show it. */
+	every[0] = '\0';
+	if (before >= 0) {
+		memcpy(every, " (every ", 8);
+		fmt_duration_us(every + 8, sizeof(every) - 9, last - before);
+		strcat(every, ")");
+	}
 	snprintf(io->note, sizeof(io->note), "not root nor CAP_NET_ADMIN: "
-	    "showing taskacctd's samples (every %s) and exit records, not "
-	    "the kernel's live counters", every);
+	    "showing taskacctd's samples%s and exit records, not the "
+	    "kernel's live counters", every);
 }
 
 struct iotop *
