@@ -3,7 +3,9 @@
 #
 # Ground truth from tests/sample_work: a process writing exactly N MiB with
 # fsync over several 1 s intervals shows running (state 0) activity rows
-# with the bytes so far, and after its exit its activity rows plus its
+# with the bytes so far (and so do `taskacct top --by io --since 1min`,
+# running, and `taskacct get PID`; after its exit top over its life shows
+# the N MiB once, and over two adjacent windows adds up), and after its exit its activity rows plus its
 # unsampled thread rows hold N MiB once (and exactly its exit totals: no
 # double count); a spinner's CPU sums to its exit totals and to what it
 # measured itself; processes that live within one interval appear only
@@ -85,6 +87,11 @@ AND state = 0 AND write_bytes > 0")
 	RUNNING_BYTES=$(act_sum $WPID write_bytes)
 	EXITED_ROWS=$(q "SELECT count(*) FROM activity WHERE tgid = $WPID AND \
 state = 1")
+	# What a user sees while it runs: top over the last minute, and get.
+	"${TASKACCT:-./taskacct}" --db "$T_DB" --format json top --by io --since 1min \
+	    >"$T_TMP/top-running.json" 2>&1
+	"${TASKACCT:-./taskacct}" --db "$T_DB" --format json get "$WPID" \
+	    >"$T_TMP/get-running.json" 2>&1
 	release 8
 	wait_for 30 "exited $WPID"
 	wait_for 10 "[ \$(q \"SELECT count(*) FROM activity WHERE tgid = $WPID \
@@ -116,6 +123,55 @@ ok_if "writer: exactly its exit totals (no double count)" \
 ok_if "writer: its exit row is marked sampled, its last row exited" \
     '[ "$W_SAMPLED" = 1 ] && [ "$W_FINAL" = 1 ]' \
     "sampled '$W_SAMPLED', last state '$W_FINAL'"
+# The same through the query tool: top's JSON (pid, comm, state, io) and
+# get's live write_bytes while it ran; after its exit, a window covering
+# its life shows its bytes once, exited, and adjacent windows add up.
+jtop() {	# file pid key: the value of key in pid's object of top's JSON
+	python3 -c 'import json, sys
+for o in json.load(open(sys.argv[1])):
+    if o.get("pid") == int(sys.argv[2]):
+        print(o.get(sys.argv[3])); break' "$@" 2>/dev/null
+}
+ok_if "while it runs: top --by io --since 1min shows it running, bytes so far" \
+    '[ "$(jtop "$T_TMP/top-running.json" "$WPID" state)" = running ] &&
+     [ "$(jtop "$T_TMP/top-running.json" "$WPID" io)" -ge $((N_MIB * MIB)) ] &&
+     [ "$(jtop "$T_TMP/top-running.json" "$WPID" io)" -le \
+     $((N_MIB * MIB + META_SLACK)) ]' "$(head -c 600 "$T_TMP/top-running.json")"
+jget() {	# file key: the value of key in get's JSON (one object)
+	python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))[0][sys.argv[2]])' "$@" 2>/dev/null
+}
+ok_if "while it runs: get PID shows its live write_bytes" \
+    '[ "$(jget "$T_TMP/get-running.json" ac_pid)" = "$WPID" ] &&
+     [ "$(jget "$T_TMP/get-running.json" state)" = running ] &&
+     [ "$(jget "$T_TMP/get-running.json" write_bytes)" -ge \
+     $((N_MIB * MIB)) ]' "$(head -c 300 "$T_TMP/get-running.json")"
+if ! skipping; then
+	# Whole seconds around its life and a cut between two of its samples.
+	S0=$(( $(q "SELECT min(time) FROM activity WHERE tgid = $WPID") \
+	    / 1000000 - 5 ))
+	S2=$(( $(q "SELECT max(time) FROM activity WHERE tgid = $WPID") \
+	    / 1000000 + 2 ))
+	S1=$(( $(q "SELECT time FROM activity WHERE tgid = $WPID AND \
+write_bytes > 0 ORDER BY time LIMIT 1 OFFSET 1") / 1000000 ))
+	for w in "$S0 $S2 all" "$S0 $S1 a" "$S1 $S2 b"; do
+		set -- $w
+		"${TASKACCT:-./taskacct}" --db "$T_DB" --format json top --by io --group \
+		    process --limit 1000 --since "@$1" --until "@$2" \
+		    >"$T_TMP/top-$3.json" 2>&1
+	done
+	TA=$(jtop "$T_TMP/top-a.json" "$WPID" io)
+	TB=$(jtop "$T_TMP/top-b.json" "$WPID" io)
+	TALL=$(jtop "$T_TMP/top-all.json" "$WPID" io)
+	TSTATE=$(jtop "$T_TMP/top-all.json" "$WPID" state)
+fi
+ok_if "after exit: top over its life shows N MiB once, exited" \
+    '[ "$TSTATE" = exited ] && [ "$TALL" -eq $((W_ACT + W_UNS)) ]' \
+    "top io $TALL state $TSTATE, rows $((W_ACT + W_UNS))"
+ok_if "after exit: top over two adjacent windows adds up to the covering one" \
+    '[ "${TA:-0}" -gt 0 ] && [ "${TB:-0}" -gt 0 ] &&
+     [ $((TA + TB)) -eq "$TALL" ]' "A $TA + B $TB vs $TALL"
+
 # Two adjacent windows add up to the one covering both, by the contract
 # of sql/schema.sql (activity rows by time, unsampled rows by recv_time).
 win() {	# from to
