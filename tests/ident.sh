@@ -155,14 +155,21 @@ check "taskacctd exits 0 on SIGTERM" d_stop
 # --- --no-args -------------------------------------------------------------
 check "taskacctd --no-args starts" d_start --no-args
 if active; then
-	$SH -c 'exit 9' "$TOK-secret"
+	# Several: on a loaded machine one short sh may exit before its read
+	# (counted GONE); the check needs one read and no argv in any.
+	for i in 1 2 3 4 5; do
+		$SH -c 'exit 9' "$TOK-secret"
+	done
 	wait_for 10 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 \
-AND ac_exitcode = 2304 AND run_id = $RUN_ID\")\" -ge 1 ]"
+AND ac_exitcode = 2304 AND run_id = $RUN_ID\")\" -ge 5 ]"
 fi
-sql_is "--no-args: no command line, the executable still" "0||$SHEXE" \
-    "SELECT t.ident_src, t.args_id, e.path FROM tasks t JOIN exes e ON
-    e.id = t.exe_id WHERE t.kind = 0 AND t.ac_exitcode = 2304 AND
-    t.run_id = ${RUN_ID:-0}"
+sql_is "--no-args: no command line, the executable still" "1|0" \
+    "SELECT count(*) > 0, sum(t.args_id IS NOT NULL) FROM tasks t JOIN exes e
+    ON e.id = t.exe_id WHERE t.kind = 0 AND t.ac_exitcode = 2304 AND
+    t.run_id = ${RUN_ID:-0} AND t.ident_src = 0 AND e.path = '$SHEXE'"
+sql_is "--no-args: no row of it has a command line" 0 \
+    "SELECT count(*) FROM tasks WHERE kind = 0 AND ac_exitcode = 2304 AND
+    run_id = ${RUN_ID:-0} AND args_id IS NOT NULL"
 sql_is "--no-args: the secret is nowhere in the database" 0 \
     "SELECT count(*) FROM cmdlines WHERE instr(args, CAST('$TOK-secret' AS
     BLOB)) > 0 AND id NOT IN (SELECT args_id FROM tasks WHERE run_id <
