@@ -122,10 +122,12 @@ agree_diag() {
 }
 
 # The writer caught up: the scrape's records equal the database's rows.
-caught_up() {
+caught_up() {	# [GLOB: a committed row of this name is needed too]
 	scrape "$T_TMP/cu.prom" &&
 	    [ "$(mval "$T_TMP/cu.prom" taskacct_records_total)" = \
-	    "$(q 'SELECT count(*) FROM tasks')" ]
+	    "$(q 'SELECT count(*) FROM tasks')" ] &&
+	    { [ -z "${1:-}" ] || [ "$(q "SELECT count(*) FROM tasks WHERE \
+	    ac_comm GLOB '$1'")" -ge 1 ]; }
 }
 
 # --- bad addresses: one line, status 2 (syntax) or 1 (cannot bind) -------
@@ -174,7 +176,8 @@ if active; then
 	wl n4 rename _other
 	wl n5 rename "$(printf 'tab\there')"
 	wl io write 1048576 "$T_TMP/io.out"
-	wait_for 20 caught_up
+	# (not before the named exits are committed: 0 = 0 before any commit)
+	wait_for 20 "caught_up 'tab*here'"
 fi
 skipping || scrape_between "$T_TMP/s1.prom"
 ok_if "scrape passes promtool check metrics" \
@@ -385,8 +388,8 @@ ok_if "oversized headers refused, slowloris cut by the deadline" \
     grep -Eq '^slow_cut_s: ([0-9]|1[0-9]|2[0-5])$' '$T_TMP/hostile.out'" \
     "$(cat "$T_TMP/hostile.out" 2>/dev/null)"
 ok_if "scrapes answered again once the clients left" \
-    "wait_for 10 'scrape \"$T_TMP/s2.prom\"' &&
-    [ \"\$(mval '$T_TMP/s2.prom' taskacct_metrics_connections)\" = 1 ]" \
+    "wait_for 20 'scrape \"$T_TMP/s2.prom\" &&
+    [ \"\$(mval \"$T_TMP/s2.prom\" taskacct_metrics_connections)\" = 1 ]'" \
     "$(grep connections "$T_TMP/s2.prom" 2>/dev/null)"
 d_stop
 ok_if "taskacctd stopped cleanly" "[ '$D_STATUS' = 0 ]"
@@ -411,7 +414,8 @@ if active; then
 	d_start --user nobody --metrics "$ADDR"
 	wl nb rename nobodytest
 	# Its exit is committed, not only the rows before it.
-	wait_for 20 "caught_up && grep -q 'comm=\"nobodytest\"' '$T_TMP/cu.prom'"
+	wait_for 20 "caught_up && grep -q \
+	    '^taskacct_command_exits_total{comm=\"nobodytest\"} 1' '$T_TMP/cu.prom'"
 fi
 ok_if "port $LOW below 1024 served by taskacctd running as nobody" \
     "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$D_PID/status)\" = \
