@@ -149,6 +149,16 @@ else
 	echo "ok $((n += 1)) - svg: rendered # SKIP rsvg-convert not installed"
 fi
 
+# status's sparkline of exits per minute (from the rollups): plain ASCII
+# even in a UTF-8 locale (a table escapes every byte past ASCII).
+sqlite3 "$DB" "INSERT INTO minutes VALUES (28333336, 'sh', 0, 3, 3, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)"
+LC_ALL=C.UTF-8 TASKACCT_NOW=@1700000600 "$T" --db "$DB" status \
+    >"$TMP/out" 2>"$TMP/err"
+grep -q '^exits/min  *.*#.* last hour, max 3$' "$TMP/out" &&
+    ! grep '^exits/min' "$TMP/out" | grep -q '\\'
+crafted_ok $? "status: the exits sparkline, readable in a UTF-8 table"
+
 # Errors: one line, exit 2.
 for bad in "--buckets 0" "--buckets 1001" "--top 9" "--group user" \
     "--by nosuch"; do

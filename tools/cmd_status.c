@@ -311,8 +311,9 @@ status_sparkline(struct cmd_ctx *ctx)
 		if (v[i] > max)
 			max = v[i];
 	if (ctx->human) {
-		chart_sparkline(v, STATUS_SPARK_MINUTES, chart_locale_utf8(),
-		    line, sizeof(line) - 32);
+		/* ASCII: a table escapes every byte past it (output.c). */
+		chart_sparkline(v, STATUS_SPARK_MINUTES, 0, line,
+		    sizeof(line) - 32);
 		snprintf(line + strlen(line), 32, " last hour, max %.0f", max);
 	} else {
 		for (i = 0; i < STATUS_SPARK_MINUTES; i++)
