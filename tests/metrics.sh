@@ -273,7 +273,9 @@ ok_if "prometheus scraped taskacct_records_total: rows $R0 <= $PV <= $R1" \
 if active; then
 	scrape "$T_TMP/before.prom"
 	"$NAMES" 5000 nm >"$T_TMP/names.out" 2>&1
-	wait_for 60 caught_up
+	# Until the 5,000 exits are committed (not only caught up so far).
+	wait_for 60 "caught_up 'nm*' && [ \"\$(mval '$T_TMP/cu.prom' \
+	    'taskacct_command_exits_total{comm=\"_other\"}')\" -ge 4900 ] 2>/dev/null"
 	scrape_between "$T_TMP/after.prom"
 fi
 ncomm() {
