@@ -42,6 +42,7 @@ enum taskacct_ident_src {
 	TASKACCT_IDENT_UNSEEN = 4,	/* started before the recorder listened */
 	TASKACCT_IDENT_DROPPED = 5,	/* connector events lost in its life */
 	TASKACCT_IDENT_REUSED = 6,	/* what was read belonged to a PID reuse */
+	TASKACCT_IDENT__COUNT		/* (the number of codes) */
 };
 
 #endif

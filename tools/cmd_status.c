@@ -22,6 +22,7 @@
 
 #include "chart.h"
 #include "cli.h"
+#include "ident.h"
 #include "rollup_def.h"
 #include "taskacct.h"
 
@@ -41,17 +42,8 @@
 /* Loss kinds about identities (events, tasks), not exit records. */
 #define STATUS_IDENT_LOSSES	"('connector_drop', 'ident_evicted')"
 
-/* ident_src values (enum taskacct_ident_src) as status names them. */
-static const char *const ident_src_names[] = {
-	[TASKACCT_IDENT_EXEC] = "exec",
-	[TASKACCT_IDENT_FORK] = "fork",
-	[TASKACCT_IDENT_GONE] = "gone",
-	[TASKACCT_IDENT_DENIED] = "denied",
-	[TASKACCT_IDENT_UNSEEN] = "unseen",
-	[TASKACCT_IDENT_DROPPED] = "dropped",
-	[TASKACCT_IDENT_REUSED] = "reused",
-};
-#define IDENT_NSRC	(sizeof(ident_src_names) / sizeof(ident_src_names[0]))
+/* The ident_src codes (their names: ident_src_name, tools/ident.c). */
+#define IDENT_NSRC	((size_t)TASKACCT_IDENT__COUNT)
 
 /* Whether a taskacctd holds its lock on the file: 1 yes, 0 no, -1 unknown. */
 enum lock_state { LOCK_UNKNOWN = -1, LOCK_FREE, LOCK_HELD };
@@ -400,7 +392,7 @@ status_ident(struct cmd_ctx *ctx)
 		if (by[i] > 0 && len < sizeof(text))
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 			    "%s%s %lld", len > 0 ? ", " : "", i < IDENT_NSRC ?
-			    ident_src_names[i] : "off", (long long)by[i]);
+			    ident_src_name((int64_t)i) : "off", (long long)by[i]);
 	kv_text(ctx, "identity", n > 0 ? text : "no exits");
 	kv_query(ctx, "connector drops", CK_INT, "SELECT "
 	    "coalesce(sum(records), 0) FROM losses WHERE kind = "

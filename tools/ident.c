@@ -31,7 +31,7 @@ const struct col ident_cols[IC__COUNT] = {
 static const struct {
 	const char	*name;
 	const char	*reason;
-} ident_srcs[] = {
+} ident_srcs[TASKACCT_IDENT__COUNT] = {
 	[TASKACCT_IDENT_EXEC] = { "exec", NULL },
 	[TASKACCT_IDENT_FORK] = { "fork", NULL },
 	[TASKACCT_IDENT_GONE] = { "gone", "(exited before read)" },
