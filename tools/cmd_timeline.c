@@ -86,15 +86,6 @@ struct timeline {
 	int		 group;
 };
 
-/* The filter text on row "g", --pid as the process id. */
-static void
-timeline_where(FILE *fp, const struct filter *f, const struct filter_sql *fs)
-{
-	fprintf(fp, " WHERE %s", fs->text);
-	if (f->set & FILTER_PID)
-		fputs(" AND coalesce(g.ac_tgid, g.ac_pid) = :pid", fp);
-}
-
 static sqlite3_stmt *
 timeline_prepare(struct cmd_ctx *ctx, const struct timeline *t,
     const struct filter *f, const struct filter_sql *fs, char *sql)
@@ -161,16 +152,15 @@ timeline_measure_sql(struct cmd_ctx *ctx, const struct measure *m,
 		fputs("SELECT (g.recv_time - ?1) / ?2 AS b, "
 		    "g.ac_comm AS k, ", fp);
 		procs_expr(fp, m->act, "g");
-		fputs(" AS x FROM (SELECT *, 0 AS kind, time AS recv_time, "
-		    "tgid AS ac_pid, tgid AS ac_tgid FROM activity) g", fp);
-		timeline_where(fp, fw, fs);
+		fputs(" AS x FROM " WINDOW_ACTIVITY_AS_TASKS, fp);
+		window_where(fp, fw, fs);
 		fputs(" UNION ALL ", fp);
 	}
 	fputs("SELECT (g.recv_time - ?1) / ?2 AS b, g.ac_comm AS k, ",
 	    fp);
 	procs_expr(fp, m->row, "g");
 	fputs(" AS x FROM tasks g", fp);
-	timeline_where(fp, fw, fs);
+	window_where(fp, fw, fs);
 	if (live)
 		fputs(" AND g.sampled IS NULL", fp);
 	fprintf(fp, ") SELECT b, k, %s(x) AS m FROM v GROUP BY b, k", m->agg);

@@ -106,7 +106,7 @@ window_live(struct cmd_ctx *ctx, const struct filter *f)
 }
 
 /* The filter's text, and --pid as the process id, on row "g". */
-static void
+void
 window_where(FILE *fp, const struct filter *f, const struct filter_sql *fs)
 {
 	fprintf(fp, " WHERE %s", fs->text);
@@ -147,8 +147,7 @@ window_a(FILE *fp, const struct filter *f, const struct filter_sql *fs,
 		fprintf(fp, ") AS %s", window_cols[i].name);
 	}
 	/* Shown to the filter under the names of tasks. */
-	fputs(" FROM (SELECT *, 0 AS kind, time AS recv_time, tgid AS ac_pid, "
-	    "tgid AS ac_tgid FROM activity) g", fp);
+	fputs(" FROM " WINDOW_ACTIVITY_AS_TASKS, fp);
 	window_where(fp, f, fs);
 	fputs(" GROUP BY g.tgid, g.lstart)", fp);
 }

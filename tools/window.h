@@ -22,6 +22,8 @@
 #ifndef CLI_WINDOW_H
 #define CLI_WINDOW_H
 
+#include <stdio.h>
+
 #include "cli.h"
 
 /* The filters a window applies to both sources, row by row. */
@@ -53,6 +55,18 @@ struct window_measure {
  * exit reports answer (with the same figures).
  */
 int	 window_live(struct cmd_ctx *, const struct filter *);
+
+/*
+ * The activity rows as row "g" under the names of tasks (time as
+ * recv_time, tgid as ac_pid and ac_tgid, kind 0), so that one filter text
+ * (filter.c) applies to both sources; and that text, with --pid as the
+ * process id, as a WHERE clause.
+ */
+#define WINDOW_ACTIVITY_AS_TASKS	"(SELECT *, 0 AS kind, time AS " \
+	"recv_time, tgid AS ac_pid, tgid AS ac_tgid FROM activity) g"
+struct filter_sql;
+void	 window_where(FILE *, const struct filter *,
+	    const struct filter_sql *);
 /* 1 if the activity table has a column of this name (a field's). */
 int	 window_has_field(struct cmd_ctx *, const char *);
 
