@@ -360,4 +360,4 @@ CREATE TABLE cgroups (
 CREATE VIEW task_exits AS
 	SELECT t.*, r.boot_id AS boot_id FROM tasks t JOIN runs r ON r.id = t.run_id;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
