@@ -18,6 +18,9 @@ struct identcap;
 
 struct identcap	*identcap_open(int, int, int64_t, struct queue *, char *,
 		    size_t);
+struct identcap	*identcap_adopt(int, uint32_t, int, int64_t, struct queue *,
+		    char *, size_t);
+int		 identcap_handover(struct identcap *, uint32_t *);
 int		 identcap_loop(struct identcap *, struct event_base *,
 		    struct listener **, int);
 void		 identcap_set_reader(struct identcap *, ident_reader_fn *,

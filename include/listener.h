@@ -71,6 +71,8 @@ void		 listener_parse(const uint8_t *, size_t, uint16_t, uint32_t,
 		    struct listener_parsed *, listener_records_fn *, void *);
 
 struct listener	*listener_open(const char *, int, char *, size_t);
+struct listener	*listener_adopt(const char *, int, uint32_t, char *, size_t);
+uint32_t	 listener_drops_raw(const struct listener *);
 int		 listener_register(struct listener *, struct queue *, char *,
 		    size_t);
 void		 listener_stop(struct listener *, struct queue *, int64_t);

@@ -90,6 +90,9 @@ int		 metrics_parse_addr(const char *, struct sockaddr_storage *,
 		    socklen_t *, char *, size_t);
 struct metrics	*metrics_new(size_t);
 int		 metrics_bind(struct metrics *, const char *, char *, size_t);
+int		 metrics_adopt(struct metrics *, const char *, int, char *,
+		    size_t);
+int		 metrics_handover(struct metrics *);
 int		 metrics_start(struct metrics *, struct event_base *,
 		    const struct metrics_sources *, char *, size_t);
 void		 metrics_free(struct metrics *);

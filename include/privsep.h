@@ -93,6 +93,9 @@ struct privsep_child {
 
 int	 privsep_start(const struct privdrop_user *, struct privsep_child *,
 	    char *, size_t);
+int	 privsep_adopt(int, pid_t, uint16_t, struct privsep_child *, char *,
+	    size_t);
+int	 privsep_settle(int, uint32_t, int);
 int	 privsep_request(int, uint16_t, uint32_t, const void *, uint32_t);
 int	 privsep_check(const void *, size_t, struct privsep_hdr *,
 	    const char **);

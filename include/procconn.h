@@ -56,6 +56,8 @@ struct procconn;
 void		 procconn_parse(const uint8_t *, size_t,
 		    struct procconn_parsed *, procconn_event_fn *, void *);
 struct procconn	*procconn_open(int, char *, size_t);
+struct procconn	*procconn_adopt(int, uint32_t, char *, size_t);
+uint32_t	 procconn_drops_raw(const struct procconn *);
 int		 procconn_subscribe(struct procconn *, procconn_event_fn *,
 		    void *, char *, size_t);
 int		 procconn_drain(struct procconn *, procconn_event_fn *, void *);

@@ -48,6 +48,7 @@ void		 queue_release(struct queue *, size_t);
 int		 queue_wait(struct queue *, size_t, int);
 void		 queue_close(struct queue *);
 int		 queue_closed(struct queue *);
+void		 queue_reopen(struct queue *);
 size_t		 queue_length(struct queue *);
 
 #endif

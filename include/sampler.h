@@ -87,6 +87,7 @@ struct sampler;
 
 struct sampler	*sampler_start(const struct sampler_opts *);
 void		 sampler_stop(struct sampler *);
+int64_t		 sampler_release(struct sampler *);
 
 /* One pass's reading of the child's messages (for the unit test). */
 struct sampler_pass {

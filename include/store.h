@@ -39,6 +39,12 @@ struct store_wal {
 };
 
 struct store	*store_open(const char *, char *, size_t);
+/* Upgrade in place: src/upgrade.c. */
+struct store	*store_open_adopt(const char *, int, char *, size_t);
+int		 store_release(struct store *);
+int		 store_at_path(struct store *);
+int		 store_run_adopt(struct store *, int64_t,
+		    const struct run_info *, int64_t);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 int		 store_run_begin(struct store *, const struct run_info *);

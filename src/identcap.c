@@ -100,6 +100,42 @@ identcap_open(int rcvbuf, int flags, int64_t start_s, struct queue *q,
 	return ic;
 }
 
+/*
+ * identcap_open() for the image after an upgrade: the connector socket
+ * the previous image subscribed (no privilege needed).  The loop thread
+ * keeps the real-time priority set at the first start (an exec keeps the
+ * scheduling policy).  The identities of tasks that exec'd before the
+ * upgrade are not carried over: their exits are matched as for tasks older
+ * than the recorder.
+ */
+struct identcap *
+identcap_adopt(int fd, uint32_t drops_raw, int flags, int64_t start_s,
+    struct queue *q, char *err, size_t errlen)
+{
+	struct identcap	*ic;
+
+	if ((ic = calloc(1, sizeof(*ic))) == NULL ||
+	    (ic->table = ident_table_new(flags, start_s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(ic);
+		return NULL;
+	}
+	ic->queue = q;
+	if ((ic->pc = procconn_adopt(fd, drops_raw, err, errlen)) == NULL) {
+		identcap_close(ic);
+		return NULL;
+	}
+	return ic;
+}
+
+/* The connector socket and its drop counter, for the next image. */
+int
+identcap_handover(struct identcap *ic, uint32_t *drops_raw)
+{
+	*drops_raw = procconn_drops_raw(ic->pc);
+	return procconn_fd(ic->pc);
+}
+
 void
 identcap_set_reader(struct identcap *ic, ident_reader_fn *fn, void *arg)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "sysinfo.h"
 #include "taskstats_proto.h"
+#include "upgrade.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO	55
@@ -151,6 +153,76 @@ listener_open(const char *cpumask, int rcvbuf, char *err, size_t errlen)
 fail:
 	listener_close(l);
 	return NULL;
+}
+
+/*
+ * A socket opened and registered by the image before an upgrade (see
+ * src/upgrade.c), for the CPUs in cpumask: checked to be a generic
+ * netlink socket, then read like one we opened.  Nothing is registered or
+ * sized (no privilege is left for that): the kernel has been queueing into
+ * it all along.  drops_raw: its drop counter as the old image last read
+ * it, so that drops in between are counted once.  The family's id is
+ * asked on a socket of its own: an answer on this one would be read
+ * among the exit records.
+ */
+struct listener *
+listener_adopt(const char *cpumask, int fd, uint32_t drops_raw, char *err,
+    size_t errlen)
+{
+	struct listener	*l;
+	struct nl_sock	*tmp = NULL;
+	socklen_t	 len = sizeof(l->rcvbuf);
+	int		 r;
+
+	if (upgrade_fd_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_GENERIC, err,
+	    errlen) == -1)
+		return NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->cpumask = strdup(cpumask)) == NULL ||
+	    (l->sk = nl_socket_alloc()) == NULL ||
+	    (tmp = nl_socket_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	nl_socket_disable_seq_check(l->sk);
+	if ((r = nl_socket_set_fd(l->sk, NETLINK_GENERIC, fd)) < 0) {
+		snprintf(err, errlen, "handed socket %d: %s", fd,
+		    nl_geterror(r));
+		goto fail;
+	}
+	if ((r = genl_connect(tmp)) < 0 ||
+	    (r = genl_ctrl_resolve(tmp, TS_FAMILY_NAME)) < 0) {
+		snprintf(err, errlen, "resolving the TASKSTATS family: %s",
+		    nl_geterror(r));
+		goto fail;
+	}
+	l->family = r;
+	l->fd = fd;
+	if ((r = nl_socket_set_nonblocking(l->sk)) < 0) {
+		snprintf(err, errlen, "non-blocking socket: %s",
+		    nl_geterror(r));
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, &len) == -1)
+		l->rcvbuf = 0;
+	l->drops_raw = drops_raw;
+	nl_socket_free(tmp);
+	listener_init_iov(l);
+	return l;
+fail:
+	if (tmp != NULL)
+		nl_socket_free(tmp);
+	if (l != NULL && l->sk == NULL)
+		close(fd);
+	listener_close(l);
+	return NULL;
+}
+
+/* The drop counter as last read: the next image goes on from it. */
+uint32_t
+listener_drops_raw(const struct listener *l)
+{
+	return l->drops_raw;
 }
 
 void

@@ -37,6 +37,7 @@
 #include <event2/listener.h>
 
 #include "metrics_int.h"
+#include "upgrade.h"
 
 /* One open connection. */
 struct mconn {
@@ -132,6 +133,61 @@ metrics_bind(struct metrics *m, const char *addr, char *err, size_t errlen)
 	}
 	m->fd = fd;
 	return 0;
+}
+
+/* Same family, address and port. */
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6	*a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/*
+ * metrics_bind() for the image after an upgrade (src/upgrade.c): fd is
+ * the listening socket the previous image bound; it must be a TCP socket
+ * listening on addr.  Connections queued meanwhile are accepted next.
+ */
+int
+metrics_adopt(struct metrics *m, const char *addr, int fd, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage	 want, got;
+	socklen_t		 len, glen = sizeof(got);
+	int			 on = 0;
+
+	if (metrics_parse_addr(addr, &want, &len, err, errlen) == -1 ||
+	    upgrade_fd_socket(fd, want.ss_family, SOCK_STREAM, IPPROTO_TCP,
+	    err, errlen) == -1)
+		return -1;
+	len = sizeof(on);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
+	    on != 1 || getsockname(fd, (struct sockaddr *)&got, &glen) == -1 ||
+	    !same_addr(&want, &got)) {
+		snprintf(err, errlen, "--metrics %s: the handed socket %d does "
+		    "not listen there", addr, fd);
+		return -1;
+	}
+	snprintf(m->addr, sizeof(m->addr), "%s", addr);
+	m->fd = fd;
+	return 0;
+}
+
+/* The listening socket, for the next image (it stays open here). */
+int
+metrics_handover(struct metrics *m)
+{
+	if (m == NULL)
+		return -1;
+	return m->bound != NULL ? evhttp_bound_socket_get_fd(m->bound) : m->fd;
 }
 
 static struct evconnlistener *

@@ -52,6 +52,7 @@
 #include "privsep.h"
 #include "taskget.h"
 #include "taskstats_proto.h"
+#include "upgrade.h"
 
 #define CHILD_HELLO_TIMEOUT_MS	5000
 #define CHILD_GET_TIMEOUT_MS	1000
@@ -564,5 +565,82 @@ privsep_start(const struct privdrop_user *pu, struct privsep_child *pc,
 fail:
 	close(pc->fd);
 	pc->fd = -1;
+	return -1;
+}
+
+/* The parent of pid, from /proc/PID/stat; -1 if unknown. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	long	 ppid;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid": comm may hold anything but ends at ')'. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/*
+ * The child the image before an upgrade started (src/upgrade.c): an exec
+ * in place keeps the PID, so it is still our child, its socketpair end
+ * handed over as fd.  Both are checked before use.
+ */
+int
+privsep_adopt(int fd, pid_t pid, uint16_t family, struct privsep_child *pc,
+    char *err, size_t errlen)
+{
+	if (upgrade_fd_socket(fd, AF_UNIX, SOCK_SEQPACKET, -1, err,
+	    errlen) == -1)
+		return -1;
+	if (pid <= 1 || parent_of(pid) != getpid()) {
+		snprintf(err, errlen, "the privileged child %d is not ours "
+		    "(gone?)", (int)pid);
+		return -1;
+	}
+	pc->pid = pid;
+	pc->fd = fd;
+	pc->family = family;
+	return 0;
+}
+
+/*
+ * Before an upgrade: read and discard what the child still sends for
+ * request seq (a pass the sampler left), up to its end or timeout_ms, so
+ * that the next image starts on a quiet socket.  -1 if it did not end.
+ */
+int
+privsep_settle(int fd, uint32_t seq, int timeout_ms)
+{
+	static uint8_t		 buf[PRIVSEP_MSG_MAX];
+	struct pollfd		 pfd = { .fd = fd, .events = POLLIN };
+	struct privsep_hdr	 h;
+	const char		*why;
+	ssize_t			 n;
+	int			 waited = 0;
+
+	while (waited < timeout_ms) {
+		if (poll(&pfd, 1, 10) != 1) {
+			waited += 10;
+			continue;
+		}
+		if ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) <= 0)
+			return n == -1 && errno == EAGAIN ? 0 : -1;
+		if (privsep_check(buf, (size_t)n, &h, &why) == 0 &&
+		    h.seq == seq && (h.kind == PRIVSEP_PASS_END ||
+		    h.kind == PRIVSEP_ERROR))
+			return 0;
+	}
 	return -1;
 }

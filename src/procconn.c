@@ -25,6 +25,7 @@
 
 #include "procconn.h"
 #include "sysinfo.h"
+#include "upgrade.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO	55
@@ -245,6 +246,38 @@ procconn_open(int rcvbuf, char *err, size_t errlen)
 	}
 	procconn_init_iov(pc);
 	return pc;
+}
+
+/*
+ * The socket the image before an upgrade opened and subscribed (see
+ * src/upgrade.c): checked to be a connector socket, read as our own.
+ * drops_raw: its drop counter as last read there.
+ */
+struct procconn *
+procconn_adopt(int fd, uint32_t drops_raw, char *err, size_t errlen)
+{
+	struct procconn	*pc;
+	socklen_t	 len = sizeof(int);
+
+	if (upgrade_fd_socket(fd, AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR,
+	    err, errlen) == -1)
+		return NULL;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pc->fd = fd;
+	pc->drops_raw = drops_raw;
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &pc->rcvbuf, &len) == -1)
+		pc->rcvbuf = 0;
+	procconn_init_iov(pc);
+	return pc;
+}
+
+uint32_t
+procconn_drops_raw(const struct procconn *pc)
+{
+	return pc->drops_raw;
 }
 
 void

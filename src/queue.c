@@ -203,6 +203,13 @@ queue_close(struct queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
+/* Open a closed queue again, once its consumer has stopped (upgrade). */
+void
+queue_reopen(struct queue *q)
+{
+	atomic_store(&q->closed, 0);
+}
+
 int
 queue_closed(struct queue *q)
 {

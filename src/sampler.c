@@ -43,6 +43,7 @@ struct sampler {
 	struct sampler_opts o;
 	int		 wake[2];	/* a byte: stop */
 	uint32_t	 seq;
+	uint32_t	 open_seq;	/* a pass left unfinished, or 0 */
 	int		 dead;
 	struct log_rate	 rate;
 	uint8_t		 buf[PRIVSEP_MSG_MAX] __attribute__((aligned(8)));
@@ -186,6 +187,7 @@ sampler_pass(struct sampler *sa)
 		sampler_dead(sa, "request refused");
 		goto end;
 	}
+	sa->open_seq = sp.seq;
 	while (!sp.done) {
 		if (poll(pfd, 2, 1000) == -1 && errno != EINTR)
 			break;
@@ -214,6 +216,8 @@ sampler_pass(struct sampler *sa)
 			    "from the privileged child: %s", sp.why);
 		}
 	}
+	if (sp.done)
+		sa->open_seq = 0;
 	if (sp.why != NULL && sp.errors > 0)
 		log_rate_warnx(&sa->rate, "sampler: %lld replies refused in a "
 		    "pass, the last: %s", (long long)sp.errors, sp.why);
@@ -287,6 +291,26 @@ sampler_start(const struct sampler_opts *o)
 		return NULL;
 	}
 	return sa;
+}
+
+/*
+ * Stop the thread for an upgrade (src/upgrade.c), leaving the child and
+ * its socket to the next image.  Returns the request of a pass left
+ * unfinished (its replies still come), 0 if none, -1 if the child is gone.
+ */
+int64_t
+sampler_release(struct sampler *sa)
+{
+	int64_t	 r;
+
+	if (write(sa->wake[1], "", 1) != 1)
+		log_warn("sampler: stop");
+	pthread_join(sa->thread, NULL);
+	r = sa->dead ? -1 : (int64_t)sa->open_seq;
+	close(sa->wake[0]);
+	close(sa->wake[1]);
+	free(sa);
+	return r;
 }
 
 /*

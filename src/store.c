@@ -98,6 +98,7 @@ struct store {
 };
 
 static int	step_reset(sqlite3_stmt *);
+static struct store *store_open_with(const char *, int, char *, size_t);
 
 /*
  * Create the database's directory (one level) with a private mode.  One
@@ -160,8 +161,21 @@ store_flock(int fd)
 static int
 store_lock_file(struct store *st, const char *path, char *err, size_t errlen)
 {
-	struct stat	 sb;
+	struct stat	 sb, at;
 
+	/*
+	 * Handed over by an upgrade (store_open_adopt): its flock is ours
+	 * already and taken again at once (the same open file); it must be
+	 * the file at the path.
+	 */
+	if (st->lock_fd != -1) {
+		if (fstat(st->lock_fd, &sb) == -1 || stat(path, &at) == -1 ||
+		    sb.st_dev != at.st_dev || sb.st_ino != at.st_ino)
+			return errf(err, errlen, "%s: the handed database "
+			    "descriptor %d is not this file", path,
+			    st->lock_fd);
+		goto locked;
+	}
 	st->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC, STORE_FILE_MODE);
 	if (st->lock_fd == -1) {
@@ -172,6 +186,7 @@ store_lock_file(struct store *st, const char *path, char *err, size_t errlen)
 	}
 	if (fstat(st->lock_fd, &sb) == -1)
 		return errf(err, errlen, "%s: %s", path, strerror(errno));
+locked:
 	if (dbpath_check_stat(path, &sb, err, errlen) == -1)
 		return -1;
 	st->dev = sb.st_dev;
@@ -663,6 +678,12 @@ store_wal(struct store *st, struct store_wal *wal)
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
+	return store_open_with(path, -1, err, errlen);
+}
+
+static struct store *
+store_open_with(const char *path, int lock_fd, char *err, size_t errlen)
+{
 	struct store	*st;
 
 	/*
@@ -686,12 +707,49 @@ store_open(const char *path, char *err, size_t errlen)
 		errf(err, errlen, "out of memory");
 		return NULL;
 	}
-	st->lock_fd = -1;
+	st->lock_fd = lock_fd;
 	if (store_use(st, path, err, errlen) == -1) {
 		store_close(st);
 		return NULL;
 	}
 	return st;
+}
+
+/*
+ * store_open() for a new image after an upgrade: lock_fd is the database,
+ * flock'ed by the previous image (see src/upgrade.c).  An older schema is
+ * migrated here, as at any start.
+ */
+struct store *
+store_open_adopt(const char *path, int lock_fd, char *err, size_t errlen)
+{
+	return store_open_with(path, lock_fd, err, errlen);
+}
+
+/*
+ * Close the database for an upgrade, all but its locked descriptor, which
+ * is returned for the next image: the lock is never free in between.
+ * No transaction may be open.
+ */
+int
+store_release(struct store *st)
+{
+	int	 fd = st->lock_fd;
+
+	st->lock_fd = -1;
+	store_close(st);
+	return fd;
+}
+
+/* Whether the file recorded into is the one at the path (not rotated). */
+int
+store_at_path(struct store *st)
+{
+	struct stat	 sb, at;
+
+	return st->lock_fd != -1 && fstat(st->lock_fd, &sb) == 0 &&
+	    stat(st->path, &at) == 0 && sb.st_dev == at.st_dev &&
+	    sb.st_ino == at.st_ino;
 }
 
 void
@@ -1108,6 +1166,41 @@ store_run_begin(struct store *st, const struct run_info *ri)
 		return -1;
 	st->run_id = sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+/*
+ * Go on recording into the run of the image before an upgrade: the row
+ * must be open, of this process and this boot (the PID is kept by an exec
+ * in place).  Its taskacct_version becomes this binary's.  One run, one
+ * row: `taskacct status` shows no gap (taskacctd(8), UPGRADE).
+ */
+int
+store_run_adopt(struct store *st, int64_t run_id, const struct run_info *ri,
+    int64_t now)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET taskacct_version = ?, "
+	    "last_alive = ? WHERE id = ? AND stop_time IS NULL AND "
+	    "daemon_pid = ? AND boot_id = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, TASKACCT_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, run_id);
+	sqlite3_bind_int64(s, 4, (int64_t)getpid());
+	sqlite3_bind_text(s, 5, ri->boot_id, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		errf(st->err, sizeof(st->err), "run %lld is not this "
+		    "process's open run", (long long)run_id);
+		return 0;
+	}
+	st->run_id = run_id;
+	return 1;
 }
 
 /* Mark the run stopped; clean is 1 for an orderly stop. */

@@ -47,6 +47,7 @@
 #include "store.h"
 #include "sysinfo.h"
 #include "taskacct.h"
+#include "upgrade.h"
 #include "writer.h"
 
 #define DAEMON_RCVBUF_DEFAULT	(32 << 20)	/* bytes, ~14k-25k records */
@@ -61,7 +62,9 @@
 #define DAEMON_MAX_SIZE_MAX	(1LL << 50)
 #define DRAIN_POLL_MS		10		/* while records flow */
 #define STOP_DRAIN_TIMEOUT_MS	10000
-#define LOOP_NSIGNALS		3
+#define LOOP_NSIGNALS		4
+/* An upgrade waits this long for the sampler child's pass to end. */
+#define UPGRADE_SETTLE_MS	2000
 /* Live sampling: see SAMPLING in taskacctd(8) for the default. */
 #define DAEMON_SAMPLE_DEFAULT_US	(INT64_C(10) * 1000000)
 #define DAEMON_SAMPLE_MIN_US		INT64_C(100000)
@@ -84,6 +87,7 @@ struct options {
 	int		 no_ident;	/* --no-ident: no identity capture */
 	const char	*metrics;	/* --metrics ADDR:PORT; NULL: off */
 	int		 metrics_top;	/* --metrics-top */
+	int		 upgrade_check;	/* --upgrade-check (src/upgrade.c) */
 };
 
 struct daemon {
@@ -116,10 +120,19 @@ struct daemon {
 	struct sacct	*acct;
 	struct sampler	*sampler;
 	struct metrics	*metrics;	/* --metrics, or NULL */
+	/* Upgrade in place: src/upgrade.c. */
+	char		 exe[PATH_MAX];	/* our binary's path, at start */
+	char		**argv;		/* ours, -d made absolute */
+	int		 upgrade_req;	/* SIGUSR2 seen */
+	struct upgrade_state up;	/* handed to this image, if adopted */
 };
 
-/* The signals the loop handles: stop on TERM and INT, log HUP. */
-static const int loop_signals[LOOP_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP };
+/*
+ * The signals the loop handles: stop on TERM and INT, log HUP, upgrade on
+ * USR2 (blocked until then: its default action would kill us).
+ */
+static const int loop_signals[LOOP_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP,
+    SIGUSR2 };
 
 static void
 signals_block(int block)
@@ -367,7 +380,8 @@ parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_RCVBUF, OPT_QUEUE, OPT_DELAYACCT,
 	    OPT_SOCKETS, OPT_USER, OPT_RETAIN, OPT_MAX_SIZE, OPT_SAMPLE,
-	    OPT_NO_ARGS, OPT_NO_IDENT, OPT_METRICS, OPT_METRICS_TOP };
+	    OPT_NO_ARGS, OPT_NO_IDENT, OPT_METRICS, OPT_METRICS_TOP,
+	    OPT_UPGRADE_CHECK };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -384,6 +398,8 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "no-ident", no_argument, NULL, OPT_NO_IDENT },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-top", required_argument, NULL, OPT_METRICS_TOP },
+		{ UPGRADE_CHECK_OPTION + 2, no_argument, NULL,
+		    OPT_UPGRADE_CHECK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -430,6 +446,7 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_NO_ARGS: o->no_args = 1; break;
 		case OPT_NO_IDENT: o->no_ident = 1; break;
 		case OPT_METRICS: o->metrics = parse_metrics(optarg); break;
+		case OPT_UPGRADE_CHECK: o->upgrade_check = 1; break;
 		case OPT_METRICS_TOP:
 			o->metrics_top = parse_count(optarg, "--metrics-top", 1,
 			    METRICS_TOP_MAX);
@@ -532,9 +549,9 @@ daemon_rcvbuf(struct daemon *d)
 	return min;
 }
 
-/* Describe this life of the daemon and insert its runs row. */
+/* Describe this life of the daemon, as in its runs row. */
 static void
-run_begin(struct daemon *d, int64_t start_time)
+run_describe(struct daemon *d, int64_t start_time)
 {
 	struct run_info	*ri = &d->run;
 
@@ -550,7 +567,14 @@ run_begin(struct daemon *d, int64_t start_time)
 	ri->rcvbuf = daemon_rcvbuf(d);
 	ri->sockets = d->nsockets;
 	ri->start_time = start_time;
-	if (store_run_begin(d->store, ri) == -1)
+}
+
+/* Describe this life of the daemon and insert its runs row. */
+static void
+run_begin(struct daemon *d, int64_t start_time)
+{
+	run_describe(d, start_time);
+	if (store_run_begin(d->store, &d->run) == -1)
 		fatalx("%s: recording the run: %s", d->opt.db,
 		    store_errmsg(d->store));
 }
@@ -640,6 +664,18 @@ on_sighup(evutil_socket_t sig, short ev, void *arg)
 	writer_reopen(d->writer);
 }
 
+/* SIGUSR2: upgrade in place, once the loop has returned (main()). */
+static void
+on_sigusr2(evutil_socket_t sig, short ev, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)sig;
+	(void)ev;
+	d->upgrade_req = 1;
+	event_base_loopbreak(d->base);
+}
+
 static void
 on_libevent_log(int severity, const char *msg)
 {
@@ -671,7 +707,8 @@ loop_setup(struct daemon *d)
 	if ((d->poll_ev = evtimer_new(d->base, on_drain, d)) == NULL)
 		fatalx("event_new failed");
 	for (i = 0; i < LOOP_NSIGNALS; i++) {
-		cb = loop_signals[i] == SIGHUP ? on_sighup : on_signal;
+		cb = loop_signals[i] == SIGHUP ? on_sighup :
+		    loop_signals[i] == SIGUSR2 ? on_sigusr2 : on_signal;
 		d->sig_ev[i] = evsignal_new(d->base, loop_signals[i], cb, d);
 		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
 			fatalx("evsignal_new failed");
@@ -818,12 +855,25 @@ setup_ident(struct daemon *d)
 		    "executables or cgroups", err);
 }
 
-/* Split the CPU list among the sockets; open them all, then register. */
+/* The CPUs to listen on: --cpus, or every possible one. */
 static void
-setup_sockets(struct daemon *d)
+setup_cpumask(struct daemon *d)
 {
-	char	 err[512], cpus[CPULIST_MAX];
-	int	 i, ncpus;
+	char	 err[512];
+
+	if (d->opt.cpus != NULL) {
+		if (cpulist_valid(d->opt.cpus, NULL, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		snprintf(d->cpumask, sizeof(d->cpumask), "%s", d->opt.cpus);
+	} else if (cpulist_possible(d->cpumask, sizeof(d->cpumask)) == -1)
+		fatal("reading /sys/devices/system/cpu/possible");
+}
+
+/* How many sockets, each for its share of the CPUs: sockets_cpus(). */
+static void
+setup_nsockets(struct daemon *d)
+{
+	int	 ncpus;
 
 	if ((ncpus = cpulist_count(d->cpumask)) < 1)
 		fatalx("bad CPU list \"%.64s\"", d->cpumask);
@@ -836,11 +886,26 @@ setup_sockets(struct daemon *d)
 	if ((d->listeners = calloc((size_t)d->nsockets,
 	    sizeof(*d->listeners))) == NULL)
 		fatal("sockets");
+}
+
+/* The CPUs of socket i. */
+static void
+sockets_cpus(struct daemon *d, int i, char *cpus, size_t len)
+{
+	if (cpulist_part(d->cpumask, d->nsockets, i, cpus, len) == -1)
+		fatal("splitting cpus %s in %d", d->cpumask, d->nsockets);
+}
+
+/* Split the CPU list among the sockets; open them all, then register. */
+static void
+setup_sockets(struct daemon *d)
+{
+	char	 err[512], cpus[CPULIST_MAX];
+	int	 i;
+
+	setup_nsockets(d);
 	for (i = 0; i < d->nsockets; i++) {
-		if (cpulist_part(d->cpumask, d->nsockets, i, cpus,
-		    sizeof(cpus)) == -1)
-			fatal("splitting cpus %s in %d", d->cpumask,
-			    d->nsockets);
+		sockets_cpus(d, i, cpus, sizeof(cpus));
 		if ((d->listeners[i] = listener_open(cpus, d->opt.rcvbuf, err,
 		    sizeof(err))) == NULL)
 			fatalx("%s", err);
@@ -877,12 +942,7 @@ setup(struct daemon *d)
 	    d->opt.metrics, err, sizeof(err)) == -1))
 		fatalx("%s", d->metrics == NULL ? "metrics: out of memory" :
 		    err);
-	if (d->opt.cpus != NULL) {
-		if (cpulist_valid(d->opt.cpus, NULL, err, sizeof(err)) == -1)
-			fatalx("%s", err);
-		snprintf(d->cpumask, sizeof(d->cpumask), "%s", d->opt.cpus);
-	} else if (cpulist_possible(d->cpumask, sizeof(d->cpumask)) == -1)
-		fatal("reading /sys/devices/system/cpu/possible");
+	setup_cpumask(d);
 	d->dir_created = !db_dir_exists(d->opt.db);
 	keep_orphan_wal(d->opt.db);
 	if ((d->store = store_open(d->opt.db, err, sizeof(err))) == NULL)
@@ -965,6 +1025,213 @@ sampling_start(struct daemon *d)
 	    (int)d->priv.pid);
 }
 
+
+/*
+ * Upgrade in place (SIGUSR2), the daemon's side; the mechanism and why it
+ * execs in place are in src/upgrade.c, the behaviour in taskacctd(8).
+ */
+
+/* Our arguments for the next image: the same, with -d made absolute. */
+static void
+upgrade_args(struct daemon *d, int argc, char **argv)
+{
+	int	 i, n = 0, has;
+
+	has = argc >= 3 && strcmp(argv[argc - 2], "-d") == 0 &&
+	    strcmp(argv[argc - 1], d->db_path) == 0;
+	if ((d->argv = calloc((size_t)argc + 3, sizeof(*d->argv))) == NULL)
+		fatal("arguments");
+	for (i = 0; i < argc; i++)
+		d->argv[n++] = argv[i];
+	if (!has) {
+		d->argv[n++] = (char *)"-d";
+		d->argv[n++] = d->db_path;
+	}
+	d->argv[n] = NULL;
+	if (upgrade_self_path(d->exe, sizeof(d->exe)) == -1)
+		d->exe[0] = '\0';
+}
+
+/* The new image's set-up: adopt what the old one handed over. */
+static void
+adopt_setup(struct daemon *d)
+{
+	struct upgrade_state *u = &d->up;
+	char		 err[512], cpus[CPULIST_MAX];
+	int		 i;
+
+	setup_cpumask(d);
+	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
+	    (size_t)d->opt.metrics_top)) == NULL || u->metrics_fd == -1 ||
+	    metrics_adopt(d->metrics, d->opt.metrics, u->metrics_fd, err,
+	    sizeof(err)) == -1))
+		fatalx("upgrade: %s", d->metrics == NULL ? "out of memory" :
+		    u->metrics_fd == -1 ? "no metrics socket handed over" : err);
+	if ((d->store = store_open_adopt(d->opt.db, u->lock_fd, err,
+	    sizeof(err))) == NULL)
+		fatalx("upgrade: %s", err);
+	if ((d->queue = queue_new(d->opt.queue)) == NULL)
+		fatal("queue of %zu records", d->opt.queue);
+	setup_nsockets(d);
+	if (u->nsock != d->nsockets)
+		fatalx("upgrade: %d sockets handed over for %d", u->nsock,
+		    d->nsockets);
+	for (i = 0; i < d->nsockets; i++) {
+		sockets_cpus(d, i, cpus, sizeof(cpus));
+		if ((d->listeners[i] = listener_adopt(cpus, u->sock[i].fd,
+		    u->sock[i].drops_raw, err, sizeof(err))) == NULL)
+			fatalx("upgrade: %s", err);
+	}
+	d->start_time = u->start_time;
+	if (!d->opt.no_ident && u->conn.fd != -1 && (d->ident =
+	    identcap_adopt(u->conn.fd, u->conn.drops_raw, d->opt.no_args ?
+	    IDENT_READ_NO_ARGS : 0, now_real_us() / 1000000, d->queue, err,
+	    sizeof(err))) == NULL)
+		fatalx("upgrade: %s", err);
+	run_describe(d, d->start_time);
+	if (store_run_adopt(d->store, u->run_id, &d->run, now_real_us()) != 1)
+		fatalx("upgrade: %s: run %lld is not this process's open run: "
+		    "%s", d->opt.db, (long long)u->run_id,
+		    store_errmsg(d->store));
+	if (d->opt.sample_us != 0 && u->priv_fd != -1) {
+		if (privsep_adopt(u->priv_fd, u->priv_pid, u->priv_family,
+		    &d->priv, err, sizeof(err)) == -1)
+			fatalx("upgrade: %s", err);
+		/* Threads alive now: their next sample is a baseline. */
+		if ((d->acct = sacct_new(SACCT_MAX_THREADS,
+		    now_real_us())) == NULL)
+			fatal("sampler table");
+	} else if (d->opt.sample_us != 0)
+		log_warnx("upgrade: no privileged child was handed over: "
+		    "live sampling stays off until a restart");
+}
+
+/* While the new binary is checked: go on recording. */
+static void
+upgrade_tick(void *arg)
+{
+	drain(arg);
+}
+
+/* The writer and sampler again, after a handover that did not happen. */
+static void
+upgrade_resume(struct daemon *d, int lock_fd, int sampling)
+{
+	char	 err[512];
+
+	if (d->store == NULL) {
+		if ((d->store = store_open_adopt(d->opt.db, lock_fd, err,
+		    sizeof(err))) == NULL)
+			fatalx("upgrade: reopening %s: %s", d->opt.db, err);
+		if (store_run_adopt(d->store, d->up.run_id, &d->run,
+		    now_real_us()) != 1)
+			fatalx("upgrade: %s: cannot go on with run %lld",
+			    d->opt.db, (long long)d->up.run_id);
+	}
+	queue_reopen(d->queue);
+	signals_block(1);
+	if ((d->writer = writer_start(d->store, d->queue, &(struct writer_opts){
+	    .run = &d->run, .retain_us = d->opt.retain_us,
+	    .max_bytes = d->opt.max_bytes, .acct = d->acct,
+	    .metrics = d->metrics })) == NULL)
+		fatal("writer thread");
+	if (sampling)
+		sampling_start(d);
+	signals_block(0);
+	drain(d);
+}
+
+/* What this image hands over (the store's lock is taken apart). */
+static void
+upgrade_collect(struct daemon *d, struct upgrade_state *u, int sampling)
+{
+	int	 i;
+
+	upgrade_state_init(u);
+	u->run_id = store_run_id(d->store);
+	u->start_time = d->start_time;
+	u->nsock = d->nsockets;
+	for (i = 0; i < d->nsockets; i++) {
+		u->sock[i].fd = listener_fd(d->listeners[i]);
+		u->sock[i].drops_raw = listener_drops_raw(d->listeners[i]);
+	}
+	if (d->ident != NULL)
+		u->conn.fd = identcap_handover(d->ident, &u->conn.drops_raw);
+	if (sampling) {
+		u->priv_fd = d->priv.fd;
+		u->priv_pid = d->priv.pid;
+		u->priv_family = d->priv.family;
+	}
+	u->metrics_fd = metrics_handover(d->metrics);
+}
+
+/*
+ * SIGUSR2: check the binary at our path while recording; then stop
+ * reading (the kernel queues into the same sockets meanwhile), let the
+ * writer commit everything queued, close the database but keep its lock,
+ * and exec it with the descriptors.  Returns only if the upgrade did not
+ * happen, recording again.
+ */
+static void
+daemon_upgrade(struct daemon *d)
+{
+	struct upgrade_state u;
+	char		 err[1024];
+	uint64_t	 rows;
+	int64_t		 open_seq = -1;
+	int		 i, lock_fd = -1, sampling = 0;
+
+	if (d->exe[0] == '\0') {
+		log_warnx("SIGUSR2: upgrade refused, still recording: the path "
+		    "of this binary is unknown");
+		return;
+	}
+	log_info("SIGUSR2: checking %s before upgrading in place", d->exe);
+	if (upgrade_check_binary(d->exe, d->argv, upgrade_tick, d, err,
+	    sizeof(err)) == -1) {
+		log_warnx("upgrade refused, still recording with this binary: "
+		    "%s", err);
+		return;
+	}
+	if (d->sampler != NULL) {
+		open_seq = sampler_release(d->sampler);
+		d->sampler = NULL;
+		sampling = open_seq >= 0;
+		if (open_seq > 0 && privsep_settle(d->priv.fd,
+		    (uint32_t)open_seq, UPGRADE_SETTLE_MS) == -1)
+			log_warnx("upgrade: the sampler's last pass did not end");
+	}
+	/* The last read: what comes now waits in the sockets. */
+	identcap_drain(d->ident);
+	for (i = 0; i < d->nsockets; i++)
+		listener_drain(d->listeners[i], d->queue, &(size_t){ 0 });
+	queue_close(d->queue);
+	if (writer_stop(d->writer, &rows) == -1 || !store_at_path(d->store)) {
+		d->writer = NULL;
+		log_warnx("upgrade refused, still recording with this binary: "
+		    "%s", queue_length(d->queue) > 0 ? "the writer could not "
+		    "commit everything queued" : "the database was moved away "
+		    "(SIGHUP reopens at the path)");
+		d->up.run_id = store_run_id(d->store);
+		upgrade_resume(d, -1, sampling);
+		return;
+	}
+	d->writer = NULL;
+	upgrade_collect(d, &u, sampling);
+	d->up.run_id = u.run_id;
+	lock_fd = u.lock_fd = store_release(d->store);
+	d->store = NULL;
+	log_info("upgrading in place: %s takes over run %lld (%llu rows "
+	    "written by this image)", d->exe, (long long)u.run_id,
+	    (unsigned long long)rows);
+	/* Blocked across the exec, until the new image's loop handles them. */
+	signals_block(1);
+	upgrade_exec(d->exe, d->argv, &u, err, sizeof(err));
+	signals_block(0);
+	log_warnx("upgrade failed, still recording with this binary: %s", err);
+	upgrade_resume(d, lock_fd, sampling);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -972,10 +1239,12 @@ main(int argc, char **argv)
 	char		 err[1024];
 	uint64_t	 rows;
 	int64_t		 deadline;
-	int		 i, settled;
+	int		 i, settled, adopted;
 
 	parse_options(&d.opt, argc, argv);
 	log_init(1, d.opt.verbose);
+	if ((adopted = upgrade_take(&d.up, err, sizeof(err))) == -1)
+		fatalx("upgrade: %s", err);
 	/*
 	 * The database path is used before and after detaching (chdir "/"):
 	 * make it absolute.
@@ -983,6 +1252,13 @@ main(int argc, char **argv)
 	if ((d.db_path = realpath_db(d.opt.db)) == NULL)
 		fatal("%s", d.opt.db);
 	d.opt.db = d.db_path;
+	if (d.opt.upgrade_check) {
+		/* A running taskacctd asks whether we can take over. */
+		if (upgrade_check_db(d.opt.db, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		return 0;
+	}
+	upgrade_args(&d, argc, argv);
 	/*
 	 * Stopping signals stay blocked until the loop handles them, and so
 	 * forever in the writer thread, which inherits the mask.
@@ -990,13 +1266,19 @@ main(int argc, char **argv)
 	signals_block(1);
 	/* Task names and command history are for root and its group only. */
 	umask(027);
-	if (!d.opt.foreground)
-		d.ready_fd = daemon_fork();
-	setup(&d);
-	run_begin(&d, d.start_time);
-	sampling_fork(&d);
-	/* After the runs row: SQLite's -wal and -shm files exist by now. */
-	drop_privileges(&d);
+	if (adopted) {
+		/* Exec'd in place by SIGUSR2: detached and unprivileged. */
+		log_init(d.opt.foreground, d.opt.verbose);
+		adopt_setup(&d);
+	} else {
+		if (!d.opt.foreground)
+			d.ready_fd = daemon_fork();
+		setup(&d);
+		run_begin(&d, d.start_time);
+		sampling_fork(&d);
+		/* After the runs row: SQLite's -wal and -shm exist by now. */
+		drop_privileges(&d);
+	}
 	if ((d.writer = writer_start(d.store, d.queue, &(struct writer_opts){
 	    .run = &d.run, .retain_us = d.opt.retain_us,
 	    .max_bytes = d.opt.max_bytes, .acct = d.acct,
@@ -1010,8 +1292,17 @@ main(int argc, char **argv)
 	    d.nsockets > 1 ? "s" : "", d.opt.db, daemon_rcvbuf(&d),
 	    d.nsockets > 1 ? " each" : "", d.drop ? " as user " : "",
 	    d.drop ? d.user.name : "");
+	if (adopted)
+		log_info("upgraded in place: taskacctd %s goes on with run %lld "
+		    "(pid %d)", TASKACCT_VERSION, (long long)d.up.run_id,
+		    (int)getpid());
 	daemon_detach(&d);
 	event_base_dispatch(d.base);
+	while (d.upgrade_req) {
+		d.upgrade_req = 0;
+		daemon_upgrade(&d);
+		event_base_dispatch(d.base);
+	}
 
 	sampler_stop(d.sampler);
 	deadline = now_mono_ms() + STOP_DRAIN_TIMEOUT_MS;
@@ -1037,6 +1328,7 @@ main(int argc, char **argv)
 	store_close(d.store);
 	sacct_free(d.acct);
 	queue_free(d.queue);
+	free(d.argv);
 	free(d.db_path);
 	return 0;
 }

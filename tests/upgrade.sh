@@ -1,0 +1,188 @@
+#!/bin/sh
+# upgrade.sh: SIGUSR2 upgrades taskacctd in place without a gap.
+#
+# The daemon runs from a copy of the binary in the test's directory, as
+# user nobody, with live sampling every second, metrics and identity
+# capture.  The copy is replaced the way a package upgrade does it (a new
+# file renamed over the old), then, during a fork storm, SIGUSR2: every
+# pid the storm created must be stored, no loss counted, one runs row (no
+# gap in `taskacct status`), the same PID, the sampler child answering,
+# metrics served, identities captured.  A broken binary at the path (a
+# script that exits 1, a truncated ELF) is refused with one log line each
+# and the old image keeps recording; a good one then upgrades again.  A
+# plain stop and start leaves a gap that status shows to the microsecond.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+
+UP_N=${UP_N:-4000}	# storm forks; at 250-1300/s, 3-16 s
+
+need_daemon_env
+if ! skipping; then
+	for _c in curl python3; do
+		command -v $_c >/dev/null 2>&1 || T_SKIP="$_c not installed"
+	done
+fi
+skipping || need_binaries ./taskacct
+t_setup upgrade
+TASKACCT=./taskacct
+BIN=$T_TMP/bin/taskacctd
+GOOD=$T_TMP/good
+PORT=$((20000 + $$ % 20000))
+ADDR=127.0.0.1:$PORT
+# The database in a directory the daemon creates and hands to nobody.
+T_DB=$T_TMP/db/upgrade.db
+if ! skipping; then
+	chmod 0711 "$T_TMP"
+	mkdir -p "$T_TMP/bin" && chmod 0755 "$T_TMP/bin"
+	cp "$TASKACCTD" "$BIN" && cp "$TASKACCTD" "$GOOD"
+fi
+
+# install FILE: put FILE at the daemon's path as a package manager does
+# (a new file renamed over the running one, which lives on as "deleted").
+install_bin() {
+	cp "$1" "$BIN.new" && chmod 0755 "$BIN.new" && mv -f "$BIN.new" "$BIN"
+}
+nlines() {	# pattern: lines of the log matching it
+	grep -c "$1" "$T_LOG" 2>/dev/null
+}
+rows() {
+	q "SELECT count(*) FROM tasks WHERE run_id = ${RUN_ID:-0}"
+}
+# probe TOKEN: one exec whose argv ends in TOKEN; waits for its row.
+probe() {
+	/bin/sh -c 'exit 5' "$1"
+	wait_for 20 "[ \"\$(q \"SELECT count(*) FROM tasks t JOIN cmdlines c
+	    ON c.id = t.args_id WHERE t.kind = 0 AND t.ac_exitcode = 1280 AND
+	    hex(c.args) LIKE '%00' || hex('$1') || '00'\")\" = 1 ]"
+}
+priv_pid() {	# the sampler's privileged child of the daemon
+	for _p in $(pgrep -x taskacctd-priv 2>/dev/null); do
+		[ "$(awk '{ print $4 }' "/proc/$_p/stat" 2>/dev/null)" = \
+		    "$D_PID" ] && echo "$_p"
+	done
+}
+passes_after() {	# us: sample passes ended after it
+	q "SELECT count(*) FROM sample_passes WHERE time > $1"
+}
+
+TASKACCTD=$BIN
+check "taskacctd starts as nobody with sampling, metrics and identity" \
+    d_start --user nobody --sample-interval 1 --metrics "$ADDR"
+PID0=$D_PID
+if active; then
+	wait_for 20 "[ \"\$(passes_after 0)\" -gt 0 ]"
+	PRIV0=$(priv_pid)
+	install_bin "$GOOD"
+	r0=$(rows)
+	"$WORKLOAD" storm "$UP_N" "$T_TMP/pids" >"$T_TMP/storm.out" 2>&1 &
+	SP=$!
+	# Mid-storm: once some of its exits are stored.
+	wait_for 30 "[ \$(rows) -gt \$((r0 + 300)) ]"
+	T_USR2=$(date +%s%6N)
+	kill -USR2 "$D_PID"
+	wait_for 30 "[ \$(nlines 'upgraded in place') -ge 1 ]"
+	kill -0 "$SP" 2>/dev/null || diag "the storm ended before the \
+upgrade completed: the check is weaker"
+	wait "$SP"
+	parent=$(kv "$T_TMP/storm.out" parent)
+fi
+ok_if "SIGUSR2 mid-storm: one 'upgraded in place' line, no refusal" \
+    "[ \$(nlines 'upgraded in place') = 1 ] &&
+     [ \$(nlines 'upgrade refused\|upgrade failed') = 0 ]"
+ok_if "the daemon kept its PID and runs the new file" \
+    "d_alive && [ \"\$D_PID\" = \"$PID0\" ] &&
+     [ \"\$(readlink /proc/\$D_PID/exe)\" = \"$BIN\" ]"
+ok_if "the daemon is still user nobody with no capability" \
+    "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/\$D_PID/status)\" = \
+\"\$(id -u nobody)\" ] && grep -q '^CapEff:.*0000000000000000' \
+/proc/\$D_PID/status"
+sq() {
+	q -cmd "CREATE TEMP TABLE s(pid INTEGER)" \
+	    -cmd ".import '$T_TMP/pids' s" "$@"
+}
+missing="SELECT count(*) FROM s WHERE pid NOT IN (SELECT ac_pid FROM tasks
+    WHERE kind = 0 AND run_id = ${RUN_ID:-0} AND ac_ppid = ${parent:-0})"
+if active; then
+	wait_for 30 "[ \"\$(sq \"$missing\")\" = 0 ]"
+	diag "storm: $(tr '\n' ' ' <"$T_TMP/storm.out")"
+fi
+ok_if "all $UP_N pids of the storm across SIGUSR2 are stored" \
+    "[ \"\$(sq 'SELECT count(*) FROM s')\" = $UP_N ] &&
+     [ \"\$(sq \"$missing\")\" = 0 ]" \
+    "missing: $(active && sq "$missing")"
+sql_is "exactly one row per storm pid" "$UP_N" \
+    "SELECT count(*) FROM tasks WHERE kind = 0 AND ac_ppid = ${parent:-0}
+     AND run_id = ${RUN_ID:-0}"
+sql_is "the losses table is empty" "0" "SELECT count(*) FROM losses" \
+    "SELECT * FROM losses"
+sql_is "one run, open, the same pid: one continuous history" \
+    "1|1|${PID0:-}" "SELECT count(*), sum(stop_time IS NULL),
+     max(daemon_pid) FROM runs" "SELECT * FROM runs"
+if active; then
+	$TASKACCT --db "$T_DB" status --format jsonl >"$T_TMP/status" 2>&1
+fi
+ok_if "status: running, no gap" \
+    "grep -q '\"state\":\"running\"' \"$T_TMP/status\" &&
+     ! grep -q gap_us \"$T_TMP/status\"" "$(cat "$T_TMP/status" 2>/dev/null)"
+if active; then
+	wait_for 20 "[ \"\$(passes_after $T_USR2)\" -gt 0 ]"
+fi
+ok_if "the sampler's privileged child lives on and answers passes" \
+    "[ -n \"$PRIV0\" ] && [ \"\$(priv_pid)\" = \"$PRIV0\" ] &&
+     [ \"\$(passes_after $T_USR2)\" -gt 0 ]"
+scrape() {
+	curl -sf --max-time 5 "http://$ADDR/metrics" |
+	    grep -q '^taskacct_build_info'
+}
+ok_if "metrics are served from the same socket" scrape
+ok_if "identity capture goes on: an exec's argv is stored" \
+    "probe up-probe-$$-1"
+
+# --- broken binaries at the path ------------------------------------------
+if active; then
+	printf '#!/bin/sh\necho "this is not taskacctd" >&2\nexit 1\n' \
+	    >"$T_TMP/script"
+	install_bin "$T_TMP/script"
+	kill -USR2 "$D_PID"
+	wait_for 30 "[ \$(nlines 'upgrade refused') -ge 1 ]"
+	head -c 8192 "$GOOD" >"$T_TMP/truncated"
+	install_bin "$T_TMP/truncated"
+	kill -USR2 "$D_PID"
+	wait_for 30 "[ \$(nlines 'upgrade refused') -ge 2 ]"
+	grep 'upgrade refused' "$T_LOG" | sed 's/^/# /'
+fi
+REF_SCRIPT="upgrade refused.*$BIN --upgrade-check failed (exit 1): this is \
+not taskacctd"
+# The kernel may refuse it (ENOEXEC) or map it and let it crash.
+REF_ELF="upgrade refused.*--upgrade-check.*\(cannot execute it\|killed by \
+signal\)"
+ok_if "a script that exits 1: one clear line naming the check's failure" \
+    "[ \$(nlines \"\$REF_SCRIPT\") = 1 ]"
+ok_if "a truncated ELF: one clear line" "[ \$(nlines \"\$REF_ELF\") = 1 ]"
+ok_if "after both, the old image records on" \
+    "d_alive && [ \"\$D_PID\" = \"$PID0\" ] && probe up-probe-$$-2"
+if active; then
+	install_bin "$GOOD"
+	kill -USR2 "$D_PID"
+	wait_for 30 "[ \$(nlines 'upgraded in place') -ge 2 ]"
+fi
+ok_if "a good binary then upgrades again, recording on" \
+    "[ \$(nlines 'upgraded in place') = 2 ] && probe up-probe-$$-3"
+sql_is "still one run after three SIGUSR2" "1" "SELECT count(*) FROM runs"
+check "taskacctd stops cleanly after the upgrades" d_stop
+sql_is "the run ended clean" "1" "SELECT clean FROM runs"
+
+# --- a plain stop and start: the gap, exact ----------------------------------
+check "taskacctd starts again on the same database" \
+    d_start --user nobody --sample-interval 0
+check "and stops" d_stop
+if active; then
+	$TASKACCT --db "$T_DB" status --format jsonl >"$T_TMP/status2" 2>&1
+	gap=$(sed -n 's/.*"after_run":1,.*"gap_us":\([0-9]*\).*/\1/p' \
+	    "$T_TMP/status2")
+fi
+sql_is "status shows the stop-start gap to the microsecond" "${gap:-none}" \
+    "SELECT b.start_time - a.stop_time FROM runs a JOIN runs b ON
+     b.id = a.id + 1 WHERE a.id = 1"
+
+t_done
