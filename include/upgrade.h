@@ -44,6 +44,7 @@ int	 upgrade_take(struct upgrade_state *, char *, size_t);
 
 int	 upgrade_fd_socket(int, int, int, int, char *, size_t);
 int	 upgrade_fd_cloexec(int, int);
+uint32_t upgrade_drops_base(int, uint32_t);
 
 int	 upgrade_self_path(char *, size_t);
 typedef void upgrade_tick_fn(void *);

@@ -205,7 +205,7 @@ listener_adopt(const char *cpumask, int fd, uint32_t drops_raw, char *err,
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, &len) == -1)
 		l->rcvbuf = 0;
-	l->drops_raw = drops_raw;
+	l->drops_raw = upgrade_drops_base(fd, drops_raw);
 	nl_socket_free(tmp);
 	listener_init_iov(l);
 	return l;

@@ -267,7 +267,7 @@ procconn_adopt(int fd, uint32_t drops_raw, char *err, size_t errlen)
 		return NULL;
 	}
 	pc->fd = fd;
-	pc->drops_raw = drops_raw;
+	pc->drops_raw = upgrade_drops_base(fd, drops_raw);
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &pc->rcvbuf, &len) == -1)
 		pc->rcvbuf = 0;
 	procconn_init_iov(pc);

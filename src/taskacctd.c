@@ -1061,6 +1061,17 @@ adopt_setup(struct daemon *d)
 	int		 i;
 
 	setup_cpumask(d);
+	/* Every socket is checked before the database is touched. */
+	setup_nsockets(d);
+	if (u->nsock != d->nsockets)
+		fatalx("upgrade: %d sockets handed over for %d", u->nsock,
+		    d->nsockets);
+	for (i = 0; i < d->nsockets; i++) {
+		sockets_cpus(d, i, cpus, sizeof(cpus));
+		if ((d->listeners[i] = listener_adopt(cpus, u->sock[i].fd,
+		    u->sock[i].drops_raw, err, sizeof(err))) == NULL)
+			fatalx("upgrade: %s", err);
+	}
 	if (d->opt.metrics != NULL && ((d->metrics = metrics_new(
 	    (size_t)d->opt.metrics_top)) == NULL || u->metrics_fd == -1 ||
 	    metrics_adopt(d->metrics, d->opt.metrics, u->metrics_fd, err,
@@ -1072,16 +1083,6 @@ adopt_setup(struct daemon *d)
 		fatalx("upgrade: %s", err);
 	if ((d->queue = queue_new(d->opt.queue)) == NULL)
 		fatal("queue of %zu records", d->opt.queue);
-	setup_nsockets(d);
-	if (u->nsock != d->nsockets)
-		fatalx("upgrade: %d sockets handed over for %d", u->nsock,
-		    d->nsockets);
-	for (i = 0; i < d->nsockets; i++) {
-		sockets_cpus(d, i, cpus, sizeof(cpus));
-		if ((d->listeners[i] = listener_adopt(cpus, u->sock[i].fd,
-		    u->sock[i].drops_raw, err, sizeof(err))) == NULL)
-			fatalx("upgrade: %s", err);
-	}
 	d->start_time = u->start_time;
 	if (!d->opt.no_ident && u->conn.fd != -1 && (d->ident =
 	    identcap_adopt(u->conn.fd, u->conn.drops_raw, d->opt.no_args ?
@@ -1090,9 +1091,8 @@ adopt_setup(struct daemon *d)
 		fatalx("upgrade: %s", err);
 	run_describe(d, d->start_time);
 	if (store_run_adopt(d->store, u->run_id, &d->run, now_real_us()) != 1)
-		fatalx("upgrade: %s: run %lld is not this process's open run: "
-		    "%s", d->opt.db, (long long)u->run_id,
-		    store_errmsg(d->store));
+		fatalx("upgrade: %s: run %lld is not this process's open run",
+		    d->opt.db, (long long)u->run_id);
 	if (d->opt.sample_us != 0 && u->priv_fd != -1) {
 		if (privsep_adopt(u->priv_fd, u->priv_pid, u->priv_family,
 		    &d->priv, err, sizeof(err)) == -1)

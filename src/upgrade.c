@@ -38,6 +38,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include <sqlite3.h>
 
 #include "store.h"
@@ -46,6 +48,9 @@
 #include "upgrade.h"
 
 #define UPGRADE_TICK_MS		10	/* the caller records meanwhile */
+#ifndef SO_MEMINFO
+#define SO_MEMINFO		55
+#endif
 
 extern char **environ;
 
@@ -239,8 +244,19 @@ upgrade_decode(const char *str, struct upgrade_state *s, char *err,
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "%s: not the state of an upgrade (\"%.80s\")",
-	    UPGRADE_ENV, str);
+	/* Printable only: the value may be anything. */
+	snprintf(err, errlen, "%s: not the state of an upgrade (\"",
+	    UPGRADE_ENV);
+	for (p = str; *p != '\0' && p - str < 80; p++) {
+		size_t	 n = strlen(err);
+
+		if (n + 3 >= errlen)
+			break;
+		err[n] = *p >= ' ' && *p <= '~' ? *p : '?';
+		err[n + 1] = '\0';
+	}
+	if (strlen(err) + 3 < errlen)
+		strcat(err, "\")");
 	return -1;
 }
 
@@ -303,6 +319,25 @@ upgrade_fd_socket(int fd, int domain, int type, int protocol, char *err,
 		return -1;
 	}
 	return upgrade_fd_cloexec(fd, 1) == -1 ? errno = EBADF, -1 : 0;
+}
+
+/*
+ * The drop counter to count on from on an adopted netlink socket: the one
+ * the old image last read, unless the socket's own is behind it (a wrong
+ * hand-over; wrapping past 2^32 drops during an exec is not plausible),
+ * which would count 4 billion drops.
+ */
+uint32_t
+upgrade_drops_base(int fd, uint32_t handed)
+{
+	uint32_t	 mem[SK_MEMINFO_VARS];
+	socklen_t	 len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1) &&
+	    mem[SK_MEMINFO_DROPS] < handed)
+		return mem[SK_MEMINFO_DROPS];
+	return handed;
 }
 
 int

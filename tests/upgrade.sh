@@ -172,6 +172,56 @@ sql_is "still one run after three SIGUSR2" "1" "SELECT count(*) FROM runs"
 check "taskacctd stops cleanly after the upgrades" d_stop
 sql_is "the run ended clean" "1" "SELECT clean FROM runs"
 
+# --- the new image's side: schema migration, and what it refuses ------------
+# tests/upgrade_adopt.py plays the old image (it execs taskacctd in its own
+# process, as the upgrade does) on a database of schema 3.
+ADB=$T_TMP/adopt/v3.db
+ADB_Q="sqlite3 -batch -cmd '.timeout 5000' $ADB"
+if active; then
+	mkdir -p "$T_TMP/adopt"
+	cat tests/schema_v1.sql build/sql/migrate-2.sql build/sql/migrate-3.sql |
+	    sqlite3 "$ADB"
+fi
+adopt() {	# mode: the old image hands over wrong in this way
+	timeout 30 python3 tests/upgrade_adopt.py "$ADB" "$GOOD" "$1" \
+	    --sample-interval 0 >"$T_TMP/adopt-$1.out" 2>&1
+}
+for m in pipe:'is not a socket' proto:'protocol 11: expected 16, 3, 16' \
+    closed:'900 is not a socket (not open)' lock:'is not this file' \
+    twice:'not the state of an upgrade' version:'not the state of' \
+    garbage:'x=??")$'; do
+	mode=${m%%:*} pat=${m#*:}
+	ok_if "a wrong hand-over ($mode) fails with one line: $pat" \
+	    "! adopt $mode && [ \$(wc -l <\"$T_TMP/adopt-$mode.out\") = 1 ] &&
+	     grep -q 'taskacctd: upgrade: .*$pat' \"$T_TMP/adopt-$mode.out\"" \
+	    "$(cat "$T_TMP/adopt-$mode.out" 2>/dev/null)"
+done
+ok_if "... and leaves the database of schema 3 as it was" \
+    "[ \"\$($ADB_Q 'PRAGMA user_version')\" = 3 ]"
+if active; then
+	python3 tests/upgrade_adopt.py "$ADB" "$GOOD" good --sample-interval 0 \
+	    >"$T_TMP/adopt-good.out" 2>&1 &
+	A_PID=$!
+	wait_for 20 "grep -q 'upgraded in place' \"$T_TMP/adopt-good.out\""
+fi
+ok_if "a good hand-over migrates the database to schema 4 and records on" \
+    "[ \"\$($ADB_Q 'PRAGMA user_version')\" = 4 ] && kill -0 $A_PID" \
+    "$(cat "$T_TMP/adopt-good.out" 2>/dev/null)"
+ok_if "the adopted lock keeps a second taskacctd out" \
+    "! $GOOD -f -d $ADB --user root >\"$T_TMP/second\" 2>&1 &&
+     grep -q 'another taskacctd is already recording' \"$T_TMP/second\""
+ok_if "a drop counter handed over ahead of the socket's counts no drop" \
+    "! grep -q 'dropped' \"$T_TMP/adopt-good.out\""
+if active; then
+	kill -TERM "$A_PID"
+	wait "$A_PID"
+	A_RC=$?
+fi
+ok_if "the adopted run stops cleanly, its row taken over (one row)" \
+    "[ \"\$A_RC\" = 0 ] && [ \"\$($ADB_Q \"SELECT count(*), clean,
+     taskacct_version <> 'old' FROM runs WHERE daemon_pid = $A_PID\")\" = \
+'1|1|1' ]"
+
 # --- a plain stop and start: the gap, exact ----------------------------------
 check "taskacctd starts again on the same database" \
     d_start --user nobody --sample-interval 0
