@@ -35,6 +35,7 @@ struct upgrade_state {
 	pid_t			 priv_pid;
 	uint16_t		 priv_family;
 	int			 metrics_fd;	/* -1: none */
+	int64_t			 paused_ms;	/* monotonic: reading stopped */
 };
 
 void	 upgrade_state_init(struct upgrade_state *);

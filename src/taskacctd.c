@@ -1147,7 +1147,6 @@ upgrade_collect(struct daemon *d, struct upgrade_state *u, int sampling)
 {
 	int	 i;
 
-	upgrade_state_init(u);
 	u->run_id = store_run_id(d->store);
 	u->start_time = d->start_time;
 	u->nsock = d->nsockets;
@@ -1181,6 +1180,7 @@ daemon_upgrade(struct daemon *d)
 	int64_t		 open_seq = -1;
 	int		 i, lock_fd = -1, sampling = 0;
 
+	upgrade_state_init(&u);
 	if (d->exe[0] == '\0') {
 		log_warnx("SIGUSR2: upgrade refused, still recording: the path "
 		    "of this binary is unknown");
@@ -1202,6 +1202,7 @@ daemon_upgrade(struct daemon *d)
 			log_warnx("upgrade: the sampler's last pass did not end");
 	}
 	/* The last read: what comes now waits in the sockets. */
+	u.paused_ms = now_mono_ms();
 	identcap_drain(d->ident);
 	for (i = 0; i < d->nsockets; i++)
 		listener_drain(d->listeners[i], d->queue, &(size_t){ 0 });
@@ -1294,8 +1295,10 @@ main(int argc, char **argv)
 	    d.drop ? d.user.name : "");
 	if (adopted)
 		log_info("upgraded in place: taskacctd %s goes on with run %lld "
-		    "(pid %d)", TASKACCT_VERSION, (long long)d.up.run_id,
-		    (int)getpid());
+		    "(pid %d); the sockets went unread for %lld ms",
+		    TASKACCT_VERSION, (long long)d.up.run_id, (int)getpid(),
+		    (long long)(d.up.paused_ms > 0 ? now_mono_ms() -
+		    d.up.paused_ms : -1));
 	daemon_detach(&d);
 	event_base_dispatch(d.base);
 	while (d.upgrade_req) {

@@ -102,6 +102,8 @@ upgrade_encode(const struct upgrade_state *s, char *buf, size_t len)
 		    (int)s->priv_pid, (unsigned)s->priv_family);
 	if (s->metrics_fd != -1)
 		r |= put(&p, &left, " metrics=%d", s->metrics_fd);
+	if (s->paused_ms > 0)
+		r |= put(&p, &left, " paused=%lld", (long long)s->paused_ms);
 	return r == 0 ? 0 : -1;
 }
 
@@ -189,6 +191,12 @@ decode_field(const char *key, size_t klen, const char **p,
 			return -1;
 		s->priv_pid = (pid_t)pid;
 		s->priv_family = (uint16_t)fam;
+		return 0;
+	}
+	if (KEY("paused")) {
+		if (s->paused_ms != 0 || num(p, 1, INT64_MAX, " ", &v) == -1)
+			return -1;
+		s->paused_ms = v;
 		return 0;
 	}
 	if (KEY("metrics"))
