@@ -245,6 +245,8 @@ upgrade_decode(const char *str, struct upgrade_state *s, char *err,
 		if (decode_field(p, (size_t)(eq - p), &q, s) == -1 ||
 		    (*q != ' ' && *q != '\0'))
 			goto bad;
+		if (*q == ' ' && q[1] == '\0')
+			goto bad;
 		p = *q == ' ' ? q + 1 : q;
 	}
 	if (seen_v != 1 || s->run_id == 0 || s->start_time == 0 ||
