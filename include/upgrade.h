@@ -16,7 +16,8 @@
 /* How long the new binary's --upgrade-check may take. */
 #define UPGRADE_CHECK_TIMEOUT_MS 10000
 /* The hidden option the check runs the new binary with. */
-#define UPGRADE_CHECK_OPTION	"--upgrade-check"
+#define UPGRADE_CHECK_NAME	"upgrade-check"
+#define UPGRADE_CHECK_OPTION	"--" UPGRADE_CHECK_NAME
 
 /* A netlink socket and its SO_MEMINFO drop counter as last read. */
 struct upgrade_sock {

@@ -398,8 +398,7 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "no-ident", no_argument, NULL, OPT_NO_IDENT },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-top", required_argument, NULL, OPT_METRICS_TOP },
-		{ UPGRADE_CHECK_OPTION + 2, no_argument, NULL,
-		    OPT_UPGRADE_CHECK },
+		{ UPGRADE_CHECK_NAME, no_argument, NULL, OPT_UPGRADE_CHECK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1093,6 +1092,17 @@ adopt_setup(struct daemon *d)
 	if (store_run_adopt(d->store, u->run_id, &d->run, now_real_us()) != 1)
 		fatalx("upgrade: %s: run %lld is not this process's open run",
 		    d->opt.db, (long long)u->run_id);
+	if (d->opt.no_ident && u->conn.fd != -1)
+		close(u->conn.fd);
+	else if (!d->opt.no_ident && u->conn.fd == -1)
+		log_warnx("upgrade: no process events socket was handed over: "
+		    "recording exits without command lines, executables or "
+		    "cgroups");
+	if (d->opt.metrics == NULL && u->metrics_fd != -1)
+		close(u->metrics_fd);
+	/* Closing the child's socket ends it. */
+	if (d->opt.sample_us == 0 && u->priv_fd != -1)
+		close(u->priv_fd);
 	if (d->opt.sample_us != 0 && u->priv_fd != -1) {
 		if (privsep_adopt(u->priv_fd, u->priv_pid, u->priv_family,
 		    &d->priv, err, sizeof(err)) == -1)
@@ -1186,11 +1196,17 @@ daemon_upgrade(struct daemon *d)
 		    "of this binary is unknown");
 		return;
 	}
+	/*
+	 * A stop signal from now on stays pending in the kernel, across the
+	 * exec, for the new image (libevent's note of it would be lost).
+	 */
+	signals_block(1);
 	log_info("SIGUSR2: checking %s before upgrading in place", d->exe);
 	if (upgrade_check_binary(d->exe, d->argv, upgrade_tick, d, err,
 	    sizeof(err)) == -1) {
 		log_warnx("upgrade refused, still recording with this binary: "
 		    "%s", err);
+		signals_block(0);
 		return;
 	}
 	if (d->sampler != NULL) {
@@ -1226,9 +1242,7 @@ daemon_upgrade(struct daemon *d)
 	    "written by this image)", d->exe, (long long)u.run_id,
 	    (unsigned long long)rows);
 	/* Blocked across the exec, until the new image's loop handles them. */
-	signals_block(1);
 	upgrade_exec(d->exe, d->argv, &u, err, sizeof(err));
-	signals_block(0);
 	log_warnx("upgrade failed, still recording with this binary: %s", err);
 	upgrade_resume(d, lock_fd, sampling);
 }

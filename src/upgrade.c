@@ -393,7 +393,7 @@ check_child(const char *path, char *const *argv, int out)
 		dup2(null, STDIN_FILENO);
 	dup2(out, STDOUT_FILENO);
 	dup2(out, STDERR_FILENO);
-	unsetenv(UPGRADE_ENV);
+	/* UPGRADE_ENV is not set here: only for the exec in place. */
 	args[0] = argv[0];
 	args[1] = (char *)UPGRADE_CHECK_OPTION;
 	for (i = 1; argv[i] != NULL && i < 256; i++)
@@ -464,8 +464,19 @@ upgrade_check_binary(const char *path, char *const *argv,
 		tick(arg);
 	}
 	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	/* Its output closed; it may linger (a hostile binary): bounded. */
+	while (!timeout && waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_mono_ms() > deadline) {
+			kill(pid, SIGKILL);
+			timeout = 1;
+			break;
+		}
+		poll(NULL, 0, UPGRADE_TICK_MS);
+		tick(arg);
+	}
+	if (timeout)
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
 	if (!timeout && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	check_reason(out, n, why, sizeof(why));
