@@ -168,8 +168,22 @@ if active; then
 fi
 ok_if "a good binary then upgrades again, recording on" \
     "[ \$(nlines 'upgraded in place') = 2 ] && probe up-probe-$$-3"
-sql_is "still one run after three SIGUSR2" "1" "SELECT count(*) FROM runs"
-check "taskacctd stops cleanly after the upgrades" d_stop
+sql_is "still one run after four SIGUSR2" "1" "SELECT count(*) FROM runs"
+# A SIGTERM while the new binary is being checked is not lost in the exec:
+# the new image stops.  (A wrapper script that execs the binary works as
+# the binary: same process, same descriptors.)
+if active; then
+	printf '#!/bin/sh\n[ "$1" = --upgrade-check ] && sleep 2\nexec %s "$@"\n' \
+	    "$GOOD" >"$T_TMP/slow"
+	install_bin "$T_TMP/slow"
+	kill -USR2 "$D_PID"
+	wait_for 30 "[ \$(nlines 'checking') -ge 4 ]"
+fi
+check "SIGTERM during the check: the new image gets it and stops cleanly" \
+    d_stop
+ok_if "... after upgrading in place" \
+    "[ \$(nlines 'upgraded in place') = 3 ] &&
+     tail -n 4 \"$T_LOG\" | grep -q 'signal 15: stopping'"
 sql_is "the run ended clean" "1" "SELECT clean FROM runs"
 
 # --- the new image's side: schema migration, and what it refuses ------------
