@@ -1,16 +1,18 @@
 /*
- * rollup.h: window reports from the per-minute rollups of schema 2
- * (sql/schema.sql: the view rollup_rows and the tables minutes and
- * minute_parents), for summary, top and short.
+ * rollup.h: window reports from the rollups (sql/schema.sql: the view
+ * rollup_rows, the tables minutes and minute_parents of schema 2, hours,
+ * days, hour_parents and day_parents of schema 4), for summary, top and
+ * short.
  *
- * A window [since, until) is read as its whole minutes from the rollup
- * tables and its ragged edges from rollup_rows, the rollups' own
- * definition, so the sums are exact: the same as summing rollup_rows over
- * the window.  rollup_sql writes the common table expression "r" (one
- * term per minute group or edge row; columns ROLLUP_COLS below), or with
- * parents set, "r" of minute_parents (minute, ac_ppid, procs,
- * short_procs); the
- * caller appends its SELECT ... FROM r GROUP BY ... and binds with
+ * A window [since, until) is read as its whole days, hours and minutes
+ * from the rollup tables and its sub-minute edges from rollup_rows, the
+ * rollups' own definition, so the sums are exact: the same as summing
+ * rollup_rows over the window.  rollup_sql writes the common table
+ * expression "r" (one term per group of a day, hour or minute, or per
+ * edge row; columns below), or with parents set, "r" of the parents
+ * tables (minute_first, minute_last, ac_ppid, procs, short_procs: the
+ * minutes of the first and last process end of the parent in the term);
+ * the caller appends its SELECT ... FROM r GROUP BY ... and binds with
  * rollup_bind, which also binds :since and :until if the SELECT uses them.
  *
  * Columns of r: ac_comm, ac_uid, then the sums of the minutes table
