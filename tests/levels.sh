@@ -2,8 +2,8 @@
 # levels.sh: the window reports read from the rollups' levels (days, hours,
 # minutes, and the sub-minute edges from rows: tools/rollup.c) equal the
 # direct SQL answer, the sums of the view rollup_rows over the window,
-# for summary, top --group command, top --group user and short (both
-# halves), over random windows and over windows cut exactly on a day's
+# for summary, top --group command, top --group user, short (both
+# halves) and timeline (each bucket a window), over random windows and over windows cut exactly on a day's
 # and an hour's start and 1 minute and 1 us either side of them, closed
 # and open-ended.  The database is tools/dev/gendb's (three and a half
 # days, its rollups filled as the migration fills them; tests/unit_levels
@@ -61,6 +61,15 @@ sql_short='SELECT ac_comm, sum(short_procs), sum(procs) FROM rollup_rows
     min(minute) AS m_first, max(minute) AS m_last FROM rollup_rows WHERE
     procs AND '$W' GROUP BY ac_ppid HAVING n > 0) k'
 
+# timeline --by io in 5 buckets (closed windows): exits and io per bucket.
+sql_timeline='WITH RECURSIVE k(b) AS (SELECT 0 UNION ALL SELECT b + 1 FROM k
+    WHERE b < 4), w(w) AS (SELECT ($U - $S + 4) / 5) SELECT $S + b * w, w,
+    NULL, (SELECT coalesce(sum(procs), 0) FROM rollup_rows WHERE recv_time
+    >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U)), (SELECT
+    coalesce(sum(read_bytes) + sum(write_bytes), 0) FROM rollup_rows WHERE
+    recv_time >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U))
+    FROM k, w'
+
 # One window: each report against its direct answer; a line in $BAD for
 # each that differs.
 win() {	# since-us until-us|""
@@ -77,6 +86,8 @@ win() {	# since-us until-us|""
 	# The user column is a name: compare exits and cpu.
 	one top_user "$sql_top_user" top --exited --group user -n 0 "$@"
 	one short "$sql_short" short -n 0 "$@"
+	[ "$U" = 9223372036854775807 ] ||
+	    one timeline "$sql_timeline" timeline --by io --buckets 5 "$@"
 }
 one() {	# name sql args...
 	_n=$1 _q=$2

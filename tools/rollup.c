@@ -93,7 +93,7 @@ rollup_split_minutes(struct rollup_window *w, int64_t lo, int64_t hi,
 }
 
 /*
- * Split [since, until) (f's, open where unset): whole minutes from the
+ * Split [since, until) (INT64_MIN, INT64_MAX: open): whole minutes from the
  * first that starts at or after since and after the oldest row's minute
  * (oldest: its minute, or INT64_MIN without rows; see
  * rollup_oldest_minute), to the last that ends by until; rows for the
@@ -102,14 +102,12 @@ rollup_split_minutes(struct rollup_window *w, int64_t lo, int64_t hi,
  * as rows, and so is a window of less than a whole minute.
  */
 static void
-rollup_window(const struct filter *f, int64_t oldest, int levels,
+rollup_split(int64_t since, int64_t until, int64_t oldest, int levels,
     struct rollup_window *w)
 {
-	int64_t	 since, until, lo, hi;
+	int64_t	 lo, hi;
 
 	memset(w, 0, sizeof(*w));
-	since = (f->set & FILTER_SINCE) ? f->since : INT64_MIN;
-	until = (f->set & FILTER_UNTIL) ? f->until : INT64_MAX;
 	rw_set(w, RW_ROWS, 0, since, until);
 	if (since > INT64_MAX - 2 * ROLLUP_MINUTE_US || until <= since)
 		return;
@@ -124,6 +122,14 @@ rollup_window(const struct filter *f, int64_t oldest, int levels,
 	if (hi != RW_INF)
 		rw_set(w, RW_ROWS, 1, hi * ROLLUP_MINUTE_US, until);
 	rollup_split_minutes(w, lo, hi, levels);
+}
+
+static void
+rollup_window(const struct filter *f, int64_t oldest, int levels,
+    struct rollup_window *w)
+{
+	rollup_split((f->set & FILTER_SINCE) ? f->since : INT64_MIN,
+	    (f->set & FILTER_UNTIL) ? f->until : INT64_MAX, oldest, levels, w);
 }
 
 /* 1 if the database has the hour and day levels (schema 4). */
@@ -323,6 +329,103 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 	    INT64_MIN);
 	bind_int(stmt, ":until", (f->set & FILTER_UNTIL) ? f->until :
 	    INT64_MAX);
+	if ((f->set & FILTER_USER))
+		bind_int(stmt, ":uid", f->uid);
+	if ((f->set & FILTER_COMM) &&
+	    (i = sqlite3_bind_parameter_index(stmt, ":comm")) != 0 &&
+	    sqlite3_bind_text(stmt, i, f->comm, -1, SQLITE_STATIC) != SQLITE_OK)
+		cli_fatal(ctx, "query failed: %s", sqlite3_errmsg(ctx->db));
+}
+
+/*
+ * Buckets (timeline): "WITH p AS (...), r AS (...) ", where p holds the
+ * parts of each bucket as rollup_split cuts it, [lo, hi) of a level l (0:
+ * rows, 1: minutes, 2: hours, 3: days) for bucket b, bound as one JSON
+ * array (:parts), and r is rollup_sql's r with the bucket b first: each
+ * part is a range of its table's key (or of tasks_recv_time) joined to p.
+ */
+char *
+rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
+{
+	FILE	*fp;
+	char	*sql = NULL;
+	size_t	 len = 0, i;
+	int	 level, top;
+
+	if ((fp = open_memstream(&sql, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
+	fputs("WITH p AS (SELECT value ->> 0 AS b, value ->> 1 AS l, "
+	    "value ->> 2 AS lo, value ->> 3 AS hi FROM json_each(:parts)), "
+	    "r AS (", fp);
+	for (level = top; level >= RW_ROWS; level--) {
+		fprintf(fp, "%sSELECT p.b AS b, ac_comm, ac_uid",
+		    level < top ? " UNION ALL " : "");
+		for (i = 0; i < RS__COUNT; i++)
+			if (level == RW_ROWS)
+				fprintf(fp, ", coalesce(%s, 0) AS %s",
+				    rollup_cols[i].term, rollup_cols[i].column);
+			else
+				fprintf(fp, ", %s", rollup_cols[i].column);
+		if (level == RW_ROWS)
+			fputs(" FROM p JOIN rollup_rows ON recv_time >= p.lo AND "
+			    "recv_time < p.hi", fp);
+		else
+			fprintf(fp, " FROM p JOIN %1$s ON %2$s >= p.lo AND %2$s "
+			    "< p.hi", rollup_table[level][0],
+			    rollup_table[level][2]);
+		fprintf(fp, " WHERE p.l = %d", level);
+		rollup_where(fp, f);
+	}
+	fputs(") ", fp);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	return sql;
+}
+
+/*
+ * Bind the parts of n buckets of width bucket from since (the last cut at
+ * f's until), and the filters.
+ */
+void
+rollup_buckets_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt,
+    const struct filter *f, int64_t since, int64_t bucket, size_t n)
+{
+	struct rollup_window	 w;
+	FILE			*fp;
+	char			*json = NULL;
+	size_t			 len = 0, b;
+	int64_t			 oldest, until, lo, hi;
+	int			 levels, level, side, i, first = 1;
+
+	until = (f->set & FILTER_UNTIL) ? f->until : INT64_MAX;
+	oldest = rollup_oldest_minute(ctx);
+	levels = rollup_levels_exist(ctx);
+	if ((fp = open_memstream(&json, &len)) == NULL)
+		cli_fatal(ctx, "out of memory");
+	fputc('[', fp);
+	for (b = 0; b < n; b++) {
+		lo = since + (int64_t)b * bucket;
+		hi = b + 1 == n || lo + bucket > until ? until : lo + bucket;
+		rollup_split(lo, hi, oldest, levels, &w);
+		for (level = 0; level < RW__COUNT; level++)
+			for (side = 0; side < 2; side++) {
+				if (w.part[level][side][0] >=
+				    w.part[level][side][1])
+					continue;
+				fprintf(fp, "%s[%zu,%d,%lld,%lld]", first ? "" :
+				    ",", b, level,
+				    (long long)w.part[level][side][0],
+				    (long long)w.part[level][side][1]);
+				first = 0;
+			}
+	}
+	fputc(']', fp);
+	if (fclose(fp) == EOF)
+		cli_fatal(ctx, "out of memory");
+	if ((i = sqlite3_bind_parameter_index(stmt, ":parts")) == 0 ||
+	    sqlite3_bind_text(stmt, i, json, -1, free) != SQLITE_OK)
+		cli_fatal(ctx, "query failed: %s", sqlite3_errmsg(ctx->db));
 	if ((f->set & FILTER_USER))
 		bind_int(stmt, ":uid", f->uid);
 	if ((f->set & FILTER_COMM) &&

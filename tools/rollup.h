@@ -32,4 +32,13 @@ int	 rollup_usable(struct cmd_ctx *, const struct filter *, unsigned int);
 char	*rollup_sql(struct cmd_ctx *, const struct filter *, int);
 void	 rollup_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *);
 
+/*
+ * The same for a window cut into buckets (timeline): "r" has the bucket's
+ * index b first; rollup_buckets_bind binds n buckets of width bucket from
+ * since (the last one cut at the filter's until) and the filters.
+ */
+char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *);
+void	 rollup_buckets_bind(struct cmd_ctx *, sqlite3_stmt *,
+	    const struct filter *, int64_t, int64_t, size_t);
+
 #endif

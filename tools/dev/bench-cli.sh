@@ -198,6 +198,8 @@ for w in day:"$D" week:"$WK" all:"$A"; do
 	    --group command "${win[@]}"
 	time_cmd "top-user-$w" 100 "$ta" --db "$db" top --group user \
 	    "${win[@]}"
+	time_cmd "timeline-$w" 100 "$ta" --db "$db" --format csv \
+	    timeline --buckets 80 "${win[@]}"
 done
 # The pid was reused: pick the exit (the make alive at that second).
 time_cmd show 50 "$ta" --db "$db" show --at "$(loc "$pexit")" "$pid"
