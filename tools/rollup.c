@@ -342,7 +342,8 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
  * parts of each bucket as rollup_split cuts it, [lo, hi) of a level l (0:
  * rows, 1: minutes, 2: hours, 3: days) for bucket b, bound as one JSON
  * array (:parts), and r is rollup_sql's r with the bucket b first: each
- * part is a range of its table's key (or of tasks_recv_time) joined to p.
+ * part is a range of its table's key (or of tasks_recv_time) joined to p,
+ * p the outer loop (CROSS JOIN: else SQLite scans tasks for the rows).
  */
 char *
 rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
@@ -355,9 +356,11 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
-	fputs("WITH p AS (SELECT value ->> 0 AS b, value ->> 1 AS l, "
-	    "value ->> 2 AS lo, value ->> 3 AS hi FROM json_each(:parts)), "
-	    "r AS (", fp);
+	/* Not materialized: each term reads it, and SQLite then uses the
+	   key's (or tasks_recv_time's) range, not an automatic index. */
+	fputs("WITH p AS NOT MATERIALIZED (SELECT value ->> 0 AS b, "
+	    "value ->> 1 AS l, value ->> 2 AS lo, value ->> 3 AS hi FROM "
+	    "json_each(:parts)), r AS (", fp);
 	for (level = top; level >= RW_ROWS; level--) {
 		fprintf(fp, "%sSELECT p.b AS b, ac_comm, ac_uid",
 		    level < top ? " UNION ALL " : "");
@@ -368,11 +371,11 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 			else
 				fprintf(fp, ", %s", rollup_cols[i].column);
 		if (level == RW_ROWS)
-			fputs(" FROM p JOIN rollup_rows ON recv_time >= p.lo AND "
-			    "recv_time < p.hi", fp);
+			fputs(" FROM p CROSS JOIN rollup_rows ON recv_time >= "
+			    "p.lo AND recv_time < p.hi", fp);
 		else
-			fprintf(fp, " FROM p JOIN %1$s ON %2$s >= p.lo AND %2$s "
-			    "< p.hi", rollup_table[level][0],
+			fprintf(fp, " FROM p CROSS JOIN %1$s ON %2$s >= p.lo "
+			    "AND %2$s < p.hi", rollup_table[level][0],
 			    rollup_table[level][2]);
 		fprintf(fp, " WHERE p.l = %d", level);
 		rollup_where(fp, f);
