@@ -20,6 +20,13 @@
 #define ROLLUP_MINUTE_SQL	ROLLUP_STR(ROLLUP_MINUTE_NUM)
 #define ROLLUP_STR(x)		ROLLUP_STR_(x)
 #define ROLLUP_STR_(x)		#x
+/*
+ * The coarser levels (schema 4: hours, days, hour_parents, day_parents):
+ * an hour is minute / 60, a day (UTC) minute / 1440, as the migration and
+ * the query tool (tools/rollup.c) compute them.
+ */
+#define ROLLUP_HOUR_MINUTES	60
+#define ROLLUP_DAY_MINUTES	1440
 /* A process end shorter than this is short-lived (minutes.short_procs). */
 #define ROLLUP_SHORT_US		INT64_C(1000000)
 

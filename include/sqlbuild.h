@@ -30,9 +30,22 @@ extern const char *const task_ident_cols[TI__COUNT];
  *	sums in enum rollup_sum order) adding to (or raising) a row there.
  *   sql_rollup_fill: the minutes and minute_parents of every thread row
  *	(the view rollup_rows), into tables that hold none of them yet.
+ *   sql_level_upsert: the same as sql_minutes_upsert into a level's table
+ *	(hours, days) keyed by its column (hour, day).
+ *   sql_level_parent_upsert: into hour_parents or day_parents: (key,
+ *	ac_ppid, procs, short_procs, minute_first, minute_last).
+ *   sql_levels_fill: hours, days, hour_parents and day_parents from the
+ *	minutes tables, into tables that hold none of them yet.
+ *   sql_levels_prune: several statements (for sqlite3_exec after binding
+ *	by hand, or a prepare loop): the hour ?1 and day ?2 of the oldest row
+ *	summed again from the finer levels, the ones before them dropped.
  */
 char	*sql_task_insert(void);
 char	*sql_minutes_upsert(void);
 char	*sql_rollup_fill(void);
+char	*sql_level_upsert(const char *, const char *);
+char	*sql_level_parent_upsert(const char *, const char *);
+char	*sql_levels_fill(void);
+char	*sql_levels_prune(void);
 
 #endif

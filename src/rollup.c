@@ -9,6 +9,10 @@
  *
  * Entries live in arrays, found through an open-addressing index of
  * positions that is rebuilt when it gets half full.
+ *
+ * The hour and day levels (schema 4) are folded from the minute entries at
+ * commit (rollup_levels), not per record: a batch has a few minute entries
+ * per program, so the coarser levels cost a few upserts per batch.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,14 @@ struct rollup {
 	size_t			 plain[RS__COUNT];	/* or NO_FIELD */
 	struct table		 minutes;
 	struct table		 parents;
+	struct table		 lminutes[ROLLUP_LEVEL__COUNT];
+	struct table		 lparents[ROLLUP_LEVEL__COUNT];
+};
+
+/* A level's number of a minute: minute / its minutes, as in SQL. */
+static const int64_t rollup_level_minutes_of[ROLLUP_LEVEL__COUNT] = {
+	[ROLLUP_LEVEL_HOUR] = ROLLUP_HOUR_MINUTES,
+	[ROLLUP_LEVEL_DAY] = ROLLUP_DAY_MINUTES,
 };
 
 #define ROLLUP_SLOTS_MIN	256
@@ -78,18 +90,33 @@ rollup_new(void)
 	}
 	r->minutes.size = sizeof(struct rollup_minute);
 	r->parents.size = sizeof(struct rollup_parent);
+	for (i = 0; i < ROLLUP_LEVEL__COUNT; i++) {
+		r->lminutes[i].size = sizeof(struct rollup_minute);
+		r->lparents[i].size = sizeof(struct rollup_parent);
+	}
 	return r;
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->items);
+	free(t->slot);
 }
 
 void
 rollup_free(struct rollup *r)
 {
+	size_t	 i;
+
 	if (r == NULL)
 		return;
-	free(r->minutes.items);
-	free(r->minutes.slot);
-	free(r->parents.items);
-	free(r->parents.slot);
+	table_free(&r->minutes);
+	table_free(&r->parents);
+	for (i = 0; i < ROLLUP_LEVEL__COUNT; i++) {
+		table_free(&r->lminutes[i]);
+		table_free(&r->lparents[i]);
+	}
 	free(r);
 }
 
@@ -105,8 +132,14 @@ table_clear(struct table *t)
 void
 rollup_clear(struct rollup *r)
 {
+	size_t	 i;
+
 	table_clear(&r->minutes);
 	table_clear(&r->parents);
+	for (i = 0; i < ROLLUP_LEVEL__COUNT; i++) {
+		table_clear(&r->lminutes[i]);
+		table_clear(&r->lparents[i]);
+	}
 }
 
 static uint64_t
@@ -316,6 +349,7 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 	memset(&pk, 0, sizeof(pk));
 	pk.minute = mk.minute;
 	pk.ppid = rec_int(r, plan, RF_PPID, rec, -1);
+	pk.first = pk.last = pk.minute;
 	if ((p = table_get(&r->parents, &pk, parent_same)) == NULL)
 		return -1;
 	p->procs++;
@@ -335,4 +369,87 @@ rollup_parents(const struct rollup *r, const struct rollup_parent **p)
 {
 	*p = r->parents.items;
 	return r->parents.n;
+}
+
+/* Add a minute entry's sums to its entry of a coarser level. */
+static int
+level_add_minute(struct table *t, const struct rollup_minute *m, int64_t per)
+{
+	struct rollup_minute	 k, *e;
+	size_t			 i;
+
+	memset(&k, 0, sizeof(k));
+	k.minute = m->minute / per;
+	k.uid = m->uid;
+	memcpy(k.comm, m->comm, sizeof(k.comm));
+	if ((e = table_get(t, &k, minute_same)) == NULL)
+		return -1;
+	for (i = 0; i < RS__COUNT; i++)
+		if (rollup_cols[i].agg == ROLLUP_AGG_MAX)
+			e->sum[i] = m->sum[i] > e->sum[i] ? m->sum[i] :
+			    e->sum[i];
+		else
+			e->sum[i] += m->sum[i];
+	return 0;
+}
+
+static int
+level_add_parent(struct table *t, const struct rollup_parent *p, int64_t per)
+{
+	struct rollup_parent	 k, *e;
+
+	memset(&k, 0, sizeof(k));
+	k.minute = p->minute / per;
+	k.ppid = p->ppid;
+	k.first = p->first;
+	k.last = p->last;
+	if ((e = table_get(t, &k, parent_same)) == NULL)
+		return -1;
+	e->procs += p->procs;
+	e->short_procs += p->short_procs;
+	e->first = p->first < e->first ? p->first : e->first;
+	e->last = p->last > e->last ? p->last : e->last;
+	return 0;
+}
+
+/*
+ * Fold the minute entries into the hour and day entries (once, at commit:
+ * the levels are rebuilt from the minutes each time).
+ */
+int
+rollup_levels(struct rollup *r)
+{
+	const struct rollup_minute	*m = r->minutes.items;
+	const struct rollup_parent	*p = r->parents.items;
+	size_t				 l, i;
+
+	for (l = 0; l < ROLLUP_LEVEL__COUNT; l++) {
+		table_clear(&r->lminutes[l]);
+		table_clear(&r->lparents[l]);
+		for (i = 0; i < r->minutes.n; i++)
+			if (level_add_minute(&r->lminutes[l], &m[i],
+			    rollup_level_minutes_of[l]) == -1)
+				return -1;
+		for (i = 0; i < r->parents.n; i++)
+			if (level_add_parent(&r->lparents[l], &p[i],
+			    rollup_level_minutes_of[l]) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+size_t
+rollup_level_minutes(const struct rollup *r, enum rollup_level l,
+    const struct rollup_minute **m)
+{
+	*m = r->lminutes[l].items;
+	return r->lminutes[l].n;
+}
+
+size_t
+rollup_level_parents(const struct rollup *r, enum rollup_level l,
+    const struct rollup_parent **p)
+{
+	*p = r->lparents[l].items;
+	return r->lparents[l].n;
 }

@@ -70,8 +70,9 @@ sql_task_insert(void)
 	return sbuf_close(&b);
 }
 
+/* An upsert adding to (or raising) the sums of a level's row. */
 char *
-sql_minutes_upsert(void)
+sql_level_upsert(const char *table, const char *key)
 {
 	struct sbuf	 b;
 	const char	*c;
@@ -79,19 +80,125 @@ sql_minutes_upsert(void)
 
 	if (sbuf_open(&b) == -1)
 		return NULL;
-	fputs("INSERT INTO minutes (minute, ac_comm, ac_uid", b.fp);
+	fprintf(b.fp, "INSERT INTO %s (%s, ac_comm, ac_uid", table, key);
 	for (i = 0; i < RS__COUNT; i++)
 		fprintf(b.fp, ", %s", rollup_cols[i].column);
 	fputs(") VALUES (?, ?, ?", b.fp);
 	for (i = 0; i < RS__COUNT; i++)
 		fputs(", ?", b.fp);
-	fputs(") ON CONFLICT (minute, ac_comm, ac_uid) DO UPDATE SET ", b.fp);
+	fprintf(b.fp, ") ON CONFLICT (%s, ac_comm, ac_uid) DO UPDATE SET ",
+	    key);
 	for (i = 0; i < RS__COUNT; i++) {
 		c = rollup_cols[i].column;
 		fprintf(b.fp, rollup_cols[i].agg == ROLLUP_AGG_MAX ?
 		    "%s%s = max(%s, excluded.%s)" : "%s%s = %s + excluded.%s",
 		    i ? ", " : "", c, c, c);
 	}
+	return sbuf_close(&b);
+}
+
+char *
+sql_minutes_upsert(void)
+{
+	return sql_level_upsert("minutes", "minute");
+}
+
+/* The same for hour_parents or day_parents. */
+char *
+sql_level_parent_upsert(const char *table, const char *key)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fprintf(b.fp, "INSERT INTO %s (%s, ac_ppid, procs, short_procs, "
+	    "minute_first, minute_last) VALUES (?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (%s, ac_ppid) DO UPDATE SET procs = procs + "
+	    "excluded.procs, short_procs = short_procs + "
+	    "excluded.short_procs, minute_first = min(minute_first, "
+	    "excluded.minute_first), minute_last = max(minute_last, "
+	    "excluded.minute_last)", table, key, key);
+	return sbuf_close(&b);
+}
+
+/*
+ * One level's rows summed from the finer one's (from its table, key
+ * fkey, level number fkey / per), where "where" (with ?1 and ?2) picks
+ * the finer rows.
+ */
+static void
+level_fill(FILE *fp, const char *table, const char *from, const char *fkey,
+    int per, const char *where)
+{
+	size_t	 i;
+
+	fprintf(fp, "INSERT INTO %s SELECT %s / %d, ac_comm, ac_uid", table,
+	    fkey, per);
+	for (i = 0; i < RS__COUNT; i++)
+		fprintf(fp, ", %s(%s)", rollup_cols[i].agg == ROLLUP_AGG_MAX ?
+		    "max" : "sum", rollup_cols[i].column);
+	fprintf(fp, " FROM %s%s GROUP BY %s / %d, ac_comm, ac_uid; ", from,
+	    where, fkey, per);
+}
+
+static void
+level_parent_fill(FILE *fp, const char *table, const char *from,
+    const char *fkey, int per, const char *first, const char *last,
+    const char *where)
+{
+	fprintf(fp, "INSERT INTO %s SELECT %s / %d, ac_ppid, sum(procs), "
+	    "sum(short_procs), min(%s), max(%s) FROM %s%s GROUP BY %s / %d, "
+	    "ac_ppid; ", table, fkey, per, first, last, from, where, fkey,
+	    per);
+}
+
+char *
+sql_levels_fill(void)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	level_fill(b.fp, "hours", "minutes", "minute", ROLLUP_HOUR_MINUTES, "");
+	level_fill(b.fp, "days", "hours", "hour",
+	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES, "");
+	level_parent_fill(b.fp, "hour_parents", "minute_parents", "minute",
+	    ROLLUP_HOUR_MINUTES, "minute", "minute", "");
+	level_parent_fill(b.fp, "day_parents", "hour_parents", "hour",
+	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES, "minute_first",
+	    "minute_last", "");
+	return sbuf_close(&b);
+}
+
+/*
+ * Retention: the hour ?1 and the day ?2 summed again from what is left of
+ * the finer levels (the minutes before the oldest row's are gone), and the
+ * hours and days before them dropped.
+ */
+char *
+sql_levels_prune(void)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fputs("DELETE FROM hours WHERE hour <= ?1; "
+	    "DELETE FROM hour_parents WHERE hour <= ?1; "
+	    "DELETE FROM days WHERE day <= ?2; "
+	    "DELETE FROM day_parents WHERE day <= ?2; ", b.fp);
+	level_fill(b.fp, "hours", "minutes", "minute", ROLLUP_HOUR_MINUTES,
+	    " WHERE minute >= ?1 * " ROLLUP_STR(ROLLUP_HOUR_MINUTES)
+	    " AND minute < (?1 + 1) * " ROLLUP_STR(ROLLUP_HOUR_MINUTES));
+	level_parent_fill(b.fp, "hour_parents", "minute_parents", "minute",
+	    ROLLUP_HOUR_MINUTES, "minute", "minute",
+	    " WHERE minute >= ?1 * " ROLLUP_STR(ROLLUP_HOUR_MINUTES)
+	    " AND minute < (?1 + 1) * " ROLLUP_STR(ROLLUP_HOUR_MINUTES));
+	level_fill(b.fp, "days", "hours", "hour",
+	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES,
+	    " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
+	level_parent_fill(b.fp, "day_parents", "hour_parents", "hour",
+	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES, "minute_first",
+	    "minute_last", " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
 	return sbuf_close(&b);
 }
 

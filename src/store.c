@@ -27,6 +27,7 @@
 #include "ident.h"
 #include "identstore.h"
 #include "rollup.h"
+#include "store_levels.h"
 #include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
@@ -77,6 +78,7 @@ struct store {
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	struct identstore *ident;	/* cmdlines, exes, cgroups */
+	struct store_levels *levels;	/* hours, days (store_levels.c) */
 	int64_t		 run_id;
 	int		 lock_fd;	/* flock: one recorder per database */
 	dev_t		 dev;		/* of the file opened, for reopen */
@@ -452,7 +454,7 @@ store_put_rollups(struct store *st)
 		if (step_reset(st->up_parent) == -1)
 			return -1;
 	}
-	return 0;
+	return store_levels_put(st->levels, st->rollup);
 }
 
 static int
@@ -477,6 +479,8 @@ store_prepare(struct store *st)
 		return -1;
 	if ((st->ident = identstore_new(st->db)) == NULL)
 		return -1;
+	if ((st->levels = store_levels_new(st->db)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -493,6 +497,8 @@ store_detach(struct store *st)
 	sqlite3_finalize(st->ts_version);
 	identstore_free(st->ident);
 	st->ident = NULL;
+	store_levels_free(st->levels);
+	st->levels = NULL;
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);
@@ -1405,7 +1411,10 @@ store_set_ts_version(struct store *st, int version)
 /* A batch of whole minutes holds at most this many batches' rows. */
 #define STORE_PRUNE_MINUTE_BATCHES	10
 
-/* Delete the rollups of the minutes before this one. */
+/*
+ * Delete the rollups of the minutes before this one; then the hour and day
+ * levels follow (store_levels.c), if any minute went.
+ */
 static int
 store_prune_minutes(struct store *st, int64_t minute)
 {
@@ -1414,6 +1423,7 @@ store_prune_minutes(struct store *st, int64_t minute)
 		"DELETE FROM minute_parents WHERE minute < ?",
 	};
 	sqlite3_stmt	*s;
+	int64_t		 gone = 0;
 	size_t		 i;
 	int		 r;
 
@@ -1426,8 +1436,9 @@ store_prune_minutes(struct store *st, int64_t minute)
 		sqlite3_finalize(s);
 		if (r != SQLITE_DONE)
 			return -1;
+		gone += sqlite3_changes(st->db);
 	}
-	return 0;
+	return gone > 0 ? store_levels_prune(st->db, minute) : 0;
 }
 
 /* One integer from a query with one or two integer parameters. */

@@ -2,7 +2,8 @@
 # cli.sh: golden-output tests of the query tool, ./taskacct.
 #
 # Builds a fixture database (sql/schema.sql, then tests/cli/fixture.sql,
-# then the rollups filled by the statements of sql/migrate-2.sql; the SQL
+# then the rollups filled by the statements of sql/migrate-2.sql and the
+# levels' of sql/migrate-4.sql; the SQL
 # as make builds it into build/sql/, with the constants filled in),
 # runs commands against it and compares what each printed - stdout, then
 # stderr under "[stderr]", then "[exit N]" - with tests/cli/NAME.out.
@@ -135,11 +136,15 @@ fi
 rollup_fill() {
 	sed -n '/^-- The rollups of the rows already there/,$p' \
 	    build/sql/migrate-2.sql | sed '/^PRAGMA user_version = 2;$/,$d'
+	# and their hours and days, as the migration to schema 4 fills them
+	sed -n '/^-- levels: the hours and days of the rollups/,/^$/p' \
+	    build/sql/migrate-4.sql
 }
 rollup_fill >"$OUT/rollup-fill.sql"
 if sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
     >/dev/null && grep -q '^INSERT INTO minutes ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO minute_parents ' "$OUT/rollup-fill.sql" &&
+    grep -q '^INSERT INTO day_parents ' "$OUT/rollup-fill.sql" &&
     sqlite3 "$DB" <"$OUT/rollup-fill.sql"; then
 	ok "fixture database builds, with the rollup fill of migrate-2.sql"
 else

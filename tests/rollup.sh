@@ -1,8 +1,10 @@
 #!/bin/sh
 # rollup.sh: the per-minute rollups taskacctd keeps as it stores rows
-# (minutes, minute_parents; src/rollup.c) equal the sums their SQL
-# definition gives: the fill statements of sql/migrate-2.sql over the view
-# rollup_rows, run on a copy of the same database.  The workload has
+# (minutes, minute_parents; src/rollup.c) and their hour and day levels
+# (hours, days, hour_parents, day_parents; src/store_levels.c) equal the
+# sums their SQL definition gives: the fill statements of sql/migrate-2.sql
+# over the view rollup_rows and the levels' of sql/migrate-4.sql, run on a
+# copy of the same database.  The workload has
 # threads, process ends, failures, signals and I/O, across two daemon runs
 # and two retention passes, which must drop only whole minutes: one of
 # rows two days old, one whose limit falls inside a minute of rows (then
@@ -31,23 +33,29 @@ for n in 1 2; do
 	check "taskacctd stops (run $n)" d_stop
 done
 
-# The fill statements: from their marker to the version line.
+# The fill statements: from their marker to the version line, then the
+# hour and day levels' of sql/migrate-4.sql (its "-- levels:" fill).
+ROLLUP_TABLES="minutes minute_parents hours days hour_parents day_parents"
 fill_sql() {
+	for _t in $ROLLUP_TABLES; do
+		echo "DELETE FROM $_t;"
+	done
 	sed -n '/^-- The rollups of the rows already there/,/^PRAGMA user_version/p' \
 	    sql/migrate-2.sql | grep -v '^PRAGMA'
+	sed -n '/^-- levels: the hours and days of the rollups/,/^$/p' \
+	    sql/migrate-4.sql
 }
-# same: both tables of the daemon equal the SQL's, both ways.
+# same: every rollup table of the daemon equals the SQL's, both ways.
 same() {
 	cp "$T_DB" "$T_TMP/sql.db"
-	{ echo "DELETE FROM minutes; DELETE FROM minute_parents;"; fill_sql; } |
-	    sqlite3 "$T_TMP/sql.db" || return 1
-	q "ATTACH '$T_TMP/sql.db' AS s;
-	   SELECT (SELECT count(*) FROM (SELECT * FROM minutes EXCEPT
-	    SELECT * FROM s.minutes)) + (SELECT count(*) FROM (SELECT * FROM
-	    s.minutes EXCEPT SELECT * FROM minutes)) + (SELECT count(*) FROM
-	    (SELECT * FROM minute_parents EXCEPT SELECT * FROM
-	    s.minute_parents)) + (SELECT count(*) FROM (SELECT * FROM
-	    s.minute_parents EXCEPT SELECT * FROM minute_parents))"
+	fill_sql | sqlite3 "$T_TMP/sql.db" || return 1
+	_e=0
+	for _t in $ROLLUP_TABLES; do
+		_e="$_e + (SELECT count(*) FROM (SELECT * FROM $_t EXCEPT
+		    SELECT * FROM s.$_t)) + (SELECT count(*) FROM (SELECT *
+		    FROM s.$_t EXCEPT SELECT * FROM $_t))"
+	done
+	q "ATTACH '$T_TMP/sql.db' AS s; SELECT $_e"
 }
 desc="the daemon's rollups equal their SQL definition"
 if skipping; then
@@ -61,17 +69,19 @@ else
 		diag "rows differing: $got"
 	fi
 fi
-sql_is "rollups hold every thread row and process end" "1|1|1" \
+sql_is "rollups hold every thread row and process end" "1|1|1|1" \
     "SELECT (SELECT sum(tasks) FROM minutes) =
      (SELECT count(*) FROM tasks WHERE kind = 0),
      (SELECT sum(procs) FROM minutes) = (SELECT sum(procs) FROM
-     minute_parents), (SELECT sum(failed) > 0 FROM minutes)"
+     minute_parents), (SELECT sum(failed) > 0 FROM minutes),
+     (SELECT sum(tasks) FROM days) = (SELECT sum(tasks) FROM hours) AND
+     (SELECT sum(procs) FROM day_parents) = (SELECT sum(procs) FROM
+     minutes)"
 
 # Retention: pretend the first run's rows are 2 days old, prune at 1 day.
 if active; then
 	q "UPDATE tasks SET recv_time = recv_time - 2 * 86400000000
 	   WHERE run_id = (SELECT min(id) FROM runs);
-	   DELETE FROM minutes; DELETE FROM minute_parents;
 	   $(fill_sql)"
 fi
 check "taskacctd --retain 1 starts" d_start --retain 1
@@ -119,7 +129,6 @@ if active; then
 	    32 * (n.i % 2), 256 * (n.i % 5 = 0), 1000 * n.i, 10 + n.i, n.i % 13,
 	    4 * n.i, 512 * n.i FROM n, (SELECT * FROM tasks ORDER BY id
 	    LIMIT 1) t;
-	    DELETE FROM minutes; DELETE FROM minute_parents;
 	    $(fill_sql)"
 	prunes0=$(q "SELECT count(*) FROM prunes")
 fi

@@ -11,7 +11,11 @@
  * time; without samples (or with a filter on how processes ended) the
  * exit rows alone, each at its exit.  A measure that exists only at exit
  * (rss, duration, count, failed) is read from the process ends.  A task
- * counts under its own name, as in the rollups.
+ * counts under its own name, as in the rollups.  Without samples, a
+ * measure the rollups hold that sums every thread (cpu, io, the delays),
+ * filtered at most by command, user and time, is read from the rollups
+ * (rollup.h: each bucket's days, hours, minutes and edge rows), and so
+ * are the exits (process ends, AGROUP, as the rollups count them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include "fields.h"
 #include "measure.h"
 #include "procs.h"
+#include "rollup.h"
 #include "window.h"
 
 #define TIMELINE_WINDOW_US	(INT64_C(3600) * 1000000)
@@ -84,6 +89,7 @@ struct timeline {
 	double		*v;
 	size_t		 nseries;
 	int		 group;
+	int		 rollup;	/* read from the rollups */
 };
 
 static sqlite3_stmt *
@@ -95,6 +101,10 @@ timeline_prepare(struct cmd_ctx *ctx, const struct timeline *t,
 
 	stmt = cli_prepare(ctx, sql);
 	free(sql);
+	if (t->rollup) {
+		rollup_buckets_bind(ctx, stmt, f, t->since, t->bucket, t->n);
+		return stmt;
+	}
 	sqlite3_bind_int64(stmt, 1, t->since);
 	sqlite3_bind_int64(stmt, 2, t->bucket);
 	cli_bind_filter(ctx, stmt, fs, TIMELINE_PARAM);
@@ -111,16 +121,22 @@ timeline_exits(struct cmd_ctx *ctx, struct timeline *t,
 	struct filter_sql	 fs;
 	sqlite3_stmt		*stmt;
 	FILE			*fp;
-	char			*sql = NULL;
+	char			*sql = NULL, *r;
 	size_t			 len = 0;
 	int64_t			 b;
 
 	cli_filter_sql(ctx, f, TIMELINE_PARAM, &fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
-	fputs("SELECT (g.recv_time - ?1) / ?2 AS b, count(*) "
-	    "FROM tasks g", fp);
-	fprintf(fp, " WHERE %s GROUP BY b", fs.text);
+	if (t->rollup) {
+		r = rollup_buckets_sql(ctx, f);
+		fprintf(fp, "%sSELECT b, sum(procs) FROM r GROUP BY b", r);
+		free(r);
+	} else {
+		fputs("SELECT (g.recv_time - ?1) / ?2 AS b, count(*) "
+		    "FROM tasks g", fp);
+		fprintf(fp, " WHERE %s GROUP BY b", fs.text);
+	}
 	if (fclose(fp) == EOF)
 		cli_fatal(ctx, "out of memory");
 	stmt = timeline_prepare(ctx, t, f, &fs, sql);
@@ -217,7 +233,7 @@ timeline_measure(struct cmd_ctx *ctx, struct timeline *t,
 	struct filter		 fw = *f;
 	struct filter_sql	 fs;
 	sqlite3_stmt		*stmt;
-	char			*sql;
+	char			*sql, *fsql;
 	const char		*k;
 	long			 s;
 	int64_t			 b;
@@ -230,7 +246,15 @@ timeline_measure(struct cmd_ctx *ctx, struct timeline *t,
 		fw.set |= FILTER_THREADS;
 	fw.set &= ~FILTER_PID;
 	cli_filter_sql(ctx, &fw, TIMELINE_PARAM, &fs);
-	sql = timeline_measure_sql(ctx, m, f, &fs, live);
+	if (t->rollup) {
+		sql = rollup_buckets_sql(ctx, f);
+		if (asprintf(&fsql, "%sSELECT b, ac_comm AS k, %s AS m FROM r "
+		    "GROUP BY b, k", sql, m->rollup) == -1)
+			cli_fatal(ctx, "out of memory");
+		free(sql);
+		sql = fsql;
+	} else
+		sql = timeline_measure_sql(ctx, m, f, &fs, live);
 	if ((t->names = calloc(top + 2, sizeof(*t->names))) == NULL)
 		cli_fatal(ctx, "out of memory");
 	if (t->group)
@@ -382,6 +406,9 @@ cmd_timeline_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 	f->set |= FILTER_SINCE | FILTER_UNTIL;
 	t.n = timeline_buckets(ctx, args);
 	t.bucket = (t.until - t.since + (int64_t)t.n - 1) / (int64_t)t.n;
+	/* Summed over every thread, no samples: the rollups hold it. */
+	t.rollup = m.act != NULL && m.rollup != NULL &&
+	    rollup_usable(ctx, f, ROLLUP_FILTERS) && !window_live(ctx, f);
 	if ((t.exits = calloc(t.n, sizeof(double))) == NULL)
 		cli_fatal(ctx, "out of memory");
 	timeline_exits(ctx, &t, f);

@@ -361,7 +361,8 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
 	"k.first_start ORDER BY c.recv_time LIMIT 1)"
 
 /*
- * The same from the rollups, which keep the minute of each child's exit:
+ * The same from the rollups, which keep the minutes of the first and last
+ * child's exit:
  * the parent was alive in the last one (so it exited at or after its
  * start) and in the first (so it started before its end).
  */
@@ -653,8 +654,8 @@ short_fast(struct cmd_ctx *ctx, struct cmd_args *args)
 
 	stmt = rollup_prepare(ctx, args, 1, "SELECT k.ppid, "
 	    PARENT_COMM_WINDOW ", k.n, k.procs FROM (SELECT ac_ppid AS ppid, "
-	    "sum(short_procs) AS n, sum(procs) AS procs, min(minute) AS "
-	    "m_first, max(minute) AS m_last FROM r GROUP BY "
+	    "sum(short_procs) AS n, sum(procs) AS procs, min(minute_first) "
+	    "AS m_first, max(minute_last) AS m_last FROM r GROUP BY "
 	    "ac_ppid HAVING n > 0 ORDER BY n DESC, ppid LIMIT :limit) k "
 	    "ORDER BY k.n DESC, k.ppid");
 	cli_print(ctx, short_fast_parent_cols, sizeof(short_fast_parent_cols) /

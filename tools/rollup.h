@@ -1,16 +1,18 @@
 /*
- * rollup.h: window reports from the per-minute rollups of schema 2
- * (sql/schema.sql: the view rollup_rows and the tables minutes and
- * minute_parents), for summary, top and short.
+ * rollup.h: window reports from the rollups (sql/schema.sql: the view
+ * rollup_rows, the tables minutes and minute_parents of schema 2, hours,
+ * days, hour_parents and day_parents of schema 4), for summary, top and
+ * short.
  *
- * A window [since, until) is read as its whole minutes from the rollup
- * tables and its ragged edges from rollup_rows, the rollups' own
- * definition, so the sums are exact: the same as summing rollup_rows over
- * the window.  rollup_sql writes the common table expression "r" (one
- * term per minute group or edge row; columns ROLLUP_COLS below), or with
- * parents set, "r" of minute_parents (minute, ac_ppid, procs,
- * short_procs); the
- * caller appends its SELECT ... FROM r GROUP BY ... and binds with
+ * A window [since, until) is read as its whole days, hours and minutes
+ * from the rollup tables and its sub-minute edges from rollup_rows, the
+ * rollups' own definition, so the sums are exact: the same as summing
+ * rollup_rows over the window.  rollup_sql writes the common table
+ * expression "r" (one term per group of a day, hour or minute, or per
+ * edge row; columns below), or with parents set, "r" of the parents
+ * tables (minute_first, minute_last, ac_ppid, procs, short_procs: the
+ * minutes of the first and last process end of the parent in the term);
+ * the caller appends its SELECT ... FROM r GROUP BY ... and binds with
  * rollup_bind, which also binds :since and :until if the SELECT uses them.
  *
  * Columns of r: ac_comm, ac_uid, then the sums of the minutes table
@@ -29,5 +31,14 @@
 int	 rollup_usable(struct cmd_ctx *, const struct filter *, unsigned int);
 char	*rollup_sql(struct cmd_ctx *, const struct filter *, int);
 void	 rollup_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *);
+
+/*
+ * The same for a window cut into buckets (timeline): "r" has the bucket's
+ * index b first; rollup_buckets_bind binds n buckets of width bucket from
+ * since (the last one cut at the filter's until) and the filters.
+ */
+char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *);
+void	 rollup_buckets_bind(struct cmd_ctx *, sqlite3_stmt *,
+	    const struct filter *, int64_t, int64_t, size_t);
 
 #endif

@@ -15,6 +15,12 @@
 #                                     # each candidate index (a copy, slow)
 #   tools/dev/bench-cli.sh --insert       # also: index cost on the INSERT
 #   tools/dev/bench-cli.sh --insert-only  # only that
+#   tools/dev/bench-cli.sh --only REGEX   # only the timings named so
+#
+# Besides the busiest hour, the window reports run over a day and a week
+# ending at that hour's end and over the whole history (issue 13's table:
+# the rollups' hour and day levels).  TASKACCT_BENCH_DB=PATH measures an
+# existing database instead (say, one an older gendb built).
 #
 # Run from the repository after `make taskacct tools/dev/gendb`.
 set -eu
@@ -35,6 +41,7 @@ json=bench-cli.json
 variants=0
 insert=0
 queries=1
+only=
 cache=${TASKACCT_BENCH_DIR:-/var/tmp}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--variants) variants=1 ;;
 	--insert) insert=1 ;;
 	--insert-only) insert=1; queries=0 ;;
+	--only) only=$2; shift ;;
 	*) echo "usage: $0 [-n ROWS] [-s SEED] [-r RUNS] [-o JSON]" \
 	    "[--variants] [--insert | --insert-only]" >&2; exit 2 ;;
 	esac
@@ -55,7 +63,7 @@ case $rows$seed$runs in *[!0-9]*) echo "$0: numbers only" >&2; exit 2 ;; esac
 ta=${TASKACCT:-./taskacct}
 # the schema and the generator decide what the file holds
 schema=$(cat sql/schema.sql tools/dev/gendb.c | cksum | cut -d' ' -f1)
-db=$cache/taskacct-bench-$rows-s$seed-$schema.db
+db=${TASKACCT_BENCH_DB:-$cache/taskacct-bench-$rows-s$seed-$schema.db}
 
 # The database, built once per rows, seed and schema.
 ensure_db() {	# path rows
@@ -124,6 +132,9 @@ time_cmd() {
 	local name=$1 target=$2 t0 t1 c0 i ms=() cpus=() med max mcpu verdict
 	local why
 	shift 2
+	if [ -n "$only" ] && ! [[ $name =~ $only ]]; then
+		return 0
+	fi
 	if ! why=$("$@" 2>&1 >/dev/null); then
 		[ -n "$why" ] || why="no result within its time limit"
 		printf '%-26s %8s %8s %8s %7s  %s\n' "$name" - - - "$target" \
@@ -144,8 +155,9 @@ time_cmd() {
 	max=$(printf '%s\n' "${ms[@]}" | maxof)
 	mcpu=$(printf '%s\n' "${cpus[@]}" | median)
 	verdict=$(awk -v m="$med" -v t="$target" 'BEGIN { print m < t ? "PASS" : "FAIL" }')
-	printf '%-26s %8s %8s %8s %7s  %s\n' "$name" "$med" "$max" "$mcpu" \
-	    "$target" "$verdict"
+	printf '%-26s %8s %8s %8s %7s  %s (%sx)\n' "$name" "$med" "$max" \
+	    "$mcpu" "$target" "$verdict" "$(awk -v m="$med" -v t="$target" \
+	    'BEGIN { printf "%.2f", m / t }')"
 	results+=("{\"name\":\"$name\",\"target_ms\":$target,\"median_ms\":$med,\"max_ms\":$max,\"cpu_median_ms\":$mcpu,\"status\":\"$(echo "$verdict" | tr A-Z a-z)\"}")
 }
 
@@ -170,6 +182,25 @@ time_cmd top-process 100 "$ta" --db "$db" top --since "$S" --until "$U" \
 time_cmd summary 100 "$ta" --db "$db" summary --since "$S" --until "$U"
 time_cmd short 100 "$ta" --db "$db" short --since "$S" --until "$U"
 time_cmd status 100 "$ta" --db "$db" status
+# Issue 13: a day, a week (ending at the hour's end, 30 s past a minute)
+# and the whole history (from 1970-01-02, no end), read through the rollups' day, hour and minute
+# levels and the rows of the edges.
+D="$(loc $((until - 86400000000)))"
+WK="$(loc $((until - 7 * 86400000000)))"
+A="1970-01-02 00:00:00"
+for w in day:"$D" week:"$WK" all:"$A"; do
+	ws=${w#*:} w=${w%%:*}
+	win=(--since "$ws" --until "$U")
+	[ "$w" = all ] && win=(--since "$ws")	# to the end, open
+	time_cmd "summary-$w" 100 "$ta" --db "$db" summary "${win[@]}"
+	time_cmd "short-$w" 100 "$ta" --db "$db" short "${win[@]}"
+	time_cmd "top-io-command-$w" 100 "$ta" --db "$db" top --by io \
+	    --group command "${win[@]}"
+	time_cmd "top-user-$w" 100 "$ta" --db "$db" top --group user \
+	    "${win[@]}"
+	time_cmd "timeline-$w" 100 "$ta" --db "$db" --format csv \
+	    timeline --buckets 80 "${win[@]}"
+done
 # The pid was reused: pick the exit (the make alive at that second).
 time_cmd show 50 "$ta" --db "$db" show --at "$(loc "$pexit")" "$pid"
 time_cmd tree 50 "$ta" --db "$db" tree --at "$(loc "$pexit")" "$pid"
