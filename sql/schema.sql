@@ -334,8 +334,9 @@ CREATE INDEX activity_time ON activity(time);
 -- hour has at least K rows at least as large as its cut: only ties with
 -- the cut are read from tasks (when the cut reaches the top N).
 -- taskacctd keeps both exact in the transaction of the rows (src/ranked.c)
--- and deletes them up to the hour of the oldest row left at a prune: the
--- query tool reads the oldest row's hour from the rows.  "count" is not
+-- and, at a prune, deletes them up to the hour of its limit (or of the
+-- oldest row left, if earlier): the query tool reads the hour of the
+-- oldest row from the rows.  "count" is not
 -- kept (every row ties: the newest rows of the window are its top).
 CREATE VIEW ranked_rows AS
 	SELECT 'cpu' AS measure, id, recv_time,
