@@ -15,6 +15,10 @@
 
 #include "ranked.h"
 
+#define RANKED_STR(x)	#x
+#define RANKED_XSTR(x)	RANKED_STR(x)
+#define K_SQL		RANKED_XSTR(RANKED_K)
+
 /* "value ranks above cut", NULL lowest. */
 #define RANKED_ABOVE(v, c)	"(" v " IS NOT NULL AND (" c " IS NULL OR " \
 	v " > " c "))"
@@ -39,16 +43,17 @@ static const char *const ranked_sql[RQ__COUNT] = {
 	    "FROM ranked_rows r LEFT JOIN ranked_cuts c ON "
 	    "c.measure = r.measure AND c.hour = r.hour WHERE r.id >= ?1 AND r.id < ?2 AND "
 	    "(c.hour IS NULL OR " RANKED_ABOVE("r.value", "c.value") ")) "
-	    "WHERE rn <= 100",
+	    "WHERE rn <= " K_SQL,
 	[RQ_HOURS] = "SELECT min(recv_time) / 3600000000, "
 	    "max(recv_time) / 3600000000 FROM tasks WHERE id >= ?1 AND "
 	    "id < ?2",
 	[RQ_CUT] = "INSERT OR REPLACE INTO ranked_cuts (measure, hour, value) "
 	    "SELECT e.measure, e.hour, (SELECT x.value FROM ranked_exits x "
 	    "WHERE x.measure = e.measure AND x.hour = e.hour ORDER BY "
-	    "x.value DESC LIMIT 1 OFFSET 99) FROM ranked_exits e WHERE "
+	    "x.value DESC LIMIT 1 OFFSET " K_SQL " - 1) FROM ranked_exits e "
+	    "WHERE "
 	    "e.hour BETWEEN ?1 AND ?2 GROUP BY e.measure, e.hour "
-	    "HAVING count(*) >= 100",
+	    "HAVING count(*) >= " K_SQL,
 	[RQ_DROP] = "DELETE FROM ranked_exits AS e WHERE e.hour BETWEEN ?1 "
 	    "AND ?2 AND EXISTS (SELECT 1 FROM ranked_cuts c WHERE "
 	    "c.measure = e.measure AND c.hour = e.hour AND NOT "

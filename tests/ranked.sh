@@ -31,6 +31,11 @@ for b in "$T" "$GENDB"; do
 done
 
 H=3600000000
+# K: include/ranked.h's, and the fill's (sql/migrate-4.sql) the same.
+K=$(sed -n 's/^#define[[:space:]]*RANKED_K[[:space:]]*\([0-9]*\)$/\1/p' \
+    include/ranked.h)
+grep -q "WHERE rn = $K;" build/sql/migrate-4.sql
+crafted_ok $? "K is include/ranked.h's ($K) in the fill of migrate-4.sql"
 # The fill statements of migrate-4.sql, after emptying both tables.
 fill_sql() {
 	echo "DELETE FROM ranked_cuts; DELETE FROM ranked_exits;"
@@ -106,10 +111,10 @@ b0=$(((lo / H + 20) * H))
 b1=$((b0 + 9 * H))
 for e in 0 60000000 -60000000 1 -1; do
 	for m in cpu io rss duration csw failed cpu-delay swapin-delay; do
-		for l in 1 10 100; do
+		for l in 1 10 $K; do
 			want=1 cmp_top $((b0 + e)) $((b1 - e)) $m $l
 		done
-		want=0 cmp_top $((b0 + e)) $((b1 - e)) $m 101
+		want=0 cmp_top $((b0 + e)) $((b1 - e)) $m $((K + 1))
 	done
 	want=1 cmp_top $((b0 - e)) $((b1 + e)) io 10 --exited
 done
