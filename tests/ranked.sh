@@ -8,7 +8,8 @@
 #   - a generated day of rows (gendb), then another day appended in odd
 #     commits of 97 rows (gendb --append: ranked_begin/ranked_commit);
 #   - windows on an hour boundary, and that boundary +-1 minute and +-1 us
-#     (an edge off by a minute or a microsecond loses or adds rows), and
+#     (an edge off by a minute or a microsecond loses or adds rows), of 9
+#     hours and of less than one, and
 #     RANKED_WINDOWS random windows (RANKED_SEED, printed, reruns them);
 #   - measures with distinct values (cpu, io, duration, csw, rss) and with
 #     many ties and NULLs (failed, cpu-delay, swapin-delay: ties with an
@@ -117,6 +118,15 @@ for e in 0 60000000 -60000000 1 -1; do
 		want=0 cmp_top $((b0 + e)) $((b1 - e)) $m $((K + 1))
 	done
 	want=1 cmp_top $((b0 - e)) $((b1 + e)) io 10 --exited
+	# Shorter than an hour: partial hours alone, where rows at or below
+	# a cut are read when the cut reaches the N-th value.
+	for m in cpu io duration; do
+		for l in 10 $K; do
+			want=1 cmp_top $((b0 + e)) $((b0 + 1800000000)) $m $l
+			want=1 cmp_top $((b0 - 1200000000 + e)) \
+			    $((b0 + 1200000000 - e)) $m $l
+		done
+	done
 done
 report "hour-aligned windows and +-1 min, +-1 us: the same top as every row's"
 

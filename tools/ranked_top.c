@@ -1,17 +1,21 @@
 /*
  * ranked_top.c: the candidates of `top --by MEASURE` per exit record over
- * a window (ranked_top.h).  A window [since, until) is its whole hours
- * h0 <= h < h1 and its edges, [since, h0) and [h1, until), read from the
- * rows.  An hour's candidates (ranked_exits) are its rows above its cut
- * (ranked_cuts: its K-th largest value; no cut: all its rows are there),
- * so a row of a whole hour that is not one is at most its hour's cut,
- * and that hour has K >= N rows at least as large.  The top N of the
- * window then lies among the candidates, the edges, and the rows tied
- * with a cut of at least the N-th value among those: a first query finds
- * that value, a second whether any cut reaches it (then those hours' ties
- * are read from the rows; rare but for measures where most rows are
- * equal).  The oldest row's hour is an edge: a prune forgets its
- * candidates (src/ranked.c).
+ * a window [since, until) (ranked_top.h), in one statement.  An hour's
+ * candidates (ranked_exits) are its rows above its cut (ranked_cuts: its
+ * K-th largest value; no cut: all its rows are candidates).  Let V be the
+ * N-th largest among the window's candidates (rc0, with the rows before
+ * the first hour kept, read from tasks).  A row of the window that is no
+ * candidate is at most its hour's cut: if that cut is below V, the row is
+ * behind N rows of the window and not in its top N.  Otherwise (rt: the
+ * rows of the hours whose cut reaches V, or of every hour with a cut if
+ * there are fewer than N candidates) a whole hour of the window holds
+ * K >= N rows at least as large as its cut, so only its rows tied with it
+ * can be in the top; of an hour the window cuts, every row at or below
+ * the cut.  Those reads are rare but for measures where most rows are
+ * equal (failed, a delay that is mostly 0), and, for a window of less
+ * than a few hours, its partial hours.  The hour of the oldest row is
+ * read from tasks: a prune forgets the candidates of the hours it cut
+ * into (src/ranked.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,21 +51,46 @@ ranked_kept(const struct measure *m)
 	return NULL;
 }
 
+/* m on a row of tasks g */
+static void
+ranked_m(FILE *fp, const struct measure *m)
+{
+	fputc('(', fp);
+	procs_expr(fp, m->row, "g");
+	fputc(')', fp);
+}
+
 void
 ranked_top_with(FILE *fp, const struct measure *m)
 {
-	fputs("WITH rc(id) AS (SELECT id FROM ranked_exits WHERE measure = "
-	    ":rk_m AND hour >= :rk_h0 AND hour < :rk_h1 UNION ALL SELECT g.id "
-	    "FROM tasks g WHERE g.recv_time >= :rk_since AND g.recv_time < "
-	    ":rk_e0 AND g.kind = 0 UNION ALL SELECT g.id FROM tasks g WHERE "
-	    "g.recv_time >= :rk_e1 AND g.recv_time < :rk_until AND g.kind = 0 "
-	    "UNION ALL SELECT g.id FROM ranked_cuts k JOIN tasks g ON "
-	    "g.recv_time >= k.hour * " RT_H " AND g.recv_time < (k.hour + 1) * "
-	    RT_H " WHERE :rk_ties AND k.measure = :rk_m AND k.hour >= :rk_h0 "
-	    "AND k.hour < :rk_h1 AND (:rk_all OR :rk_v IS NULL OR k.value >= "
-	    ":rk_v) AND g.kind = 0 AND ", fp);
-	procs_expr(fp, m->row, "g");
-	fputs(" IS k.value) ", fp);
+	/* rc0: the candidates in the window, and the rows before h0. */
+	fputs("WITH rc0 AS MATERIALIZED (SELECT id, recv_time, value AS m "
+	    "FROM ranked_exits WHERE measure = :rk_m AND hour >= :rk_h0 AND "
+	    "hour <= :rk_hl AND recv_time >= :rk_since AND recv_time < "
+	    ":rk_until UNION ALL SELECT g.id, g.recv_time, ", fp);
+	ranked_m(fp, m);
+	fputs(" FROM tasks g WHERE g.recv_time >= :rk_since AND g.recv_time < "
+	    ":rk_e0 AND g.kind = 0), "
+	    /* rv: the N-th of them; rk: the cuts that reach it */
+	    "rv AS (SELECT m FROM rc0 ORDER BY m DESC, recv_time DESC, id DESC "
+	    "LIMIT 1 OFFSET :rk_n - 1), rk AS (SELECT hour, value FROM "
+	    "ranked_cuts WHERE measure = :rk_m AND hour >= :rk_h0 AND hour <= "
+	    ":rk_hl AND (NOT EXISTS (SELECT 1 FROM rv) OR (SELECT m FROM rv) "
+	    "IS NULL OR value >= (SELECT m FROM rv))), "
+	    /* rt: those hours' rows in the window */
+	    "rt AS (SELECT g.id, g.recv_time, ", fp);
+	ranked_m(fp, m);
+	fputs(" AS m, k.value AS cut, k.hour AS hour FROM rk k JOIN tasks g ON "
+	    "g.recv_time >= max(:rk_since, k.hour * " RT_H ") AND g.recv_time "
+	    "< min(:rk_until, (k.hour + 1) * " RT_H ") WHERE g.kind = 0), "
+	    /* rc: the top N of the candidates, the ties of a whole hour, the
+	       rows at or below the cut of a partial one */
+	    "rc(id) AS (SELECT id FROM (SELECT id, recv_time, m FROM rc0 "
+	    "UNION ALL SELECT id, recv_time, m FROM rt WHERE CASE WHEN "
+	    "hour * " RT_H " >= :rk_since AND (hour + 1) * " RT_H " <= "
+	    ":rk_until THEN m IS cut ELSE NOT (m IS NOT NULL AND (cut IS NULL "
+	    "OR m > cut)) END) ORDER BY m DESC, recv_time DESC, id DESC "
+	    "LIMIT :rk_n) ", fp);
 }
 
 static void
@@ -81,63 +110,44 @@ ranked_top_bind(sqlite3_stmt *s, const struct ranked_top *rt)
 	if ((i = sqlite3_bind_parameter_index(s, ":rk_m")) != 0)
 		sqlite3_bind_text(s, i, rt->measure, -1, SQLITE_STATIC);
 	bind_named(s, ":rk_h0", rt->h0);
-	bind_named(s, ":rk_h1", rt->h1);
+	bind_named(s, ":rk_hl", rt->hl);
 	bind_named(s, ":rk_since", rt->since);
 	bind_named(s, ":rk_until", rt->until);
-	bind_named(s, ":rk_e0", rt->h0 * RANKED_HOUR_US);
-	bind_named(s, ":rk_e1", rt->h1 * RANKED_HOUR_US);
-	bind_named(s, ":rk_ties", rt->ties);
-	bind_named(s, ":rk_all", rt->all);
-	if ((i = sqlite3_bind_parameter_index(s, ":rk_v")) != 0) {
-		if (rt->vnull)
-			sqlite3_bind_null(s, i);
-		else
-			sqlite3_bind_int64(s, i, rt->v);
-	}
+	bind_named(s, ":rk_e0", rt->e0);
+	bind_named(s, ":rk_n", rt->n);
 }
 
-/* One integer of a query on the candidates; -1: no row (or NULL). */
-static int
-ranked_query(struct cmd_ctx *ctx, const char *sql, const struct ranked_top *rt,
-    int64_t limit, int64_t *v, int *isnull)
-{
-	sqlite3_stmt	*s;
-	int		 found;
-
-	s = cli_prepare(ctx, sql);
-	ranked_top_bind(s, rt);
-	bind_named(s, ":rk_off", limit - 1);
-	found = cli_step(ctx, s);
-	if (found) {
-		*isnull = sqlite3_column_type(s, 0) == SQLITE_NULL;
-		*v = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return found;
-}
-
-/* The window's whole hours with candidates: 0 if there are none. */
+/*
+ * The window's hours with candidates, h0 to hl (h0: after the oldest
+ * row's), and the rows before them, [since, e0); 0 if the database has
+ * no rows.
+ */
 static int
 ranked_hours(struct cmd_ctx *ctx, const struct filter *f,
     struct ranked_top *rt)
 {
-	int64_t	 oldest;
-	int	 isnull;
+	sqlite3_stmt	*s;
+	int64_t		 oldest;
+	int		 found;
 
 	rt->since = f->since;
 	rt->until = (f->set & FILTER_UNTIL) ? f->until : INT64_MAX;
 	if (rt->since < 0 || rt->until <= rt->since)
 		return 0;
-	if (!ranked_query(ctx, "SELECT min(recv_time) FROM tasks", rt, 1,
-	    &oldest, &isnull) || isnull || oldest < 0)
+	s = cli_prepare(ctx, "SELECT min(recv_time) FROM tasks");
+	found = cli_step(ctx, s) && sqlite3_column_type(s, 0) != SQLITE_NULL;
+	oldest = found ? sqlite3_column_int64(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (oldest < 0)
 		return 0;
-	/* ceil(since / H); the oldest row's hour is read from the rows. */
-	rt->h0 = rt->since / RANKED_HOUR_US +
-	    (rt->since % RANKED_HOUR_US != 0);
+	rt->h0 = rt->since / RANKED_HOUR_US;
 	if (rt->h0 < oldest / RANKED_HOUR_US + 1)
 		rt->h0 = oldest / RANKED_HOUR_US + 1;
-	rt->h1 = rt->until / RANKED_HOUR_US;
-	return rt->h1 > rt->h0;
+	rt->hl = (rt->until - 1) / RANKED_HOUR_US;
+	rt->e0 = rt->h0 > rt->hl ? rt->until : rt->h0 * RANKED_HOUR_US;
+	if (rt->e0 < rt->since)
+		rt->e0 = rt->since;
+	return 1;
 }
 
 int
@@ -145,38 +155,14 @@ ranked_top_plan(struct cmd_ctx *ctx, const struct filter *f,
     const struct measure *m, int64_t limit, struct ranked_top *rt)
 {
 	const char	*env = getenv("TASKACCT_RANKED");
-	FILE		*fp;
-	char		*sql = NULL;
-	size_t		 len = 0;
-	int64_t		 one;
-	int		 isnull;
 
 	memset(rt, 0, sizeof(*rt));
+	rt->n = limit;
 	if ((env != NULL && strcmp(env, "0") == 0) ||
 	    (rt->measure = ranked_kept(m)) == NULL || limit < 1 ||
 	    limit > RANKED_K || !(f->set & FILTER_SINCE) ||
 	    (f->set & ~(FILTER_SINCE | FILTER_UNTIL | FILTER_THREADS)) != 0 ||
-	    ctx->schema < 4 || !cli_table_exists(ctx, "ranked_exits") ||
-	    !ranked_hours(ctx, f, rt))
+	    ctx->schema < 4 || !cli_table_exists(ctx, "ranked_exits"))
 		return 0;
-	/* The N-th value among the candidates without the ties. */
-	if ((fp = open_memstream(&sql, &len)) == NULL)
-		cli_fatal(ctx, "out of memory");
-	ranked_top_with(fp, m);
-	fputs("SELECT ", fp);
-	procs_expr(fp, m->row, "g");
-	fputs(" AS m FROM tasks g WHERE g.id IN rc ORDER BY m DESC, "
-	    "g.recv_time DESC, g.id DESC LIMIT 1 OFFSET :rk_off", fp);
-	if (fclose(fp) == EOF)
-		cli_fatal(ctx, "out of memory");
-	if (!ranked_query(ctx, sql, rt, limit, &rt->v, &rt->vnull))
-		rt->all = 1;
-	free(sql);
-	/* Does a cut reach it? */
-	if (ranked_query(ctx, "SELECT 1 FROM ranked_cuts k WHERE k.measure = "
-	    ":rk_m AND k.hour >= :rk_h0 AND k.hour < :rk_h1 AND (:rk_all OR "
-	    ":rk_v IS NULL OR k.value >= :rk_v) LIMIT 1", rt, limit, &one,
-	    &isnull))
-		rt->ties = 1;
-	return 1;
+	return ranked_hours(ctx, f, rt);
 }
