@@ -14,6 +14,15 @@
 #define RANKED_K		100
 #define RANKED_HOUR_US		INT64_C(3600000000)
 
+/*
+ * The measures kept, as in the view ranked_rows (sql/schema.sql; a test
+ * compares): the daemon's statements name them so that SQLite seeks each
+ * (measure, hour) range of the primary keys instead of scanning them all.
+ */
+#define RANKED_MEASURES_SQL	"'cpu', 'io', 'rss', 'duration', 'failed', " \
+	"'csw', 'cpu-delay', 'blkio-delay', 'swapin-delay', 'reclaim-delay', " \
+	"'thrashing-delay', 'compact-delay', 'wpcopy-delay', 'irq-delay'"
+
 struct ranked;
 
 /* The statements of db; NULL if they cannot be prepared. */

@@ -52,10 +52,11 @@ static const char *const ranked_sql[RQ__COUNT] = {
 	    "WHERE x.measure = e.measure AND x.hour = e.hour ORDER BY "
 	    "x.value DESC LIMIT 1 OFFSET " K_SQL " - 1) FROM ranked_exits e "
 	    "WHERE "
+	    "e.measure IN (" RANKED_MEASURES_SQL ") AND "
 	    "e.hour BETWEEN ?1 AND ?2 GROUP BY e.measure, e.hour "
 	    "HAVING count(*) >= " K_SQL,
-	[RQ_DROP] = "DELETE FROM ranked_exits AS e WHERE e.hour BETWEEN ?1 "
-	    "AND ?2 AND EXISTS (SELECT 1 FROM ranked_cuts c WHERE "
+	[RQ_DROP] = "DELETE FROM ranked_exits AS e WHERE e.measure IN ("
+	    RANKED_MEASURES_SQL ") AND e.hour BETWEEN ?1 AND ?2 AND EXISTS (SELECT 1 FROM ranked_cuts c WHERE "
 	    "c.measure = e.measure AND c.hour = e.hour AND NOT "
 	    RANKED_ABOVE("e.value", "c.value") ")",
 	[RQ_PRUNE_CUTS] = "DELETE FROM ranked_cuts WHERE hour <= ?1",

@@ -37,6 +37,16 @@ K=$(sed -n 's/^#define[[:space:]]*RANKED_K[[:space:]]*\([0-9]*\)$/\1/p' \
     include/ranked.h)
 grep -q "WHERE rn = $K;" build/sql/migrate-4.sql
 crafted_ok $? "K is include/ranked.h's ($K) in the fill of migrate-4.sql"
+# The measures ranked.h names are those of the view ranked_rows.
+hm=$(sed -n '/RANKED_MEASURES_SQL/,/[^\\]$/p' include/ranked.h |
+    grep -o "'[a-z-]*'" | tr -d "'" | sort | tr '\n' ' ')
+vm=$(sqlite3 "$TMP/v.db" ".read build/sql/schema.sql" \
+    "INSERT INTO tasks (run_id, recv_time, kind, task_id, ts_len) VALUES
+    (1, 0, 0, 1, 0)" "SELECT DISTINCT measure FROM ranked_rows" 2>&1 |
+    sort | tr '\n' ' ')
+echo "ranked.h: $hm; ranked_rows: $vm" >"$TMP/out"
+[ -n "$hm" ] && [ "$hm" = "$vm" ]
+crafted_ok $? "include/ranked.h names the measures of ranked_rows"
 # The fill statements of migrate-4.sql, after emptying both tables.
 fill_sql() {
 	echo "DELETE FROM ranked_cuts; DELETE FROM ranked_exits;"
@@ -127,6 +137,12 @@ for e in 0 60000000 -60000000 1 -1; do
 			    $((b0 + 1200000000 - e)) $m $l
 		done
 	done
+done
+# Every other measure kept, once (its definition in ranked_rows must be
+# top's: ranking by the stored values picks the same rows).
+for m in blkio-delay reclaim-delay thrashing-delay compact-delay \
+    wpcopy-delay irq-delay; do
+	want=1 cmp_top $((b0 + 1)) $((b1 - 1)) $m 10
 done
 report "hour-aligned windows and +-1 min, +-1 us: the same top as every row's"
 

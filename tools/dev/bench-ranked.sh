@@ -4,8 +4,11 @@
 # of the window (TASKACCT_RANKED=0, what top did before), on a generated
 # 10-million-row database (tools/dev/gendb, which keeps the candidates as
 # taskacctd does), over the last day, the last week and the whole history
-# (window edges not on hours).  Prints the median and the largest of
-# BENCH_RUNS runs (warm cache) in ms, the target (100 ms) and the ratio,
+# (window edges not on hours), beside the floor (taskacct running a query
+# of nothing on the same file) and top --group process (not from the
+# candidates).  Prints the median and the largest of
+# BENCH_RUNS runs (BENCH_DIRECT_RUNS for the direct queries; warm cache)
+# in ms, the target (100 ms) and the ratio,
 # and writes them as JSON.  Then the recorder's side: CPU per appended row
 # with and without the candidates' upkeep (gendb --append in commits of
 # 8192 rows, as the writer does under load, and of 64), on a copy.
@@ -44,9 +47,11 @@ end=$((hi / 1000000 + 30))
 echo "bench-ranked: $db, $(q "SELECT count(*) FROM ranked_exits")" \
     "candidates, $(q "SELECT count(*) FROM ranked_cuts") cuts"
 
-median_ms() {	# env... -- taskacct args: "median max"
+# The direct queries take seconds: fewer runs (BENCH_DIRECT_RUNS).
+druns=${BENCH_DIRECT_RUNS:-3}
+median_ms() {	# taskacct args: "median max" of $n runs
 	"$@" >/dev/null || return 1	# warm the cache
-	for ((i = 0; i < runs; i++)); do
+	for ((i = 0; i < n; i++)); do
 		t0=$EPOCHREALTIME
 		"$@" >/dev/null
 		t1=$EPOCHREALTIME
@@ -67,12 +72,16 @@ row() {	# name path median max
 	printf '{"query":"%s","path":"%s","median_ms":%s,"max_ms":%s,"target_ms":%d,"ratio":%s}' \
 	    "$1" "$2" "$3" "$4" "$TARGET" "$ratio" >>"$JSON"
 }
+# The floor: starting taskacct on this database and a query of nothing.
+n=$runs r=$(median_ms "$TA" --db "$db" sql "SELECT 1")
+row "taskacct sql 'SELECT 1' (floor)" - ${r% *} ${r#* }
 for w in "day 86400" "week 604800" "history $end"; do
 	set -- $w
 	since=$((end - $2))
 	for m in io cpu; do
 		name="top --by $m, $1"
 		for path in direct ranked; do
+			n=$([ $path = ranked ] && echo "$runs" || echo "$druns")
 			r=$(TASKACCT_RANKED=$([ $path = ranked ] && echo 1 ||
 			    echo 0) median_ms "$TA" --db "$db" top --by "$m" \
 			    --since "@$since" --until "@$end") || {
@@ -80,6 +89,11 @@ for w in "day 86400" "week 604800" "history $end"; do
 			row "$name" "$path" ${r% *} ${r#* }
 		done
 	done
+	# Not from the candidates (per-process totals are not kept yet).
+	[ "$1" = history ] && continue
+	n=$druns r=$(median_ms "$TA" --db "$db" top --by io --group process \
+	    --since "@$since" --until "@$end") || exit 1
+	row "top --by io --group process, $1" direct ${r% *} ${r#* }
 done
 echo "]" >>"$JSON"
 
