@@ -1,6 +1,7 @@
 # gendb.mk: the benchmark database generator (not installed) and the query
 # benchmark on a 10-million-row database (`make bench`).
-GENDB_OBJS = tools/dev/gendb.o src/fields.o src/schema.o src/sqlbuild.o
+GENDB_OBJS = tools/dev/gendb.o src/fields.o src/schema.o src/sqlbuild.o \
+	     src/ranked.o
 
 tools/dev/gendb: $(GENDB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(GENDB_OBJS) \

@@ -28,6 +28,7 @@
 #include "identstore.h"
 #include "rollup.h"
 #include "store_levels.h"
+#include "ranked.h"
 #include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
@@ -75,6 +76,7 @@ struct store {
 	sqlite3_stmt	*up_minute;	/* rollups, upserted at commit */
 	sqlite3_stmt	*up_parent;
 	struct rollup	*rollup;
+	struct ranked	*ranked;	/* top-K candidates (ranked.c) */
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	struct identstore *ident;	/* cmdlines, exes, cgroups */
@@ -481,6 +483,8 @@ store_prepare(struct store *st)
 		return -1;
 	if ((st->levels = store_levels_new(st->db)) == NULL)
 		return -1;
+	if ((st->ranked = ranked_new(st->db)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -499,6 +503,8 @@ store_detach(struct store *st)
 	st->ident = NULL;
 	store_levels_free(st->levels);
 	st->levels = NULL;
+	ranked_free(st->ranked);
+	st->ranked = NULL;
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);
@@ -1249,7 +1255,9 @@ store_begin(struct store *st)
 		return -1;
 	if (store_in_txn(st))
 		return 0;
-	return exec(st, "BEGIN IMMEDIATE");
+	if (exec(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	return ranked_begin(st->ranked);
 }
 
 /* Commit the open transaction, with its rollups and the run's heartbeat. */
@@ -1260,7 +1268,8 @@ store_commit(struct store *st, int64_t now)
 		return 0;
 	sqlite3_bind_int64(st->alive, 1, now);
 	sqlite3_bind_int64(st->alive, 2, st->run_id);
-	if (store_put_rollups(st) == -1 || step_reset(st->alive) == -1 ||
+	if (store_put_rollups(st) == -1 || ranked_commit(st->ranked) == -1 ||
+	    step_reset(st->alive) == -1 ||
 	    exec(st, "COMMIT") == -1)
 		return -1;
 	rollup_clear(st->rollup);
@@ -1553,7 +1562,8 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	if (store_prune_activity(st, oldest) == -1)
 		goto fail;
 	/* The minutes before the oldest row's (or the cut's): all gone. */
-	if (store_prune_minutes(st, rollup_minute(oldest)) == -1)
+	if (store_prune_minutes(st, rollup_minute(oldest)) == -1 ||
+	    ranked_prune(st->ranked, oldest) == -1)
 		goto fail;
 	if (exec(st, "COMMIT") == -1)
 		goto fail;

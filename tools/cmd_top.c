@@ -28,6 +28,7 @@
 #include "ident.h"
 #include "measure.h"
 #include "procs.h"
+#include "ranked_top.h"
 #include "rollup.h"
 #include "window.h"
 
@@ -144,6 +145,9 @@ const struct cmd_entry cmd_top_entry = {
 	"from the per-minute rollups, where a thread counts under its own\n"
 	"command and user (as in sa and atop), exits are process ends,\n"
 	"duration their lifetimes.  Other groups read every exit.\n"
+	"Fast without --group, by a measure other than count or a field,\n"
+	"with no filter but --since and --until and a --limit up to 100:\n"
+	"the window's whole hours from per-hour candidates (the same lines).\n"
 	"--group unit or container sums per systemd unit or container (its\n"
 	"short id in a table) of each process, where the recorder captured\n"
 	"them (from the exits); processes without one count under an empty\n"
@@ -376,33 +380,43 @@ rollup_prepare(struct cmd_ctx *ctx, struct cmd_args *args, int parents,
 /*
  * top without --group: the window's exit records themselves, each thread
  * row alone, ranked straight from tasks through tasks_recv_time (a row's
- * measure is its own: nothing to sum, nothing to materialize).
+ * measure is its own: nothing to sum, nothing to materialize), or, for a
+ * built-in measure over whole hours, among the candidates that can be in
+ * the top (ranked_top.c), ranked the same way.
  */
 static void
 top_exits(struct cmd_ctx *ctx, struct cmd_args *args,
     const struct measure *m, int state)
 {
 	struct filter_sql	 fs;
+	struct ranked_top	 rt;
 	struct col		 cols[8];
 	sqlite3_stmt		*stmt;
 	FILE			*fp;
 	char			*sql = NULL;
 	size_t			 len = 0;
-	int			 i, n = 0;
+	int			 i, n = 0, fast;
 
 	args->filter.set |= FILTER_THREADS;
+	fast = ranked_top_plan(ctx, &args->filter, m, args->limit, &rt);
 	cli_filter_sql(ctx, &args->filter, 1, &fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
+	if (fast)
+		ranked_top_with(fp, m);
 	fprintf(fp, "SELECT g.recv_time, g.ac_pid, g.ac_tgid, g.ac_uid, "
 	    "g.ac_comm, %s", state ? STATE_EXITED ", " : "");
 	procs_expr(fp, m->row, "g");
 	fprintf(fp, " AS m, g.id FROM tasks g WHERE %s ORDER BY m DESC, "
-	    "g.recv_time DESC, g.id DESC LIMIT :limit", fs.text);
+	    "g.recv_time DESC, g.id DESC LIMIT :limit", fast ?
+	    "g.id IN rc" : fs.text);
 	if (fclose(fp) == EOF)
 		cli_fatal(ctx, "out of memory");
 	stmt = cli_prepare(ctx, sql);
-	cli_bind_filter(ctx, stmt, &fs, 1);
+	if (fast)
+		ranked_top_bind(stmt, &rt);
+	else
+		cli_bind_filter(ctx, stmt, &fs, 1);
 	if ((i = sqlite3_bind_parameter_index(stmt, ":limit")) != 0)
 		sqlite3_bind_int64(stmt, i, args->limit);
 	free(sql);

@@ -17,7 +17,7 @@
  *
  *   gendb [-n ROWS] [--days D] [--seed S] [--end EPOCH] -o PATH
  *   gendb --append ROWS [--batch N] [--per-batch SQL] [--cache-kib N]
- *       -o PATH
+ *       [--no-ranked] -o PATH
  *
  * --append measures the daemon's insert path on an existing database: rows
  * are generated in memory first, then inserted like the writer does (WAL,
@@ -26,7 +26,9 @@
  * --per-batch runs one more statement in each transaction, with the
  * batch's first and last row ids bound to ?1 and ?2: the cost of keeping
  * a summary table up to date.  --cache-kib sets SQLite's page cache (the
- * recorder keeps the default, 2 MiB).
+ * recorder keeps the default, 2 MiB).  The per-hour top-K candidates
+ * (src/ranked.c) are kept at each commit as the recorder keeps them, unless
+ * --no-ranked (their cost is the difference).
  */
 #include <err.h>
 #include <errno.h>
@@ -44,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "fields.h"
+#include "ranked.h"
 #include "sqlbuild.h"
 #include "store.h"
 #include "taskacct.h"
@@ -1720,6 +1723,49 @@ db_fill_levels(sqlite3 *db)
 }
 
 /*
+ * The per-hour top-K candidates (sql/schema.sql "ranked:") the way
+ * taskacctd keeps them: its own code (src/ranked.c) folds the rows in,
+ * GEN_RANKED_ROWS ids at a time, as commits of that many rows would.
+ * Nothing to do on a schema without them.
+ */
+#define GEN_RANKED_ROWS		65536
+
+static void
+db_fill_ranked(sqlite3 *db)
+{
+	struct ranked	*rk;
+	int64_t		 id, last;
+
+	if (db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'ranked_exits'") == 0)
+		return;
+	if ((rk = ranked_new(db)) == NULL)
+		errx(1, "ranked: %s", sqlite3_errmsg(db));
+	last = db_int(db, "SELECT coalesce(max(id), 0) FROM tasks");
+	for (id = 1; id <= last; id += GEN_RANKED_ROWS)
+		if (ranked_fold(rk, id, id + GEN_RANKED_ROWS) == -1)
+			errx(1, "ranked: %s", sqlite3_errmsg(db));
+	ranked_free(rk);
+}
+
+/* --no-ranked: append without (the cost of the candidates, by difference). */
+static int	append_no_ranked;
+
+/* The candidates of an appended batch, as at the recorder's commit. */
+static struct ranked *
+append_ranked(sqlite3 *db, int off)
+{
+	struct ranked	*rk;
+
+	if (off || db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'ranked_exits'") == 0)
+		return NULL;
+	if ((rk = ranked_new(db)) == NULL)
+		errx(1, "ranked: %s", sqlite3_errmsg(db));
+	return rk;
+}
+
+/*
  * The schema's indexes on tasks, dropped while rows go in and built at
  * the end (one sort instead of 10M random inserts), from the schema's own
  * CREATE INDEX text, so the file ends up exactly as the schema says.
@@ -1785,6 +1831,7 @@ gen_create(struct gen *g, const char *path)
 	/* The per-minute rollups the recorder keeps with the rows. */
 	db_fill_rollups(g->db);
 	db_fill_levels(g->db);
+	db_fill_ranked(g->db);
 	db_exec(g->db, "COMMIT");
 	sqlite3_finalize(g->ins);
 	t_rows = now_us();
@@ -1829,6 +1876,7 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 {
 	char		 pragma[64];
 	sqlite3_stmt	*alive, *pb[GEN_PER_BATCH_MAX];
+	struct ranked	*rk;
 	const char	*tail = per_batch;
 	size_t		 npb = 0, j;
 	int64_t		 first;
@@ -1883,11 +1931,14 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 			npb++;
 	}
 
+	rk = append_ranked(g->db, append_no_ranked);
 	w0 = now_us();
 	c0 = cpu_seconds();
 	for (i = 0; i < g->nmem; i += batch) {
 		b0 = now_us();
 		db_exec(g->db, "BEGIN IMMEDIATE");
+		if (rk != NULL && ranked_begin(rk) == -1)
+			errx(1, "ranked: %s", sqlite3_errmsg(g->db));
 		first = 0;
 		for (k = i; k < i + batch && k < g->nmem; k++) {
 			int64_t	*v = g->mem + k * g->ncols;
@@ -1915,6 +1966,8 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 				errx(1, "--per-batch: %s", sqlite3_errmsg(g->db));
 			sqlite3_reset(pb[j]);
 		}
+		if (rk != NULL && ranked_commit(rk) == -1)
+			errx(1, "ranked: %s", sqlite3_errmsg(g->db));
 		sqlite3_bind_int64(alive, 1, g->mem[(k - 1) * g->ncols + M_RECV]);
 		sqlite3_bind_int64(alive, 2, run_id);
 		if (sqlite3_step(alive) != SQLITE_DONE)
@@ -1927,6 +1980,7 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 	w1 = now_us();
 	c1 = cpu_seconds();
 	sqlite3_finalize(alive);
+	ranked_free(rk);
 	for (j = 0; j < npb; j++)
 		sqlite3_finalize(pb[j]);
 	sqlite3_finalize(g->ins);
@@ -1946,7 +2000,7 @@ usage(void)
 	fprintf(stderr, "usage: gendb [-n ROWS] [--days D] [--seed S] "
 	    "[--end EPOCH_S] -o PATH\n"
 	    "       gendb --append ROWS [--batch N] [--per-batch SQL] "
-	    "[--cache-kib N] [--seed S] -o PATH\n");
+	    "[--cache-kib N] [--no-ranked] [--seed S] -o PATH\n");
 	exit(2);
 }
 
@@ -1973,6 +2027,7 @@ main(int argc, char **argv)
 		{ "cache-kib", required_argument, NULL, 'c' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "end", required_argument, NULL, 'e' },
+		{ "no-ranked", no_argument, NULL, 'R' },
 		{ "per-batch", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
@@ -2013,6 +2068,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			per_batch = optarg;
+			break;
+		case 'R':
+			append_no_ranked = 1;
 			break;
 		case 's':
 			seed = num_arg(optarg, 0, INT64_MAX, "--seed");
