@@ -11,7 +11,8 @@
  * it, start the writer thread, loop.  The sockets are drained adaptively:
  * the first message after idleness wakes the loop, which then drains every
  * socket on a short timer until a drain finds nothing, so a fork storm
- * costs a few wake-ups per second rather than one per record.  All
+ * costs a few wake-ups per second rather than one per record; the end of
+ * such a flow tells the writer to commit at once (queue_set_flowing).  All
  * sockets are drained on this one thread, the queue's single producer.
  * SIGTERM/SIGINT deregister (once unprivileged the kernel refuses, and
  * closing the sockets does it), drain what the kernel had queued, commit
