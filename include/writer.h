@@ -50,6 +50,8 @@
 #define WRITER_ROTATE_RETRY_MS		500
 #define WRITER_WARN_MS			60000
 
+#define WRITER_THREAD_NAME		"taskacctd-write"
+
 struct writer_opts {
 	const struct run_info	*run;		/* copied: for a reopen */
 	int64_t			 retain_us;	/* 0: keep rows forever */

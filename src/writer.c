@@ -574,6 +574,8 @@ writer_main(void *arg)
 	int64_t		 wait_ms;
 	int		 r = 1;
 
+	/* Named for ps(1) -L and for tests counting its wake-ups. */
+	pthread_setname_np(pthread_self(), WRITER_THREAD_NAME);
 	while (!w->give_up) {
 		writer_housekeep(w);
 		if (writer_batch(w) == -1)
