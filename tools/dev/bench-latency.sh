@@ -83,13 +83,28 @@ daemon_stop() {
 	D_PID=
 }
 
-# switches pid: context switches of all threads of pid and its children.
+# switches pid: context switches of all threads of pid and its children:
+# "total loop writer other children" (the loop is the main thread, the
+# writer is named taskacctd-write; other: the sampler thread).
 switches() {
-	_p="$1 $(cat /proc/"$1"/task/*/children 2>/dev/null)"
-	for _q in $_p; do
-		cat /proc/"$_q"/task/*/status 2>/dev/null
-	done | awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 }
-	    END { print n + 0 }'
+	for _t in /proc/"$1"/task/*; do
+		_k=other
+		[ "${_t##*/}" = "$1" ] && _k=loop
+		grep -q "^Name:.taskacctd-write" "$_t/status" 2>/dev/null &&
+		    _k=writer
+		echo "$_k $(awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 }
+		    END { print n + 0 }' "$_t/status" 2>/dev/null)"
+	done
+	for _q in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		cat /proc/"$_q"/task/*/status 2>/dev/null | awk '
+		    /^(non)?voluntary_ctxt_switches:/ { n += $2 }
+		    END { print "children", n + 0 }'
+	done
+}
+# sw_sum file key: the sum of one kind of thread (total: all).
+sw_sum() {
+	awk -v k="$2" 'k == "total" || $1 == k { n += $2 } END { print n + 0 }' \
+	    "$1"
 }
 
 # Rows of tasks (ambient exits) in the database.
@@ -135,13 +150,19 @@ idle_phase() {	# name [args]
 	daemon_start "$_db" "$@"
 	sleep "$SETTLE_S"
 	_r0=$(rows "$_db")
-	_s0=$(switches "$D_PID")
+	switches "$D_PID" >"$TMP/sw0"
 	sleep "$IDLE"
-	_s1=$(switches "$D_PID")
+	switches "$D_PID" >"$TMP/sw1"
 	_r1=$(rows "$_db")
 	daemon_stop
-	echo "idle wake-ups, $_n: $((_s1 - _s0)) in $IDLE s; ambient exits" \
-	    "$(awk -v r=$((_r1 - _r0)) -v t="$IDLE" 'BEGIN { printf "%.1f", r / t }')/s"
+	_s0=$(sw_sum "$TMP/sw0" total) _s1=$(sw_sum "$TMP/sw1" total)
+	_by=
+	for _k in loop writer other children; do
+		_by="$_by $_k $(($(sw_sum "$TMP/sw1" $_k) - $(sw_sum "$TMP/sw0" $_k)))"
+	done
+	echo "idle wake-ups, $_n: $((_s1 - _s0)) in $IDLE s ($_by ); ambient" \
+	    "exits $(awk -v r=$((_r1 - _r0)) -v t="$IDLE" \
+	    'BEGIN { printf "%.1f", r / t }')/s"
 	figure "idle wake-ups/s, $_n" "$(awk -v s=$((_s1 - _s0)) \
 	    -v t="$IDLE" 'BEGIN { print s / t }')" /s 1
 }
