@@ -13,13 +13,15 @@
 /*
  * When a batch is committed (see the top of src/writer.c): when the queue
  * runs dry, no sooner than WRITER_GROUP_MS after the last commit if no
- * records flow, or once the batch is WRITER_FLOW_MS old if they do; and
- * at most WRITER_FLUSH_INTERVAL_MS after its first row or at this many.
+ * records flow, or once the batch is WRITER_FLOW_MS old if they flow
+ * slower than WRITER_FLOW_ROWS in that time; and at the latest
+ * WRITER_FLUSH_INTERVAL_MS after its first row or at this many rows.
  */
 #define WRITER_FLUSH_ROWS		8192
 #define WRITER_FLUSH_INTERVAL_MS	200
 #define WRITER_GROUP_MS			20
 #define WRITER_FLOW_MS			30
+#define WRITER_FLOW_ROWS		32
 /*
  * An idle writer sleeps until there is work, but commits the run's
  * last_alive this often (the bound on the gap a crash leaves unmarked),
