@@ -25,8 +25,9 @@ struct queue {
 	size_t		 pending;	/* producer: committed, unpublished */
 	pthread_mutex_t	 lock;		/* guards the wait, not the ring */
 	pthread_cond_t	 cond;
-	int		 published;
+	int		 published;	/* or woken: see queue_wake() */
 	atomic_int	 closed;	/* written under lock, read anywhere */
+	atomic_int	 flowing;	/* producer: more due within a drain */
 };
 
 struct queue *
@@ -162,9 +163,9 @@ queue_release(struct queue *q, size_t n)
 }
 
 /*
- * Consumer: wait up to timeout_ms for more than the seen items, or close.
- * Returns 1 when new items are available, 0 on timeout, -1 when closed and
- * nothing new remains.
+ * Consumer: wait up to timeout_ms (-1: no limit) for more than the seen
+ * items, a close or a queue_wake().  Returns 1 when new items are
+ * available, 0 on timeout or wake, -1 when closed and nothing new remains.
  */
 int
 queue_wait(struct queue *q, size_t seen, int timeout_ms)
@@ -173,7 +174,10 @@ queue_wait(struct queue *q, size_t seen, int timeout_ms)
 	int		 r = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (!q->published && !q->closed && queue_length(q) <= seen) {
+	if (!q->published && !q->closed && queue_length(q) <= seen &&
+	    timeout_ms < 0)
+		pthread_cond_wait(&q->cond, &q->lock);
+	else if (!q->published && !q->closed && queue_length(q) <= seen) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += timeout_ms / 1000;
 		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -190,6 +194,42 @@ queue_wait(struct queue *q, size_t seen, int timeout_ms)
 		r = -1;
 	pthread_mutex_unlock(&q->lock);
 	return r;
+}
+
+/*
+ * Wake the consumer without an item: its queue_wait() returns (0) at once,
+ * now or at its next call.  For a reason to look again: the producer's
+ * flow stopped, a reopen was asked for, the sampler has rows.
+ */
+void
+queue_wake(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->published = 1;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/*
+ * Producer: whether records are flowing, so that more are due within one
+ * drain interval (1), or it drained and found nothing and now waits for
+ * the sockets (0).  The consumer commits a batch early only when the queue
+ * runs dry and nothing is flowing (src/writer.c); the end of a flow wakes
+ * it for that.
+ */
+void
+queue_set_flowing(struct queue *q, int flowing)
+{
+	if (atomic_exchange(&q->flowing, flowing != 0) == (flowing != 0))
+		return;
+	if (!flowing)
+		queue_wake(q);
+}
+
+int
+queue_flowing(struct queue *q)
+{
+	return atomic_load(&q->flowing);
 }
 
 /* Producer: no more items will come; the consumer drains and stops. */

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privsep.h"
+#include "queue.h"
 #include "sampler.h"
 #include "sysinfo.h"
 #include "taskacct.h"
@@ -264,6 +265,9 @@ sampler_main(void *arg)
 			continue;
 		}
 		sampler_pass(sa);
+		/* The writer sleeps until there is work: its rows are. */
+		if (sa->o.wake != NULL)
+			queue_wake(sa->o.wake);
 		/* Missed intervals are skipped, not made up. */
 		next += step;
 		if ((now = now_mono_ms()) >= next)

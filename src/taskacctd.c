@@ -11,7 +11,8 @@
  * it, start the writer thread, loop.  The sockets are drained adaptively:
  * the first message after idleness wakes the loop, which then drains every
  * socket on a short timer until a drain finds nothing, so a fork storm
- * costs a few wake-ups per second rather than one per record.  All
+ * costs a few wake-ups per second rather than one per record; the end of
+ * such a flow tells the writer to commit at once (queue_set_flowing).  All
  * sockets are drained on this one thread, the queue's single producer.
  * SIGTERM/SIGINT deregister (once unprivileged the kernel refuses, and
  * closing the sockets does it), drain what the kernel had queued, commit
@@ -614,6 +615,12 @@ drain(struct daemon *d)
 	enum drain_result	 r;
 	int			 i, k, blocked = 0;
 
+	/*
+	 * A drain on the timer is part of a flow: the writer keeps its batch
+	 * open for the next one.  Once a drain finds nothing, the flow is
+	 * over and the writer commits what it holds at once.
+	 */
+	queue_set_flowing(d->queue, d->polling);
 	/* Every event before these exit records first (src/ident.c). */
 	identcap_drain(d->ident);
 	for (k = 0; k < d->nsockets; k++) {
@@ -626,6 +633,8 @@ drain(struct daemon *d)
 	}
 	d->first = (d->first + 1) % d->nsockets;
 	drain_mode(d, total > 0 || blocked);
+	if (!d->polling)
+		queue_set_flowing(d->queue, 0);
 }
 
 /* A socket became readable, or the poll timer fired. */
@@ -1017,7 +1026,7 @@ sampling_start(struct daemon *d)
 	if ((d->sampler = sampler_start(&(struct sampler_opts){
 	    .fd = d->priv.fd, .child = d->priv.pid, .family = d->priv.family,
 	    .interval_us = d->opt.sample_us, .acct = d->acct,
-	    .metrics = d->metrics })) == NULL)
+	    .metrics = d->metrics, .wake = d->queue })) == NULL)
 		fatal("sampler thread");
 	log_info("sampling live processes every %.3g s (privileged child pid "
 	    "%d holds CAP_NET_ADMIN alone)", d->opt.sample_us / 1e6,

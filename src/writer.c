@@ -1,9 +1,27 @@
 /*
  * writer.c: the writer thread.  It takes items off the queue in batches,
- * writes them in one transaction per batch (flushed by row count or after a
- * short interval, whichever comes first) and only then releases them from
- * the queue.  A failed transaction (disk full, database locked) is rolled
- * back and retried with back-off while the queue keeps the records; the
+ * writes them in one transaction per batch and only then releases them
+ * from the queue.
+ *
+ * When to commit: as soon as the queue runs dry while no records flow
+ * (the draining thread found nothing and waits on its sockets again:
+ * queue_set_flowing()), so an exit on a quiet machine is queryable within
+ * a few milliseconds, but no sooner than WRITER_GROUP_MS after the last
+ * commit (a trickle of exits, each drain finding one, shares commits).
+ * While records flow (it drains every 10 ms) the batch stays open: a
+ * slow flow (fewer than WRITER_FLOW_ROWS in WRITER_FLOW_MS, ~1000/s) is
+ * committed once the queue is dry and the batch WRITER_FLOW_MS old, so
+ * its rows are queryable within about that, for at most ~33 commits a
+ * second (~365 us each, measured by tools/dev/benchcommit: ~1% of a CPU);
+ * a faster one, a storm, at WRITER_FLUSH_ROWS or WRITER_FLUSH_INTERVAL_MS
+ * as before, where a commit every 30 ms would cost ~25% more writer CPU
+ * per record at 2000/s.  An idle writer sleeps until
+ * there is work (records, a SIGHUP, the sampler's rows), except for a
+ * heartbeat every WRITER_HEARTBEAT_MS that commits the run's last_alive
+ * and checks retention.
+ *
+ * A failed transaction (disk full, database locked) is rolled back and
+ * retried with back-off while the queue keeps the records; the
  * socket-draining thread never waits for any of this.
  *
  * Between batches, with no transaction open, it also does the slow
@@ -36,6 +54,11 @@ struct writer {
 	size_t		 seen;		/* peeked, written, not committed */
 	size_t		 seen_rows;	/* records among them */
 	size_t		 flush_rows;	/* commit at this many items */
+	int		 flush_ms;	/* or this long after the first */
+	int		 flow_ms;	/* or dry and this old while flowing */
+	int		 heartbeat_ms;
+	int64_t		 commit_ms;	/* the last commit (mono) */
+	_Atomic uint64_t commits;
 	int64_t		 last_thread;	/* row id, to link a group record */
 	int64_t		 committed_last_thread; /* as of the last commit */
 	int64_t		 txn_start_ms;
@@ -103,6 +126,14 @@ write_sampled(struct writer *w, const struct ts_record *rec,
 	return store_put_items(w->store, &it, 1);
 }
 
+/* A commit (with the run's last_alive) went through. */
+static void
+writer_committed(struct writer *w)
+{
+	w->commit_ms = now_mono_ms();
+	atomic_fetch_add(&w->commits, 1);
+}
+
 /* The sampler's rows, in a transaction of their own; kept until it holds. */
 static void
 writer_samples(struct writer *w)
@@ -119,6 +150,7 @@ writer_samples(struct writer *w)
 		store_rollback(w->store);
 		return;
 	}
+	writer_committed(w);
 	sacct_committed(w->acct);
 	free(w->pend);
 	w->pend = NULL;
@@ -234,6 +266,7 @@ writer_flush(struct writer *w)
 		writer_fail(w, "commit");
 		return -1;
 	}
+	writer_committed(w);
 	atomic_fetch_add(&w->rows, w->seen_rows);
 	if (w->acct != NULL)
 		sacct_committed(w->acct);
@@ -459,6 +492,25 @@ writer_prune_step(struct writer *w)
 		p->vacuuming = 1;
 }
 
+/*
+ * Idle for a heartbeat: commit the run's last_alive, so that a crash now
+ * leaves a gap in `taskacct status` that starts at most this long before
+ * it.  A failure is retried at the next one (or the next batch).
+ */
+static void
+writer_heartbeat(struct writer *w)
+{
+	if (store_begin(w->store) == -1 ||
+	    store_commit(w->store, now_real_us()) == -1) {
+		log_rate_warnx(&w->rate, "database: the heartbeat commit "
+		    "failed: %s", store_errmsg(w->store));
+		store_rollback(w->store);
+		w->commit_ms = now_mono_ms();
+		return;
+	}
+	writer_committed(w);
+}
+
 /* Housekeeping between batches: only while no transaction is open. */
 static void
 writer_housekeep(struct writer *w)
@@ -471,8 +523,54 @@ writer_housekeep(struct writer *w)
 	writer_wal_watch(w);
 	if (w->acct != NULL)
 		writer_samples(w);
+	if (now_mono_ms() - w->commit_ms >= w->heartbeat_ms) {
+		writer_heartbeat(w);
+		w->next_check_ms = 0;	/* retention rides on it */
+	}
 	if (w->retain_us > 0 || w->max_bytes > 0)
 		writer_prune_step(w);
+}
+
+/*
+ * With a batch open: milliseconds until it is due (<= 0: now).  It is due
+ * at the flush interval, or once the queue has run dry and no records are
+ * flowing (no more are due within a drain), WRITER_GROUP_MS after the last
+ * commit.
+ */
+static int64_t
+writer_due(struct writer *w, int64_t now)
+{
+	int64_t	 due = w->txn_start_ms + w->flush_ms, dry;
+
+	if (w->seen >= w->flush_rows)
+		return 0;
+	if (queue_length(w->queue) > w->seen)
+		return due - now;
+	if (!queue_flowing(w->queue))
+		dry = w->commit_ms + WRITER_GROUP_MS;
+	else if (w->seen < WRITER_FLOW_ROWS)
+		dry = w->txn_start_ms + w->flow_ms;
+	else
+		return due - now;	/* a storm: large batches */
+	if (dry < due)
+		due = dry;
+	return due - now;
+}
+
+/*
+ * With no batch open: milliseconds to sleep (-1: until woken), until the
+ * next rotation try or the heartbeat; 0 while housekeeping is under way.
+ */
+static int64_t
+writer_idle_wait(struct writer *w, int64_t now)
+{
+	int64_t	 due = w->commit_ms + w->heartbeat_ms;
+
+	if (w->pass.reason != NULL || atomic_load(&w->reopen))
+		return 0;
+	if (w->rotating && w->rotate_next_ms < due)
+		due = w->rotate_next_ms;
+	return due > now ? due - now : 0;
 }
 
 static void *
@@ -482,22 +580,24 @@ writer_main(void *arg)
 	int64_t		 wait_ms;
 	int		 r = 1;
 
+	/* Named for ps(1) -L and for tests counting its wake-ups. */
+	pthread_setname_np(pthread_self(), WRITER_THREAD_NAME);
 	while (!w->give_up) {
 		writer_housekeep(w);
 		if (writer_batch(w) == -1)
 			continue;
-		wait_ms = WRITER_FLUSH_INTERVAL_MS;
 		if (w->seen > 0) {
-			wait_ms -= now_mono_ms() - w->txn_start_ms;
-			if (w->seen >= w->flush_rows || wait_ms <= 0 ||
-			    r == -1) {
+			wait_ms = writer_due(w, now_mono_ms());
+			if (wait_ms <= 0 || r == -1) {
 				writer_flush(w);
 				continue;
 			}
 		} else if (r == -1)
 			break;
-		else if (w->pass.reason != NULL || atomic_load(&w->reopen))
-			wait_ms = 0;	/* housekeeping under way */
+		else
+			wait_ms = writer_idle_wait(w, now_mono_ms());
+		if (wait_ms > INT32_MAX)
+			wait_ms = INT32_MAX;
 		r = queue_wait(w->queue, w->seen, (int)wait_ms);
 	}
 	return NULL;
@@ -554,6 +654,13 @@ writer_start(struct store *store, struct queue *queue,
 	w->max_bytes = opts->max_bytes;
 	w->acct = opts->acct;
 	w->metrics = opts->metrics;
+	w->flush_ms = opts->flush_ms > 0 ? opts->flush_ms :
+	    WRITER_FLUSH_INTERVAL_MS;
+	w->flow_ms = opts->flow_ms > 0 ? opts->flow_ms : WRITER_FLOW_MS;
+	w->heartbeat_ms = opts->heartbeat_ms > 0 ? opts->heartbeat_ms :
+	    WRITER_HEARTBEAT_MS;
+	/* The runs row was just committed: the first heartbeat is due. */
+	w->commit_ms = now_mono_ms();
 	store_set_max_size(store, opts->max_bytes);
 	if (writer_copy_run(w, opts->run) == -1) {
 		writer_free(w);
@@ -575,13 +682,21 @@ writer_start(struct store *store, struct queue *queue,
 
 /*
  * Ask the writer to open a new database file at the same path if the old
- * one was moved away (SIGHUP).  It does so within one flush interval, at a
- * commit boundary; records keep queueing meanwhile.
+ * one was moved away (SIGHUP).  It does so at once when idle, else at its
+ * next commit boundary; records keep queueing meanwhile.
  */
 void
 writer_reopen(struct writer *w)
 {
 	atomic_store(&w->reopen, 1);
+	queue_wake(w->queue);
+}
+
+/* Transactions committed so far (batches, sampled rows, heartbeats). */
+uint64_t
+writer_commits(struct writer *w)
+{
+	return atomic_load(&w->commits);
 }
 
 /*

@@ -255,6 +255,55 @@ test_timed_wait(void **state)
 	queue_free(q);
 }
 
+static void *
+wake_later(void *arg)
+{
+	struct timespec	 nap = { 0, 50000000 };
+
+	nanosleep(&nap, NULL);
+	queue_wake(arg);
+	return NULL;
+}
+
+/*
+ * queue_wake() ends a wait with no item, even one with no time limit, or
+ * the next one; the end of a flow (queue_set_flowing 0) wakes, its start
+ * and a repeated end do not.  (Waits that fail would take 20 s.)
+ */
+static void
+test_wake(void **state)
+{
+	struct queue	*q = queue_new(4);
+	pthread_t	 t;
+	int64_t		 t0;
+
+	(void)state;
+	assert_non_null(q);
+	queue_wake(q);
+	t0 = now_mono_ms();
+	assert_int_equal(queue_wait(q, 0, 20000), 0);
+	assert_true(elapsed_ms(t0) < 10000);
+	assert_int_equal(pthread_create(&t, NULL, wake_later, q), 0);
+	assert_int_equal(queue_wait(q, 0, -1), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(queue_flowing(q), 0);
+	queue_set_flowing(q, 1);
+	assert_int_equal(queue_flowing(q), 1);
+	t0 = now_mono_ms();
+	assert_int_equal(queue_wait(q, 0, 100), 0);
+	assert_true(elapsed_ms(t0) >= 90);
+	queue_set_flowing(q, 0);
+	assert_int_equal(queue_flowing(q), 0);
+	t0 = now_mono_ms();
+	assert_int_equal(queue_wait(q, 0, 20000), 0);
+	assert_true(elapsed_ms(t0) < 10000);
+	queue_set_flowing(q, 0);
+	t0 = now_mono_ms();
+	assert_int_equal(queue_wait(q, 0, 100), 0);
+	assert_true(elapsed_ms(t0) >= 90);
+	queue_free(q);
+}
+
 static void
 test_close(void **state)
 {
@@ -502,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_wrap_around),
 		cmocka_unit_test(test_timed_wait),
 		cmocka_unit_test(test_close),
+		cmocka_unit_test(test_wake),
 		cmocka_unit_test(test_stress_lossless),
 		cmocka_unit_test(test_stress_refusals),
 	};

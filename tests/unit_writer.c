@@ -308,9 +308,18 @@ struct rig {
 
 static uint8_t	 st_buf[560];
 
+static void	 rig_open_opts(struct rig *, size_t, const struct writer_opts *);
+
 static void
 rig_open(struct rig *r, size_t qcap)
 {
+	rig_open_opts(r, qcap, &(struct writer_opts){ .run = NULL });
+}
+
+static void
+rig_open_opts(struct rig *r, size_t qcap, const struct writer_opts *o)
+{
+	struct writer_opts	 opts = *o;
 	struct run_info	 ri = {
 		.boot_id = "unit-writer", .hostname = "h",
 		.kernel_release = "k", .cpumask = "0", .rcvbuf = 1,
@@ -327,8 +336,8 @@ rig_open(struct rig *r, size_t qcap)
 		fail_msg("store_open: %s", err);
 	assert_int_equal(store_run_begin(r->store, &ri), 0);
 	assert_non_null(r->queue = queue_new(qcap));
-	r->writer = writer_start(r->store, r->queue,
-	    &(struct writer_opts){ .run = &ri });
+	opts.run = &ri;
+	r->writer = writer_start(r->store, r->queue, &opts);
 	assert_non_null(r->writer);
 	r->next_id = 1;
 }
@@ -701,6 +710,178 @@ test_gives_up(void **state)
 	rig_remove(&r);
 }
 
+/* --- when the writer commits, and how often it wakes when idle ---------- */
+
+/* Milliseconds to wait for n committed thread rows: long, for loaded CIs. */
+#define COMMIT_WAIT_MS	10000
+#define NEVER_MS	(3600 * 1000)	/* a flush interval never reached */
+
+static int64_t
+rows_within(const struct rig *r, int64_t want, int ms)
+{
+	struct timespec	 nap = { 0, 5000000 };
+	sqlite3		*db = db_reader(r);
+	int64_t		 n, t0 = now_mono_ms();
+
+	while ((n = query_int(db, "SELECT count(*) FROM tasks WHERE "
+	    "kind = 0")) < want && now_mono_ms() - t0 < ms)
+		nanosleep(&nap, NULL);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * The queue runs dry with nothing flowing: the batch is committed at once,
+ * not at the flush interval (here an hour).
+ */
+static void
+test_dry_commits(void **state)
+{
+	struct rig	 r;
+	int		 i;
+
+	(void)state;
+	rig_open_opts(&r, 64, &(struct writer_opts){ .flush_ms = NEVER_MS,
+	    .flow_ms = NEVER_MS });
+	push_exit(&r);
+	assert_int_equal(rows_within(&r, 1, COMMIT_WAIT_MS), 1);
+	/* And again, later: each exit on an idle queue is committed. */
+	for (i = 2; i <= 4; i++) {
+		push_exit(&r);
+		assert_int_equal(rows_within(&r, i, COMMIT_WAIT_MS), i);
+	}
+	rig_finish(&r, 0);
+	check_stored(&r);
+	rig_remove(&r);
+}
+
+/*
+ * While records flow the batch stays open although the queue is dry (the
+ * next drain is due), and is committed, as one, when the flow stops.
+ */
+static void
+test_flowing_holds(void **state)
+{
+	struct timespec	 wait = { 0, 300000000 };
+	struct rig	 r;
+	uint64_t	 c0;
+	int		 i;
+
+	(void)state;
+	rig_open_opts(&r, 256, &(struct writer_opts){ .flush_ms = NEVER_MS,
+	    .flow_ms = NEVER_MS });
+	queue_set_flowing(r.queue, 1);
+	c0 = writer_commits(r.writer);
+	for (i = 0; i < 10; i++)
+		push_exit(&r);
+	nanosleep(&wait, NULL);
+	assert_int_equal(rows_within(&r, 1, 0), 0);
+	assert_int_equal(writer_commits(r.writer), c0);
+	queue_set_flowing(r.queue, 0);
+	assert_int_equal(rows_within(&r, 10, COMMIT_WAIT_MS), 10);
+	assert_int_equal(writer_commits(r.writer), c0 + 1);
+	rig_finish(&r, 0);
+	check_stored(&r);
+	rig_remove(&r);
+}
+
+/*
+ * Context switches of the writer thread (by its name: under TSan, the
+ * sanitizer's own thread wakes too).
+ */
+static long
+writer_switches(void)
+{
+	struct dirent	*de;
+	char		 p[300], line[256];
+	long		 n = 0, v;
+	FILE		*f;
+	DIR		*d;
+	int		 found = 0;
+
+	assert_non_null(d = opendir("/proc/self/task"));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/task/%s/status", de->d_name);
+		if ((f = fopen(p, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) == NULL ||
+		    strcmp(line, "Name:\t" WRITER_THREAD_NAME "\n") != 0) {
+			fclose(f);
+			continue;
+		}
+		found++;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %ld",
+			    &v) == 1 || sscanf(line,
+			    "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+				n += v;
+		fclose(f);
+	}
+	closedir(d);
+	assert_int_equal(found, 1);
+	return n;
+}
+
+/*
+ * An idle writer sleeps until there is work: over 2 s with nothing queued
+ * it wakes at most twice (with the old 200 ms timer: 10 times).
+ */
+static void
+test_idle_sleeps(void **state)
+{
+	struct timespec	 idle = { 2, 0 };
+	struct rig	 r;
+	long		 s0, s1;
+
+	(void)state;
+	rig_open(&r, 64);
+	push_exit(&r);
+	assert_int_equal(rows_within(&r, 1, COMMIT_WAIT_MS), 1);
+	s0 = writer_switches();
+	nanosleep(&idle, NULL);
+	s1 = writer_switches();
+	print_message("# idle writer: %ld context switches in 2 s\n", s1 - s0);
+	assert_true(s1 - s0 <= 2);
+	rig_finish(&r, 0);
+	check_stored(&r);
+	rig_remove(&r);
+}
+
+/*
+ * With nothing to write, the heartbeat still commits the run's last_alive
+ * (the bound on the gap a crash leaves), again and again.
+ */
+static void
+test_heartbeat(void **state)
+{
+	struct timespec	 nap = { 0, 20000000 };
+	struct rig	 r;
+	sqlite3		*db;
+	int64_t		 a0, a, t0;
+	int		 beats = 0;
+
+	(void)state;
+	rig_open_opts(&r, 64, &(struct writer_opts){ .heartbeat_ms = 100 });
+	db = db_reader(&r);
+	a0 = query_int(db, "SELECT coalesce(last_alive, 0) FROM runs");
+	t0 = now_mono_ms();
+	while (beats < 3 && now_mono_ms() - t0 < COMMIT_WAIT_MS) {
+		a = query_int(db, "SELECT coalesce(last_alive, 0) FROM runs");
+		if (a > a0) {
+			beats++;
+			a0 = a;
+		}
+		nanosleep(&nap, NULL);
+	}
+	sqlite3_close(db);
+	assert_int_equal(beats, 3);
+	assert_true(writer_commits(r.writer) >= 3);
+	rig_finish(&r, 0);
+	rig_remove(&r);
+}
+
 int
 main(void)
 {
@@ -710,6 +891,10 @@ main(void)
 		cmocka_unit_test(test_split_pair_retried),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_gives_up),
+		cmocka_unit_test(test_dry_commits),
+		cmocka_unit_test(test_flowing_holds),
+		cmocka_unit_test(test_idle_sleeps),
+		cmocka_unit_test(test_heartbeat),
 	};
 
 	fault_vfs_register();
