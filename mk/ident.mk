@@ -4,7 +4,7 @@
 
 DAEMON_OBJS	+= src/cgroupname.o
 DAEMON_OBJS	+= src/procconn.o src/ident.o src/identread.o \
-		   src/identstore.o src/identcap.o
+		   src/identstore.o src/identcap.o src/identpriv.o
 
 # The connector's datagram parser under the fuzzer (mk/fuzz.mk's template;
 # this fragment is read after fuzz.mk, hence the explicit eval).
