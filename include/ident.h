@@ -134,6 +134,7 @@ struct ident_stats {
 	uint64_t	 stale;		/* replaced: its exit event was lost */
 	uint64_t	 expired;	/* exited, no exit record came */
 	uint64_t	 conn_drops;	/* connector events dropped */
+	uint64_t	 read_ns;	/* time spent reading /proc, in all */
 };
 
 /* Reads an identity for a pid (ident_read() or a privileged child). */
