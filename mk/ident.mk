@@ -20,7 +20,7 @@ fuzz-seeds-procconn: tests/unit_procconn
 .PHONY: fuzz-seeds-procconn
 
 BENCH_TARGETS	+= bench-ident
-bench-ident: taskacctd tools/dev/taskstorm
+bench-ident: taskacctd tools/dev/taskstorm tools/dev/benchidentread
 	sh tools/dev/bench-ident.sh
 
 .PHONY: bench-ident
@@ -28,3 +28,9 @@ bench-ident: taskacctd tools/dev/taskstorm
 # The query tool's side (tools/ident.c): command lines, executables,
 # cgroups, units and containers of exits.
 CLI_OBJS	+= tools/ident.o
+
+# The cost of one identity read, in-process vs through the reader child.
+CLEAN_FILES	+= tools/dev/benchidentread
+tools/dev/benchidentread: tools/dev/benchidentread.o src/identpriv.o \
+    src/identread.o src/cgroupname.o src/privsep.o src/log.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
