@@ -109,6 +109,9 @@ int		 ident_raw_from_bytes(const void *, size_t, struct ident_raw *,
 		    const char **);
 struct ident	*ident_from_raw(const struct ident_raw *, pid_t, uint64_t,
 		    int *);
+enum { IDENT_ASK_NONE, IDENT_ASK_EXE, IDENT_ASK_ALL };
+int		 ident_raw_ask(const struct ident_raw *, pid_t);
+int		 ident_raw_take_exe(struct ident_raw *, const struct ident_raw *);
 size_t		 ident_size(const struct ident *);
 void		 ident_ref(struct ident *);
 void		 ident_unref(struct ident *);

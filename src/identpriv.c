@@ -5,34 +5,43 @@
  * /proc/PID/exe link (that needs ptrace access), and under hidepid it may
  * not see another user's /proc/PID at all.  So, forked before the drop,
  * this child keeps CAP_SYS_PTRACE alone (which grants both: the exe
- * link's ptrace check and hidepid's) and, for each exec the recorder asks
- * about, reads /proc/PID/{cmdline,exe,stat,cgroup} with the recorder's own
- * code (ident_read_raw) and sends the bytes back unparsed.  The recorder
+ * link's ptrace check and hidepid's) and, when the recorder asks, reads
+ * /proc/PID/{cmdline,exe,stat,cgroup} with the recorder's own code
+ * (ident_read_raw) and sends the bytes back unparsed.  The recorder
  * checks every byte (ident_raw_from_bytes) and parses them itself.
+ *
+ * The recorder reads each exec'd task itself first and asks the child
+ * only for what it was refused (identpriv_read): the command line, which
+ * races the task's exit, is read as fast as without the child, and tasks
+ * the recorder may read (its own user's) cost no round trip.  A round
+ * trip costs two cross-CPU wake-ups (measured here, 2 vCPUs at load 8,
+ * tools/dev/benchidentread: 124-138 us a read through the child against
+ * 35-50 us in-process, medians).  Kept on the recorder's CPU at nice -10
+ * it took 53 us in that test but 0.9-1.3 ms under an exec storm, where it
+ * waited behind the storm's tasks for its turn: so it runs at the event
+ * loop's SCHED_FIFO 1 and wherever the kernel puts it.
  *
  * Why a child of its own rather than a request kind in the sampler's:
  * each then holds one capability (CAP_NET_ADMIN there, CAP_SYS_PTRACE
- * here), and an exec's read, which races the task's exit, never waits
- * behind a sampling pass (a pass asks the kernel for every thread and
- * takes milliseconds).  The child:
+ * here), and a read, which races the task's exit, never waits behind a
+ * sampling pass (a pass asks the kernel for every thread and takes
+ * milliseconds).  The child:
  *
  *  - dies with the recorder (PR_SET_PDEATHSIG, and EOF on its socket);
  *  - keeps no descriptor but its socket and /dev/null;
  *  - runs as the recorder's user with CAP_SYS_PTRACE alone, no_new_privs,
- *    not dumpable (the recorder cannot ptrace it), at nice -10 on the
- *    recorder's CPU (the read races the exit: it must not wait for the
- *    CPU behind normal tasks; see identpriv_follow());
+ *    not dumpable (the recorder cannot ptrace it), at SCHED_FIFO 1;
  *  - serves one request: a PID (checked: 1 .. PID_MAX_LIMIT) and the
  *    --no-args flag; it opens /proc/PID and reads those four files
  *    through it, nothing else, and writes nothing but its socket.
  *
  * A compromised recorder can thus learn what `ps` as root would show of
  * a task (its arguments, executable path and cgroup), nothing more.  If
- * the child dies, the recorder says so once and reads /proc itself from
- * then on (another user's exe then reads as denied).
+ * the child dies, answers nonsense or is stuck (late 3 times in a row),
+ * the recorder says so once and reads /proc alone from then on (another
+ * user's exe then reads as denied).
  */
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -56,21 +65,23 @@
 /*
  * An answer later than this: the child is stuck (a cmdline read waits for
  * the task's memory map lock, as `ps` can); that read is done here
- * instead, and the late answer skipped when it comes.
+ * without it, and the late answer skipped when it comes.
  */
 #define IDENTPRIV_TIMEOUT_MS		200
-#define IDENTPRIV_NICE			(-10)
+/* This many late answers in a row: the child is stuck for good (stopped). */
+#define IDENTPRIV_LATE_MAX		3
+#define IDENTPRIV_RT_PRIO		1
 #define IDENTPRIV_PID_MAX		4194304		/* PID_MAX_LIMIT */
 /* Its socket holds the largest answer (a 256 KiB command line). */
 #define IDENTPRIV_SNDBUF		(IDENT_RAW_MAX + 64 * 1024)
 
 struct identpriv {
 	pid_t		 pid;		/* the child; 0: gone */
-	int		 fd;		/* -1: gone, reading here */
+	int		 fd;		/* -1: gone, reading alone */
 	uint32_t	 seq;
 	uint8_t		*buf;		/* an answer: IDENTPRIV_MSG bytes */
-	uint64_t	 asked, answered, timeouts, here, moves;
-	int		 cpu;		/* the child's, or -1 */
+	uint64_t	 asked, answered, timeouts, taken;
+	int		 late_run;	/* late answers in a row */
 };
 #define IDENTPRIV_MSG	(sizeof(struct privsep_hdr) + IDENT_RAW_MAX)
 
@@ -152,14 +163,13 @@ child_handler(uint16_t kind)
 	return NULL;
 }
 
-/*
- * A normal task with a high priority (set while still privileged), not
- * SCHED_FIFO like the event loop: see identpriv_follow().
- */
+/* The event loop's priority, set while still privileged (identcap.c). */
 static void
 child_priority(void)
 {
-	setpriority(PRIO_PROCESS, 0, IDENTPRIV_NICE);
+	struct sched_param	 sp = { .sched_priority = IDENTPRIV_RT_PRIO };
+
+	sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
 }
 
 static void __attribute__((noreturn))
@@ -232,7 +242,6 @@ identpriv_start(const struct privdrop_user *pu, char *err, size_t errlen)
 		return NULL;
 	}
 	ip->fd = -1;
-	ip->cpu = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		goto fail;
@@ -279,7 +288,7 @@ fail:
 	return NULL;
 }
 
-/* The child is gone (or talks nonsense): say so once, read here now. */
+/* The child is gone (or talks nonsense): say so once, read alone now. */
 static void
 identpriv_dead(struct identpriv *ip, const char *why)
 {
@@ -344,70 +353,77 @@ identpriv_answer(struct identpriv *ip, uint32_t seq, int *gone,
 }
 
 /*
- * Keep the child on this thread's CPU: the recorder waits while the child
- * reads, so the CPU it leaves is the child's to take, and the answer wakes
- * the recorder (SCHED_FIFO) on that CPU at once, ahead of the child (a
- * normal task).  Measured here (2 vCPUs at load 8-10, a live task read
- * 20000 times each way, tools/dev/benchidentread): in-process 36-53 us a
- * read (medians); through a SCHED_FIFO child 124-138 us, the two FIFO
- * threads waking each other on the other CPU every time (a FIFO task
- * cannot preempt its equal: the recorder moved CPUs at 99% of reads);
- * through a nice -10 child left where it was 73 us; kept on the
- * recorder's CPU 54 us.  It is moved only when the recorder has moved.
+ * Ask the child to read pid (flags: IDENT_READ_*): 0 with *cr pointing
+ * into ip->buf, -1 if it could not answer (and if it is gone or stuck,
+ * it is given up).
  */
-static void
-identpriv_follow(struct identpriv *ip)
+static int
+identpriv_ask(struct identpriv *ip, pid_t pid, int flags,
+    struct ident_raw *cr)
 {
-	cpu_set_t	 set;
-	int		 cpu = sched_getcpu();
-
-	if (cpu < 0 || cpu == ip->cpu || cpu >= CPU_SETSIZE)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(ip->pid, sizeof(set), &set) == 0) {
-		ip->cpu = cpu;
-		ip->moves++;
-	}
-}
-
-/*
- * An ident_reader_fn: pid's identity, read by the child, checked and
- * parsed here; read here if the child cannot answer.
- */
-struct ident *
-identpriv_read(void *arg, pid_t pid, uint64_t ts, int flags, int *src)
-{
-	struct identpriv		*ip = arg;
 	struct privsep_ident_req	 q = { pid, (uint32_t)flags };
-	struct ident_raw		 r;
 	const char			*why = "a request could not be sent";
 	ssize_t				 n;
 	int				 gone = 1;
 
-	if (ip->fd == -1)
-		goto here;
 	ip->asked++;
-	identpriv_follow(ip);
 	if (privsep_request(ip->fd, PRIVSEP_REQ_IDENT, ++ip->seq, &q,
 	    sizeof(q)) == -1 ||
 	    (n = identpriv_answer(ip, ip->seq, &gone, &why)) == -1) {
-		if (gone)
-			identpriv_dead(ip, why);
-		else
+		if (!gone) {
 			ip->timeouts++;
-		goto here;
+			if (++ip->late_run >= IDENTPRIV_LATE_MAX)
+				identpriv_dead(ip, "stuck: answers late 3 "
+				    "times in a row");
+		} else
+			identpriv_dead(ip, why);
+		return -1;
 	}
+	ip->late_run = 0;
 	if (ident_raw_from_bytes(ip->buf + sizeof(struct privsep_hdr),
-	    (size_t)n, &r, &why) == -1) {
+	    (size_t)n, cr, &why) == -1) {
 		identpriv_dead(ip, why);
-		goto here;
+		return -1;
 	}
 	ip->answered++;
-	return ident_from_raw(&r, pid, ts, src);
-here:
-	ip->here++;
-	return ident_read(pid, ts, flags, src);
+	return 0;
+}
+
+/*
+ * An ident_reader_fn.  pid is read here first, as fast as without the
+ * child: the command line races the task's exit, and most of what the
+ * recorder needs is world-readable.  Only what it was refused goes to
+ * the child: the exe link of another user's task (its command line kept
+ * from the read here, its exe taken from the child's if the child saw the
+ * same task), or everything when /proc hides the task (hidepid).
+ */
+struct ident *
+identpriv_read(void *arg, pid_t pid, uint64_t ts, int flags, int *src)
+{
+	struct identpriv	*ip = arg;
+	struct ident_raw	 r, cr;
+	struct ident		*id;
+	const struct ident_raw	*use = &r;
+
+	ident_read_raw(pid, flags, &r);
+	if (ip->fd != -1) {
+		switch (ident_raw_ask(&r, pid)) {
+		case IDENT_ASK_EXE:
+			if (identpriv_ask(ip, pid, flags | IDENT_READ_NO_ARGS,
+			    &cr) == 0 && ident_raw_take_exe(&r, &cr) == 0)
+				ip->taken++;
+			break;
+		case IDENT_ASK_ALL:
+			if (identpriv_ask(ip, pid, flags, &cr) == 0) {
+				use = &cr;
+				ip->taken++;
+			}
+			break;
+		}
+	}
+	id = ident_from_raw(use, pid, ts, src);
+	ident_raw_free(&r);
+	return id;
 }
 
 pid_t
@@ -421,12 +437,10 @@ identpriv_log_totals(const struct identpriv *ip)
 {
 	if (ip == NULL)
 		return;
-	log_info("identity reader: %llu reads asked, %llu answered, %llu "
-	    "late (read in the recorder), %llu read in the recorder in all; "
-	    "moved to the recorder's CPU %llu times",
-	    (unsigned long long)ip->asked, (unsigned long long)ip->answered,
-	    (unsigned long long)ip->timeouts, (unsigned long long)ip->here,
-	    (unsigned long long)ip->moves);
+	log_info("identity reader: %llu reads asked, %llu answered (%llu "
+	    "used), %llu late", (unsigned long long)ip->asked,
+	    (unsigned long long)ip->answered, (unsigned long long)ip->taken,
+	    (unsigned long long)ip->timeouts);
 }
 
 void
@@ -435,9 +449,12 @@ identpriv_close(struct identpriv *ip)
 	if (ip == NULL)
 		return;
 	if (ip->fd != -1)
-		close(ip->fd);	/* EOF: the child exits */
-	if (ip->pid > 0)
+		close(ip->fd);
+	if (ip->pid > 0) {
+		/* It holds nothing to clean up; it may be stopped. */
+		kill(ip->pid, SIGKILL);
 		waitpid(ip->pid, NULL, 0);
+	}
 	free(ip->buf);
 	free(ip);
 }

@@ -425,6 +425,50 @@ ident_from_raw(const struct ident_raw *r, pid_t pid, uint64_t ts_ns, int *src)
 }
 
 /*
+ * What a read in this process could not see for lack of privilege, for
+ * the privileged reader to read: IDENT_ASK_ALL (/proc/PID hidden or its
+ * files refused: hidepid), IDENT_ASK_EXE (the exe link refused: another
+ * user's task), or IDENT_ASK_NONE (read whole, or the task is gone).
+ */
+int
+ident_raw_ask(const struct ident_raw *r, pid_t pid)
+{
+	switch (r->h.step) {
+	case IDENT_STEP_DONE:
+		return r->h.exe_err != 0 ? IDENT_ASK_EXE : IDENT_ASK_NONE;
+	case IDENT_STEP_DIR:
+	case IDENT_STEP_ARGS:
+	case IDENT_STEP_STAT0:
+		return why_failed(r->h.err, pid, r->h.step == IDENT_STEP_DIR) ==
+		    TASKACCT_IDENT_DENIED ? IDENT_ASK_ALL : IDENT_ASK_NONE;
+	default:
+		return IDENT_ASK_NONE;
+	}
+}
+
+/*
+ * Take the exe link from another read of the same task (the privileged
+ * reader's, made with IDENT_READ_NO_ARGS): only if it read it and saw the
+ * same start time (else it read a PID reused since).  0 if taken.
+ */
+int
+ident_raw_take_exe(struct ident_raw *r, const struct ident_raw *from)
+{
+	uint64_t	 t0, t1;
+
+	if (r->h.step != IDENT_STEP_DONE || from->h.step != IDENT_STEP_DONE ||
+	    from->h.exe_err != 0 || from->h.len[IDENT_PART_EXE] == 0 ||
+	    parse_start(r->part[IDENT_PART_STAT0], r->h.len[IDENT_PART_STAT0],
+	    &t0) == -1 || parse_start(from->part[IDENT_PART_STAT0],
+	    from->h.len[IDENT_PART_STAT0], &t1) == -1 || t0 != t1)
+		return -1;
+	r->part[IDENT_PART_EXE] = from->part[IDENT_PART_EXE];
+	r->h.len[IDENT_PART_EXE] = from->h.len[IDENT_PART_EXE];
+	r->h.exe_err = 0;
+	return 0;
+}
+
+/*
  * Read pid's identity now, in this process.  ts_ns: the event's time (0:
  * do not check); flags: IDENT_READ_NO_ARGS.  Returns the identity (src
  * says how whole it is) or NULL when nothing could be read, *src then

@@ -60,8 +60,8 @@ if active; then
 	C_FDS=$(ls "/proc/$CHILD/fd" 2>/dev/null | tr '\n' ' ')
 	# Not dumpable: its /proc files are root's though it runs as nobody.
 	C_OWNER=$(stat -c %u "/proc/$CHILD/status" 2>/dev/null)
-	# Its nice value (field 19 of stat), set while privileged.
-	C_NICE=$(sed 's/^.*) //' "/proc/$CHILD/stat" | awk '{ print $17 }')
+	# Scheduling policy (field 41 of stat): 1, SCHED_FIFO, like the loop.
+	C_POLICY=$(sed 's/^.*) //' "/proc/$CHILD/stat" | awk '{ print $39 }')
 fi
 ok_if "--user nobody: the recorder holds no capability" \
     'case "$P_CAPS" in "0000000000000000 0000000000000000 "*" 1 $NOBODY")
@@ -72,13 +72,14 @@ ok_if "the identity reader holds CAP_SYS_PTRACE alone, as nobody" \
     "child $CHILD: $C_CAPS (CapEff CapPrm CapBnd NoNewPrivs Uid)"
 ok_if "it keeps no descriptor but its socket and /dev/null" \
     '[ "$C_FDS" = "0 1 2 3 " ]' "child fds: $C_FDS"
-ok_if "it is not dumpable and runs at nice -10" \
-    '[ "$C_OWNER" = 0 ] && [ "$C_NICE" = -10 ]' \
-    "owner of its /proc files: $C_OWNER, nice $C_NICE"
+ok_if "it is not dumpable and runs at SCHED_FIFO" \
+    '[ "$C_OWNER" = 0 ] && [ "$C_POLICY" = 1 ]' \
+    "owner of its /proc files: $C_OWNER, policy $C_POLICY"
 two_execs 3 4
 row="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB))
     FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id LEFT JOIN exes e
-    ON e.id = t.exe_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND"
+    ON e.id = t.exe_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND
+    instr(c.args, CAST('$TOK' AS BLOB)) AND"
 sql_is "a root task: read whole through the identity reader" "0|$SHEXE|1" \
     "$row t.ac_exitcode = 768"
 sql_is "a task of the recorder's user: read whole" "0|$SHEXE|1" \
@@ -121,5 +122,31 @@ ok_if "the child's death is logged once" \
     '[ "$(grep -c "identity reader: the privileged child.*killed by signal 9" \
      "$T_LOG")" = 1 ]' "$(grep "identity reader" "$T_LOG" 2>/dev/null)"
 ok_if "it is still alive" d_alive
+check "taskacctd exits 0 on SIGTERM" d_stop
+
+# A child stopped for good (SIGSTOP): each read waits 200 ms for it and
+# keeps what the recorder read alone; after 3 in a row the child is
+# killed, said once.  (The tasks live a while: the loop is held up 200 ms
+# at each of the first three.)
+check "taskacctd --user nobody starts again" d_start --user nobody
+if active; then
+	CHILD=$(child_of "$D_PID")
+	kill -STOP "$CHILD"
+	for _c in 9 10 11 12; do
+		/bin/sh -c "sleep 0.7; exit $_c" "$TOK-stopped"
+	done
+	wait_for 20 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 AND \
+run_id = $RUN_ID AND ac_exitcode IN (2304, 2560, 2816, 3072)\")\" -ge 4 ]"
+	wait_for 10 "! kill -0 $CHILD 2>/dev/null"
+fi
+ok_if "a stopped child is given up after 3 late answers, said once" \
+    '[ "$(grep -c "identity reader: the privileged child.*stuck" \
+     "$T_LOG")" = 1 ] && ! kill -0 "$CHILD" 2>/dev/null' \
+    "$(grep "identity reader" "$T_LOG" 2>/dev/null | tail -n 2)"
+sql_is "the exits meanwhile are all recorded, with their argv" "4" \
+    "SELECT count(c.id) FROM tasks t LEFT JOIN cmdlines c ON
+    c.id = t.args_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND
+    t.ac_exitcode IN (2304, 2560, 2816, 3072) AND
+    instr(c.args, CAST('$TOK-stopped' AS BLOB))"
 check "taskacctd exits 0 on SIGTERM" d_stop
 t_done

@@ -18,7 +18,11 @@
 # stored row, against --no-ident.  Medians over BENCH_IDENT_RUNS runs;
 # each figure is printed with its target and ratio.
 #
-# Needs root, sqlite3, a user nobody, `make taskacctd tools/dev/taskstorm`.
+# First, the read alone (tools/dev/benchidentread): the median time of one
+# identity read of a live task in the recorder and through the reader.
+#
+# Needs root, sqlite3, a user nobody, `make taskacctd tools/dev/taskstorm
+# tools/dev/benchidentread`.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -107,6 +111,24 @@ one() {
 col() {	# file N: the median of column N
 	awk -v n="$2" '{ print $n }' "$1" | median
 }
+
+# The read alone: in the recorder vs through the identity reader child.
+BENCHREAD=${BENCHREAD:-tools/dev/benchidentread}
+if [ -x "$BENCHREAD" ] && "$BENCHREAD" "${BENCH_IDENT_READS:-20000}" \
+    >"$DIR/read.out" 2>/dev/null; then
+	h=$(sed -n 's/^here_p50_us=//p' "$DIR/read.out")
+	c=$(sed -n 's/^child_p50_us=//p' "$DIR/read.out")
+	h9=$(sed -n 's/^here_p90_us=//p' "$DIR/read.out")
+	c9=$(sed -n 's/^child_p90_us=//p' "$DIR/read.out")
+	awk -v h="$h" -v c="$c" -v h9="$h9" -v c9="$c9" 'BEGIN {
+	    r = c / h; st = r <= 2 ? "PASS" : "FAIL";
+	    printf "identity read of a live task: in the recorder %s us, " \
+	        "through the reader %s us (median; p90 %s vs %s): %.1f us " \
+	        "more, ratio %.2f (target <= 2) %s\n", h, c, h9, c9, c - h,
+	        r, st }'
+else
+	echo "identity read: $BENCHREAD failed or not built"
+fi
 
 printf '%-5s %-6s %-7s %8s %7s %6s %15s %5s %8s %8s %8s %6s\n' mode rate \
     reader exits/s argv% drops stored/created lost read_us cpu_us cpu_off \
