@@ -125,7 +125,7 @@ if [ -x "$BENCHREAD" ] && "$BENCHREAD" "${BENCH_IDENT_READS:-20000}" \
 	awk -v h="$h" -v c="$c" -v h9="$h9" -v c9="$c9" 'BEGIN {
 	    st = c - h <= 250 ? "PASS" : "FAIL";
 	    printf "identity read of a root task by the unprivileged " \
-	        "recorder: alone (exe refused) %s us, with the reader's exe " \
+	        "recorder: alone (exe refused) %s us, with the exe from the reader " \
 	        "%s us (medians; p90 %s vs %s): %.1f us more (target <= " \
 	        "250 us, half the life of sh -c exit; ratio %.2f) %s\n",
 	        h, c, h9, c9, c - h, (c - h) / 250, st }'
