@@ -59,9 +59,59 @@ ident_cgroup(const struct ident *id)
 
 /* identread.c: the one /proc read, in-process or in a privileged child. */
 #define IDENT_READ_NO_ARGS	0x1
+#define IDENT_EXE_MAX		4096	/* exe link target, NUL included */
+#define IDENT_CGROUP_TEXT_MAX	8192	/* /proc/PID/cgroup read */
+#define IDENT_STAT_MAX		1024	/* /proc/PID/stat read */
+
+/*
+ * What one read of /proc/PID found, unparsed: the raw bytes of its parts
+ * and where it stopped.  This header and the parts (args, exe, cgroup,
+ * stat before, stat after, in that order) are also what the privileged
+ * reader (src/identpriv.c) sends; ident_raw_from_bytes() checks them and
+ * ident_from_raw() makes sense of them, in the unprivileged recorder.
+ */
+enum ident_step {
+	IDENT_STEP_DONE,	/* every part read */
+	IDENT_STEP_DIR,		/* /proc/PID could not be opened: err */
+	IDENT_STEP_ARGS,	/* cmdline: err, or 0 (empty: exited) */
+	IDENT_STEP_EXE,		/* exe: err (a refusal does not stop it) */
+	IDENT_STEP_STAT0,	/* stat, first read: err */
+	IDENT_STEP_STAT1,	/* stat, last read: err */
+	IDENT_STEP__COUNT
+};
+enum { IDENT_PART_ARGS, IDENT_PART_EXE, IDENT_PART_CGROUP, IDENT_PART_STAT0,
+    IDENT_PART_STAT1, IDENT_PART__COUNT };
+
+struct ident_raw_hdr {
+	uint8_t		 step;		/* enum ident_step: where it stopped */
+	uint8_t		 args_cut;	/* cmdline longer than IDENT_ARGS_MAX */
+	uint16_t	 pad;
+	int32_t		 err;		/* errno of that step, or 0 */
+	int32_t		 exe_err;	/* exe link refused (EACCES), or 0 */
+	uint32_t	 len[IDENT_PART__COUNT];
+};
+#define IDENT_RAW_MAX	(sizeof(struct ident_raw_hdr) + IDENT_ARGS_MAX + \
+	IDENT_EXE_MAX + IDENT_CGROUP_TEXT_MAX + 2 * IDENT_STAT_MAX)
+
+struct ident_raw {
+	struct ident_raw_hdr	 h;
+	const char		*part[IDENT_PART__COUNT];
+	char			*args_buf;	/* owned (ident_read_raw) */
+	char			 exe[IDENT_EXE_MAX];
+	char			 cgroup[IDENT_CGROUP_TEXT_MAX];
+	char			 stat[2][IDENT_STAT_MAX];
+};
 
 struct ident	*ident_read(pid_t, uint64_t, int, int *);
-struct ident	*ident_from_bytes(const void *, size_t);
+void		 ident_read_raw(pid_t, int, struct ident_raw *);
+void		 ident_raw_free(struct ident_raw *);
+int		 ident_raw_from_bytes(const void *, size_t, struct ident_raw *,
+		    const char **);
+struct ident	*ident_from_raw(const struct ident_raw *, pid_t, uint64_t,
+		    int *);
+enum { IDENT_ASK_NONE, IDENT_ASK_EXE, IDENT_ASK_ALL };
+int		 ident_raw_ask(const struct ident_raw *, pid_t);
+int		 ident_raw_take_exe(struct ident_raw *, const struct ident_raw *);
 size_t		 ident_size(const struct ident *);
 void		 ident_ref(struct ident *);
 void		 ident_unref(struct ident *);
@@ -87,6 +137,7 @@ struct ident_stats {
 	uint64_t	 stale;		/* replaced: its exit event was lost */
 	uint64_t	 expired;	/* exited, no exit record came */
 	uint64_t	 conn_drops;	/* connector events dropped */
+	uint64_t	 read_ns;	/* time spent reading /proc, in all */
 };
 
 /* Reads an identity for a pid (ident_read() or a privileged child). */

@@ -22,5 +22,6 @@ void		 identstore_free(struct identstore *);
 void		 identstore_forget(struct identstore *);
 int		 identstore_ids(struct identstore *, const struct ident *,
 		    struct ident_ids *);
+int		 identstore_prune(struct identstore *, int64_t, int64_t *);
 
 #endif

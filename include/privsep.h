@@ -36,6 +36,11 @@ enum privsep_kind {
 	PRIVSEP_PASS_END,
 	/* reply to a request the child refused: struct privsep_error */
 	PRIVSEP_ERROR,
+	/* to the identity reader (src/identpriv.c), struct privsep_ident_req:
+	 * read /proc/PID; reply: IDENT (struct ident_raw_hdr and its parts,
+	 * include/ident.h) or ERROR */
+	PRIVSEP_REQ_IDENT,
+	PRIVSEP_IDENT,
 	PRIVSEP__COUNT
 };
 
@@ -78,6 +83,11 @@ struct privsep_error {
 	uint32_t	 pad;
 };
 
+struct privsep_ident_req {
+	int32_t		 pid;		/* 1 .. PID_MAX_LIMIT */
+	uint32_t	 flags;		/* IDENT_READ_NO_ARGS, or 0 */
+};
+
 /* Payload length bounds of each message kind the daemon may receive. */
 struct privsep_reply_def {
 	const char	*name;
@@ -99,5 +109,8 @@ int	 privsep_settle(int, uint32_t, int);
 int	 privsep_request(int, uint16_t, uint32_t, const void *, uint32_t);
 int	 privsep_check(const void *, size_t, struct privsep_hdr *,
 	    const char **);
+/* For a privileged child (this one's, or src/identpriv.c's). */
+int	 privsep_child_fds(int);
+int	 privsep_child_drop(const struct privdrop_user *, int, char *, size_t);
 
 #endif

@@ -4,7 +4,7 @@
 
 DAEMON_OBJS	+= src/cgroupname.o
 DAEMON_OBJS	+= src/procconn.o src/ident.o src/identread.o \
-		   src/identstore.o src/identcap.o
+		   src/identstore.o src/identcap.o src/identpriv.o
 
 # The connector's datagram parser under the fuzzer (mk/fuzz.mk's template;
 # this fragment is read after fuzz.mk, hence the explicit eval).
@@ -20,7 +20,7 @@ fuzz-seeds-procconn: tests/unit_procconn
 .PHONY: fuzz-seeds-procconn
 
 BENCH_TARGETS	+= bench-ident
-bench-ident: taskacctd tools/dev/taskstorm
+bench-ident: taskacctd tools/dev/taskstorm tools/dev/benchidentread
 	sh tools/dev/bench-ident.sh
 
 .PHONY: bench-ident
@@ -28,3 +28,9 @@ bench-ident: taskacctd tools/dev/taskstorm
 # The query tool's side (tools/ident.c): command lines, executables,
 # cgroups, units and containers of exits.
 CLI_OBJS	+= tools/ident.o
+
+# The cost of one identity read, in-process vs through the reader child.
+CLEAN_FILES	+= tools/dev/benchidentread
+tools/dev/benchidentread: tools/dev/benchidentread.o src/identpriv.o \
+    src/identread.o src/cgroupname.o src/privsep.o src/log.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

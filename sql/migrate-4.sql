@@ -200,5 +200,24 @@ INSERT INTO ranked_exits (measure, hour, id, recv_time, value)
 -- Section: leaner rows (indexes, packed columns).
 
 -- Section: identity values no longer referenced (retention).
+-- last_used: when a tasks row last pointed at the value (us since the
+-- epoch, at the insert; taskacctd moves it forward at most once a minute,
+-- src/identstore.c), so that retention can delete the values no row left
+-- points at without scanning tasks.  Values no row points at now get 0.
+ALTER TABLE cmdlines ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE exes ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cgroups ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX cmdlines_last_used ON cmdlines(last_used);
+CREATE INDEX exes_last_used ON exes(last_used);
+CREATE INDEX cgroups_last_used ON cgroups(last_used);
+UPDATE cmdlines SET last_used = u.t FROM (SELECT args_id AS id,
+	max(recv_time) AS t FROM tasks WHERE args_id IS NOT NULL
+	GROUP BY args_id) AS u WHERE u.id = cmdlines.id;
+UPDATE exes SET last_used = u.t FROM (SELECT exe_id AS id,
+	max(recv_time) AS t FROM tasks WHERE exe_id IS NOT NULL
+	GROUP BY exe_id) AS u WHERE u.id = exes.id;
+UPDATE cgroups SET last_used = u.t FROM (SELECT cgroup_id AS id,
+	max(recv_time) AS t FROM tasks WHERE cgroup_id IS NOT NULL
+	GROUP BY cgroup_id) AS u WHERE u.id = cgroups.id;
 
 PRAGMA user_version = 4;

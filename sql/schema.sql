@@ -495,12 +495,12 @@ CREATE TABLE cmdlines (
 	hash			INTEGER NOT NULL, -- 64-bit FNV-1a of args
 	args			BLOB NOT NULL	-- argv as the kernel held it,
 						-- each argument NUL-terminated
-);
+, last_used INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX cmdlines_hash ON cmdlines(hash);
 CREATE TABLE exes (
 	id			INTEGER PRIMARY KEY,
 	path			TEXT NOT NULL UNIQUE
-);
+, last_used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE cgroups (
 	id			INTEGER PRIMARY KEY,
 	path			TEXT NOT NULL UNIQUE, -- the v2 ("0::") path, or
@@ -509,7 +509,16 @@ CREATE TABLE cgroups (
 	container		TEXT,	-- container id (Docker, containerd,
 						-- CRI-O, Podman)
 	pod			TEXT	-- Kubernetes pod uid
-);
+, last_used INTEGER NOT NULL DEFAULT 0);
+-- Identity values no longer referenced (v4, retention): the column
+-- last_used, added by version 4 (ALTER TABLE), says when a tasks row last
+-- pointed at the value (us since the epoch, at the insert; taskacctd moves
+-- it forward at most once a minute, src/identstore.c).  Retention deletes
+-- the values last used a minute or more before the oldest row left, found
+-- by these indexes, not by a scan of tasks.
+CREATE INDEX cmdlines_last_used ON cmdlines(last_used);
+CREATE INDEX exes_last_used ON exes(last_used);
+CREATE INDEX cgroups_last_used ON cgroups(last_used);
 
 -- Rows with the boot they belong to, for identifying a task across reboots
 -- and PID reuse: (boot_id, ac_pid, start_time).

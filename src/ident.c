@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fields.h"
 #include "ident.h"
@@ -231,9 +232,14 @@ static struct ient *
 ident_read_into(struct ident_table *t, int32_t pid, uint64_t ts, int late)
 {
 	struct ident	*id;
+	struct timespec	 a, b;
 	int		 src;
 
+	clock_gettime(CLOCK_MONOTONIC, &a);
 	id = t->reader(t->reader_arg, pid, ts, t->flags, &src);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	t->st.read_ns += (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000LL +
+	    (b.tv_nsec - a.tv_nsec));
 	switch (src) {
 	case TASKACCT_IDENT_EXEC:	t->st.read_ok++; break;
 	case TASKACCT_IDENT_DENIED:	t->st.read_denied++; break;

@@ -237,7 +237,7 @@ identcap_log_totals(struct identcap *ic)
 	    "denied, %llu pid reused), %llu forks, %llu threads, %llu late "
 	    "reads; %llu exit records matched, %llu not; %llu connector "
 	    "events dropped, %llu malformed; %llu forgotten (table full), "
-	    "%llu expired, %llu stale",
+	    "%llu expired, %llu stale; %.1f us per read",
 	    (unsigned long long)s->execs, (unsigned long long)s->read_ok,
 	    (unsigned long long)s->read_gone,
 	    (unsigned long long)s->read_denied,
@@ -246,7 +246,9 @@ identcap_log_totals(struct identcap *ic)
 	    (unsigned long long)s->matched, (unsigned long long)s->unmatched,
 	    (unsigned long long)s->conn_drops,
 	    (unsigned long long)p->malformed, (unsigned long long)s->evicted,
-	    (unsigned long long)s->expired, (unsigned long long)s->stale);
+	    (unsigned long long)s->expired, (unsigned long long)s->stale,
+	    s->execs + s->late_reads > 0 ? s->read_ns / 1e3 /
+	    (double)(s->execs + s->late_reads) : 0.0);
 }
 
 void

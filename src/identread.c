@@ -1,9 +1,12 @@
 /*
  * identread.c: read one task's identity from /proc at once: its command
  * line, the target of its exe link and its cgroup path (src/cgroupname.c
- * picks the line).  The one read, used in the recorder itself or in a
- * privileged helper (which sends the result's bytes, ident_from_bytes()
- * checks them).
+ * picks the line).  The one read, in two halves: ident_read_raw() opens
+ * and reads, parsing nothing; ident_from_raw() makes an identity of what
+ * it read.  Both run in the recorder, or the first in the privileged
+ * reader (src/identpriv.c), whose bytes ident_raw_from_bytes() checks
+ * before the recorder parses them: the privileged side parses no byte
+ * that a task can choose (its name in stat, its cgroup's name).
  *
  * The task may exit or its PID be reused while we read.  /proc/PID is
  * opened once and every file read through that directory: it stays bound
@@ -28,9 +31,6 @@
 #include "cgroupname.h"
 #include "ident.h"
 #include "taskacct.h"
-
-#define CGROUP_TEXT_MAX		8192
-#define EXE_MAX			4096
 
 static atomic_size_t	 live_bytes;
 
@@ -96,35 +96,64 @@ ident_alloc(const char *args, size_t alen, const char *exe, size_t elen,
 }
 
 /*
- * An identity from bytes a helper sent (ident_size() bytes of a struct
- * ident): every length checked against the size; NULL if they disagree.
+ * The raw read a helper sent (struct ident_raw_hdr and its parts): every
+ * length and code checked against the size and the bounds.  0 with r's
+ * parts pointing into buf, or -1 and *why.
  */
-struct ident *
-ident_from_bytes(const void *buf, size_t len)
+int
+ident_raw_from_bytes(const void *buf, size_t len, struct ident_raw *r,
+    const char **why)
 {
-	struct ident	 h, *id;
+	static const uint32_t	 max[IDENT_PART__COUNT] = {
+		[IDENT_PART_ARGS] = IDENT_ARGS_MAX,
+		[IDENT_PART_EXE] = IDENT_EXE_MAX - 1,
+		[IDENT_PART_CGROUP] = IDENT_CGROUP_TEXT_MAX,
+		[IDENT_PART_STAT0] = IDENT_STAT_MAX - 1,
+		[IDENT_PART_STAT1] = IDENT_STAT_MAX - 1,
+	};
 	const char	*d;
+	size_t		 sum = sizeof(r->h);
+	int		 i;
 
-	if (len < sizeof(h))
-		return NULL;
-	memcpy(&h, buf, sizeof(h));
-	if (h.args_len > IDENT_ARGS_MAX || h.exe_len >= EXE_MAX ||
-	    h.cgroup_len >= CGROUP_TEXT_MAX || h.src > TASKACCT_IDENT_REUSED ||
-	    len != sizeof(h) + h.args_len + h.exe_len + h.cgroup_len + 2)
-		return NULL;
-	d = (const char *)buf + sizeof(h);
-	if (d[h.args_len + h.exe_len] != '\0' ||
-	    d[len - sizeof(h) - 1] != '\0' ||
-	    memchr(d + h.args_len, '\0', h.exe_len) != NULL ||
-	    memchr(d + h.args_len + h.exe_len + 1, '\0', h.cgroup_len) != NULL)
-		return NULL;
-	if ((id = ident_alloc(d, h.args_len, d + h.args_len, h.exe_len,
-	    d + h.args_len + h.exe_len + 1, h.cgroup_len)) == NULL)
-		return NULL;
-	id->src = h.src;
-	id->args_cut = h.args_cut;
-	id->start_ticks = h.start_ticks;
-	return id;
+	memset(r, 0, sizeof(*r));
+	if (len < sizeof(r->h)) {
+		*why = "shorter than its header";
+		return -1;
+	}
+	memcpy(&r->h, buf, sizeof(r->h));
+	if (r->h.step >= IDENT_STEP__COUNT || r->h.args_cut > 1 ||
+	    r->h.pad != 0 || r->h.err < 0 || r->h.err > 4095 ||
+	    r->h.exe_err < 0 || r->h.exe_err > 4095) {
+		*why = "bad step or error code";
+		return -1;
+	}
+	for (i = 0; i < IDENT_PART__COUNT; i++) {
+		if (r->h.len[i] > max[i]) {
+			*why = "a part longer than its bound";
+			return -1;
+		}
+		sum += r->h.len[i];
+	}
+	if (sum != len) {
+		*why = "parts do not add up to its length";
+		return -1;
+	}
+	d = (const char *)buf + sizeof(r->h);
+	for (i = 0; i < IDENT_PART__COUNT; i++) {
+		r->part[i] = d;
+		d += r->h.len[i];
+	}
+	/* A link's target holds no NUL; the stat texts are parsed as C. */
+	if (memchr(r->part[IDENT_PART_EXE], '\0',
+	    r->h.len[IDENT_PART_EXE]) != NULL ||
+	    memchr(r->part[IDENT_PART_STAT0], '\0',
+	    r->h.len[IDENT_PART_STAT0]) != NULL ||
+	    memchr(r->part[IDENT_PART_STAT1], '\0',
+	    r->h.len[IDENT_PART_STAT1]) != NULL) {
+		*why = "a NUL inside the exe or stat text";
+		return -1;
+	}
+	return 0;
 }
 
 /* Read a whole small file under dir into buf (at most len bytes). */
@@ -156,16 +185,16 @@ read_at(int dir, const char *name, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-/* The starttime (field 22) of /proc/PID/stat, in clock ticks since boot. */
+/* The starttime (field 22) of a /proc/PID/stat text (n bytes, no NUL). */
 static int
-read_start(int dir, uint64_t *ticks)
+parse_start(const char *text, size_t n, uint64_t *ticks)
 {
-	char		 buf[1024], *p;
-	ssize_t		 n;
+	char		 buf[IDENT_STAT_MAX], *p, *end;
 	int		 i;
 
-	if ((n = read_at(dir, "stat", buf, sizeof(buf) - 1)) <= 0)
+	if (n == 0 || n >= sizeof(buf))
 		return -1;
+	memcpy(buf, text, n);
 	buf[n] = '\0';
 	/* The name may hold anything, ")" included: after the last one. */
 	if ((p = strrchr(buf, ')')) == NULL)
@@ -173,10 +202,11 @@ read_start(int dir, uint64_t *ticks)
 	for (i = 2; i < 22 && p != NULL; i++)
 		if ((p = strchr(p + 1, ' ')) != NULL)
 			p++;
-	if (p == NULL)
+	if (p == NULL || *p < '0' || *p > '9')
 		return -1;
-	*ticks = strtoull(p, NULL, 10);
-	return 0;
+	errno = 0;
+	*ticks = strtoull(p, &end, 10);
+	return errno != 0 || (*end != ' ' && *end != '\0') ? -1 : 0;
 }
 
 /* The command line, into a buffer grown as needed, up to the bound. */
@@ -226,6 +256,85 @@ fail:
 	return -1;
 }
 
+/* Stop the raw read at step, with errno e. */
+static void
+raw_stop(struct ident_raw *r, int step, int e)
+{
+	r->h.step = (uint8_t)step;
+	r->h.err = e > 0 && e <= 4095 ? e : (e == 0 ? 0 : EIO);
+}
+
+/*
+ * Read pid's /proc files now, parsing nothing: r's parts point at what
+ * was read, r->h.step says where it stopped.  flags: IDENT_READ_NO_ARGS.
+ * ident_raw_free(r) after.
+ */
+void
+ident_read_raw(pid_t pid, int flags, struct ident_raw *r)
+{
+	char		 path[32];
+	ssize_t		 n;
+	int		 dir, cut = 0, i;
+
+	memset(&r->h, 0, sizeof(r->h));
+	r->args_buf = NULL;
+	r->part[IDENT_PART_ARGS] = "";
+	r->part[IDENT_PART_EXE] = r->exe;
+	r->part[IDENT_PART_CGROUP] = r->cgroup;
+	for (i = 0; i < 2; i++)
+		r->part[IDENT_PART_STAT0 + i] = r->stat[i];
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if ((dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		raw_stop(r, IDENT_STEP_DIR, errno);
+		return;
+	}
+	/*
+	 * The command line and exe first: they vanish when the task exits
+	 * (which it may do within a millisecond); stat and cgroup stay
+	 * readable until it is reaped.
+	 */
+	if (!(flags & IDENT_READ_NO_ARGS)) {
+		if ((n = read_cmdline(dir, &r->args_buf, &cut)) <= 0) {
+			raw_stop(r, IDENT_STEP_ARGS, n == 0 ? 0 : errno);
+			goto out;
+		}
+		r->part[IDENT_PART_ARGS] = r->args_buf;
+		r->h.len[IDENT_PART_ARGS] = (uint32_t)n;
+		r->h.args_cut = (uint8_t)cut;
+	}
+	if ((n = readlinkat(dir, "exe", r->exe, sizeof(r->exe) - 1)) == -1) {
+		/* Refused: the rest still tells what it can. */
+		if (errno != EACCES && errno != EPERM) {
+			raw_stop(r, IDENT_STEP_EXE, errno);
+			goto out;
+		}
+		r->h.exe_err = errno;
+		n = 0;
+	}
+	r->h.len[IDENT_PART_EXE] = (uint32_t)n;
+	if ((n = read_at(dir, "stat", r->stat[0], IDENT_STAT_MAX - 1)) <= 0) {
+		raw_stop(r, IDENT_STEP_STAT0, n == 0 ? 0 : errno);
+		goto out;
+	}
+	r->h.len[IDENT_PART_STAT0] = (uint32_t)n;
+	n = read_at(dir, "cgroup", r->cgroup, sizeof(r->cgroup));
+	r->h.len[IDENT_PART_CGROUP] = n > 0 ? (uint32_t)n : 0;
+	if ((n = read_at(dir, "stat", r->stat[1], IDENT_STAT_MAX - 1)) <= 0) {
+		raw_stop(r, IDENT_STEP_STAT1, n == 0 ? 0 : errno);
+		goto out;
+	}
+	r->h.len[IDENT_PART_STAT1] = (uint32_t)n;
+out:
+	close(dir);
+}
+
+void
+ident_raw_free(struct ident_raw *r)
+{
+	free(r->args_buf);
+	r->args_buf = NULL;
+}
+
 /*
  * Why a read failed: the task is gone, or we may not look.  hidepid hides
  * another user's live task as ENOENT at /proc/PID itself (dir set):
@@ -261,75 +370,118 @@ started_after(uint64_t ticks, uint64_t ts_ns)
 }
 
 /*
- * Read pid's identity now.  ts_ns: the event's time (0: do not check);
- * flags: IDENT_READ_NO_ARGS.  Returns the identity (src says how whole
- * it is) or NULL when nothing could be read, *src then saying why.
+ * The identity a raw read of pid makes.  ts_ns: the event's time (0: do
+ * not check).  Returns it (src says how whole it is) or NULL when nothing
+ * could be read, *src then saying why.
+ */
+struct ident *
+ident_from_raw(const struct ident_raw *r, pid_t pid, uint64_t ts_ns, int *src)
+{
+	char		 cg[IDENT_CGROUP_TEXT_MAX];
+	const uint32_t	*len = r->h.len;
+	struct ident	*id;
+	uint64_t	 t0, t1;
+
+	switch (r->h.step) {
+	case IDENT_STEP_DIR:
+		*src = why_failed(r->h.err, pid, 1);
+		return NULL;
+	case IDENT_STEP_ARGS:	/* empty: exited, its memory is gone */
+	case IDENT_STEP_STAT0:
+		*src = r->h.err != 0 ? why_failed(r->h.err, pid, 0) :
+		    TASKACCT_IDENT_GONE;
+		return NULL;
+	case IDENT_STEP_DONE:
+		break;
+	default:
+		*src = TASKACCT_IDENT_GONE;
+		return NULL;
+	}
+	if (parse_start(r->part[IDENT_PART_STAT0], len[IDENT_PART_STAT0],
+	    &t0) == -1 || parse_start(r->part[IDENT_PART_STAT1],
+	    len[IDENT_PART_STAT1], &t1) == -1) {
+		*src = TASKACCT_IDENT_GONE;
+		return NULL;
+	}
+	if (t0 != t1 || started_after(t0, ts_ns)) {
+		*src = TASKACCT_IDENT_REUSED;
+		return NULL;
+	}
+	if (len[IDENT_PART_CGROUP] == 0 || cgroup_pick(r->part[IDENT_PART_CGROUP],
+	    len[IDENT_PART_CGROUP], cg, sizeof(cg)) == -1)
+		cg[0] = '\0';
+	if ((id = ident_alloc(r->part[IDENT_PART_ARGS], len[IDENT_PART_ARGS],
+	    r->part[IDENT_PART_EXE], len[IDENT_PART_EXE], cg,
+	    strlen(cg))) == NULL) {
+		*src = TASKACCT_IDENT_GONE;
+		return NULL;
+	}
+	id->args_cut = r->h.args_cut;
+	id->start_ticks = t0;
+	id->src = r->h.exe_err != 0 ? TASKACCT_IDENT_DENIED :
+	    TASKACCT_IDENT_EXEC;
+	*src = id->src;
+	return id;
+}
+
+/*
+ * What a read in this process could not see for lack of privilege, for
+ * the privileged reader to read: IDENT_ASK_ALL (/proc/PID hidden or its
+ * files refused: hidepid), IDENT_ASK_EXE (the exe link refused: another
+ * user's task), or IDENT_ASK_NONE (read whole, or the task is gone).
+ */
+int
+ident_raw_ask(const struct ident_raw *r, pid_t pid)
+{
+	switch (r->h.step) {
+	case IDENT_STEP_DONE:
+		return r->h.exe_err != 0 ? IDENT_ASK_EXE : IDENT_ASK_NONE;
+	case IDENT_STEP_DIR:
+	case IDENT_STEP_ARGS:
+	case IDENT_STEP_STAT0:
+		return why_failed(r->h.err, pid, r->h.step == IDENT_STEP_DIR) ==
+		    TASKACCT_IDENT_DENIED ? IDENT_ASK_ALL : IDENT_ASK_NONE;
+	default:
+		return IDENT_ASK_NONE;
+	}
+}
+
+/*
+ * Take the exe link from another read of the same task (the privileged
+ * reader's, made with IDENT_READ_NO_ARGS): only if it read it and saw the
+ * same start time (else it read a PID reused since).  0 if taken.
+ */
+int
+ident_raw_take_exe(struct ident_raw *r, const struct ident_raw *from)
+{
+	uint64_t	 t0, t1;
+
+	if (r->h.step != IDENT_STEP_DONE || from->h.step != IDENT_STEP_DONE ||
+	    from->h.exe_err != 0 || from->h.len[IDENT_PART_EXE] == 0 ||
+	    parse_start(r->part[IDENT_PART_STAT0], r->h.len[IDENT_PART_STAT0],
+	    &t0) == -1 || parse_start(from->part[IDENT_PART_STAT0],
+	    from->h.len[IDENT_PART_STAT0], &t1) == -1 || t0 != t1)
+		return -1;
+	r->part[IDENT_PART_EXE] = from->part[IDENT_PART_EXE];
+	r->h.len[IDENT_PART_EXE] = from->h.len[IDENT_PART_EXE];
+	r->h.exe_err = 0;
+	return 0;
+}
+
+/*
+ * Read pid's identity now, in this process.  ts_ns: the event's time (0:
+ * do not check); flags: IDENT_READ_NO_ARGS.  Returns the identity (src
+ * says how whole it is) or NULL when nothing could be read, *src then
+ * saying why.
  */
 struct ident *
 ident_read(pid_t pid, uint64_t ts_ns, int flags, int *src)
 {
-	char		 path[32], exe[EXE_MAX], cgtext[CGROUP_TEXT_MAX];
-	char		 cg[CGROUP_TEXT_MAX], *args = NULL;
-	struct ident	*id = NULL;
-	uint64_t	 t0, t1;
-	ssize_t		 alen = 0, elen, clen;
-	int		 dir, cut = 0, denied = 0;
+	struct ident_raw	 r;
+	struct ident		*id;
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if ((dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		*src = why_failed(errno, pid, 1);
-		return NULL;
-	}
-	/*
-	 * The command line and exe first: they vanish when the task exits
-	 * (which it may do within a millisecond); stat and cgroup stay
-	 * readable until it is reaped.
-	 */
-	if (!(flags & IDENT_READ_NO_ARGS)) {
-		if ((alen = read_cmdline(dir, &args, &cut)) == -1) {
-			*src = why_failed(errno, pid, 0);
-			goto out;
-		}
-		if (alen == 0) {	/* exited: its memory is gone */
-			*src = TASKACCT_IDENT_GONE;
-			goto out;
-		}
-	}
-	if ((elen = readlinkat(dir, "exe", exe, sizeof(exe) - 1)) == -1) {
-		if (why_failed(errno, pid, 0) != TASKACCT_IDENT_DENIED) {
-			*src = TASKACCT_IDENT_GONE;
-			goto out;
-		}
-		denied = 1;
-		elen = 0;
-	}
-	if (read_start(dir, &t0) == -1) {
-		*src = why_failed(errno, pid, 0);
-		goto out;
-	}
-	clen = read_at(dir, "cgroup", cgtext, sizeof(cgtext));
-	if (clen <= 0 || cgroup_pick(cgtext, (size_t)clen, cg,
-	    sizeof(cg)) == -1)
-		cg[0] = '\0';
-	if (read_start(dir, &t1) == -1) {
-		*src = TASKACCT_IDENT_GONE;
-		goto out;
-	}
-	if (t0 != t1 || started_after(t0, ts_ns)) {
-		*src = TASKACCT_IDENT_REUSED;
-		goto out;
-	}
-	if ((id = ident_alloc(args ? args : "", (size_t)alen, exe,
-	    (size_t)elen, cg, strlen(cg))) == NULL) {
-		*src = TASKACCT_IDENT_GONE;
-		goto out;
-	}
-	id->args_cut = (uint8_t)cut;
-	id->start_ticks = t0;
-	id->src = denied ? TASKACCT_IDENT_DENIED : TASKACCT_IDENT_EXEC;
-	*src = id->src;
-out:
-	free(args);
-	close(dir);
+	ident_read_raw(pid, flags, &r);
+	id = ident_from_raw(&r, pid, ts_ns, src);
+	ident_raw_free(&r);
 	return id;
 }

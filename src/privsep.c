@@ -49,6 +49,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "ident.h"
 #include "privsep.h"
 #include "taskget.h"
 #include "taskstats_proto.h"
@@ -67,6 +68,8 @@ const struct privsep_reply_def privsep_replies[PRIVSEP__COUNT] = {
 	    sizeof(struct privsep_pass_end) },
 	[PRIVSEP_ERROR] = { "error", sizeof(struct privsep_error),
 	    sizeof(struct privsep_error) },
+	[PRIVSEP_IDENT] = { "identity", sizeof(struct ident_raw_hdr),
+	    IDENT_RAW_MAX },
 };
 
 struct child {
@@ -343,12 +346,14 @@ cap_last(void)
 }
 
 /*
- * Keep CAP_NET_ADMIN alone, as the daemon's user.  Started as another
- * user with ambient capabilities, the bounding set cannot be lowered
- * (no CAP_SETPCAP): the effective and permitted sets still are.
+ * Keep capability keep alone, as the daemon's user (a privileged child:
+ * this one, or src/identpriv.c's).  Started as another user with ambient
+ * capabilities, the bounding set cannot be lowered (no CAP_SETPCAP): the
+ * effective and permitted sets still are.
  */
-static int
-child_drop(const struct privdrop_user *pu, char *why, size_t whylen)
+int
+privsep_child_drop(const struct privdrop_user *pu, int keep, char *why,
+    size_t whylen)
 {
 	struct __user_cap_header_struct	hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
@@ -357,7 +362,7 @@ child_drop(const struct privdrop_user *pu, char *why, size_t whylen)
 	int				cap, last = cap_last(), i;
 
 	for (cap = 0; cap <= last; cap++)
-		if (cap != CAP_NET_ADMIN &&
+		if (cap != keep &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
 		    errno != EINVAL && errno != EPERM) {
 			snprintf(why, whylen, "PR_CAPBSET_DROP: %s",
@@ -375,12 +380,10 @@ child_drop(const struct privdrop_user *pu, char *why, size_t whylen)
 		}
 	}
 	memset(data, 0, sizeof(data));
-	data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective =
-	    data[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted =
-	    CAP_TO_MASK(CAP_NET_ADMIN);
+	data[CAP_TO_INDEX(keep)].effective =
+	    data[CAP_TO_INDEX(keep)].permitted = CAP_TO_MASK(keep);
 	if (syscall(SYS_capset, &hdr, data) == -1) {
-		snprintf(why, whylen, "capset CAP_NET_ADMIN: %s",
-		    strerror(errno));
+		snprintf(why, whylen, "capset %d: %s", keep, strerror(errno));
 		return -1;
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -395,13 +398,13 @@ child_drop(const struct privdrop_user *pu, char *why, size_t whylen)
 		return -1;
 	}
 	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
-		uint32_t want = i == CAP_TO_INDEX(CAP_NET_ADMIN) ?
-		    CAP_TO_MASK(CAP_NET_ADMIN) : 0;
+		uint32_t want = i == CAP_TO_INDEX(keep) ?
+		    CAP_TO_MASK(keep) : 0;
 
 		if (data[i].effective != want || data[i].permitted != want ||
 		    data[i].inheritable != 0) {
 			snprintf(why, whylen, "capabilities other than "
-			    "CAP_NET_ADMIN left");
+			    "%d left", keep);
 			return -1;
 		}
 	}
@@ -409,8 +412,8 @@ child_drop(const struct privdrop_user *pu, char *why, size_t whylen)
 }
 
 /* Descriptors: the socket to the daemon as 3, /dev/null as 0-2, no more. */
-static int
-child_fds(int sock)
+int
+privsep_child_fds(int sock)
 {
 	int	 null;
 	sigset_t all;
@@ -476,10 +479,11 @@ child_main(int sock, pid_t daemon, const struct privdrop_user *pu)
 	    getppid() != daemon)
 		_exit(1);
 	prctl(PR_SET_NAME, "taskacctd-priv", 0, 0, 0);
-	if ((c.fd = child_fds(sock)) == -1)
+	if ((c.fd = privsep_child_fds(sock)) == -1)
 		_exit(1);
 	if (child_open(&c, hello.why, sizeof(hello.why)) == -1 ||
-	    child_drop(pu, hello.why, sizeof(hello.why)) == -1)
+	    privsep_child_drop(pu, CAP_NET_ADMIN, hello.why,
+	    sizeof(hello.why)) == -1)
 		hello.error = errno != 0 ? errno : EPERM;
 	hello.family = c.family;
 	if (privsep_request(c.fd, PRIVSEP_HELLO, 0, &hello,

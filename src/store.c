@@ -1515,8 +1515,9 @@ store_prune_cut(struct store *st, int64_t before_time, int batch,
 
 /*
  * Delete a batch of the oldest task rows received before before_time, in
- * whole minutes (see store_prune_cut), with their rollups, and the loss
- * rows older than the oldest task row left.  *rows and *losses get the
+ * whole minutes (see store_prune_cut), with their rollups, the loss
+ * rows older than the oldest task row left, and the identity values no
+ * row points at any more (identstore_prune).  *rows and *losses get the
  * numbers deleted.
  */
 int
@@ -1524,7 +1525,7 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
     int64_t *losses)
 {
 	sqlite3_stmt	*s = NULL;
-	int64_t		 oldest, cut;
+	int64_t		 oldest, cut, values;
 	int		 r, limit;
 
 	*rows = *losses = 0;
@@ -1560,6 +1561,9 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 	*losses = sqlite3_changes(st->db);
 	/* Live samples (activity, sample_passes) go with the exits. */
 	if (store_prune_activity(st, oldest) == -1)
+		goto fail;
+	/* Command lines, exes and cgroups no row points at any more. */
+	if (identstore_prune(st->ident, oldest, &values) == -1)
 		goto fail;
 	/* The minutes before the oldest row's (or the cut's): all gone. */
 	if (store_prune_minutes(st, rollup_minute(oldest)) == -1 ||

@@ -38,6 +38,7 @@
 #include "dbpath.h"
 #include "duration.h"
 #include "identcap.h"
+#include "identpriv.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -103,6 +104,7 @@ struct daemon {
 	struct writer	*writer;
 	struct listener	**listeners;	/* one per socket */
 	struct identcap	*ident;		/* NULL: identity capture off */
+	struct identpriv *ident_priv;	/* the identity reader, or NULL */
 	struct event	**read_evs;	/* one per socket */
 	int		 nsockets;
 	int		 polling;	/* draining on the timer, not on read */
@@ -748,6 +750,8 @@ loop_teardown(struct daemon *d)
 		event_free(d->sig_ev[i]);
 	identcap_close(d->ident);
 	d->ident = NULL;
+	identpriv_close(d->ident_priv);
+	d->ident_priv = NULL;
 	event_free(d->poll_ev);
 	for (k = 0; k < d->nsockets; k++)
 		event_free(d->read_evs[k]);
@@ -777,6 +781,7 @@ log_totals(struct daemon *d, uint64_t rows)
 	    (unsigned long long)drops, (unsigned long long)refused,
 	    (unsigned long long)malformed);
 	identcap_log_totals(d->ident);
+	identpriv_log_totals(d->ident_priv);
 }
 
 /*
@@ -858,9 +863,34 @@ setup_ident(struct daemon *d)
 	d->ident = identcap_open(d->opt.rcvbuf, d->opt.no_args ?
 	    IDENT_READ_NO_ARGS : 0, d->start_time / 1000000, d->queue, err,
 	    sizeof(err));
-	if (d->ident == NULL)
+	if (d->ident == NULL) {
 		log_warnx("%s: recording exits without command lines, "
 		    "executables or cgroups", err);
+		return;
+	}
+	/*
+	 * Unprivileged, the recorder may not read other users' exe links
+	 * (nor, under hidepid, their /proc/PID): a child keeps
+	 * CAP_SYS_PTRACE for that (src/identpriv.c).  Root staying root
+	 * needs none; a user with ambient capabilities has one if
+	 * CAP_SYS_PTRACE is among them.
+	 */
+	if (geteuid() == 0 && !d->drop)
+		return;
+	if ((d->ident_priv = identpriv_start(d->drop ? &d->user : NULL, err,
+	    sizeof(err))) == NULL) {
+		if (geteuid() == 0)
+			log_warnx("%s: other users' executables will read as "
+			    "denied", err);
+		else
+			log_info("no identity reader (%s; it needs "
+			    "CAP_SYS_PTRACE): other users' executables read "
+			    "as denied", err);
+		return;
+	}
+	identcap_set_reader(d->ident, identpriv_read, d->ident_priv);
+	log_info("identity reader: privileged child pid %d holds "
+	    "CAP_SYS_PTRACE alone", (int)identpriv_pid(d->ident_priv));
 }
 
 /* The CPUs to listen on: --cpus, or every possible one. */

@@ -66,9 +66,9 @@ fi
 # What the recorder needs must stay allowed.
 check "ExecStart runs taskacctd in the foreground" \
     test "$(unit_val ExecStart)" = "/usr/sbin/taskacctd -f"
-check "CAP_NET_ADMIN and CAP_SYS_NICE are its only capabilities" \
+check "CAP_NET_ADMIN, CAP_SYS_NICE, CAP_SYS_PTRACE are its only capabilities" \
     test "$(unit_val CapabilityBoundingSet)|$(unit_val AmbientCapabilities)" \
-    = "CAP_NET_ADMIN CAP_SYS_NICE|CAP_NET_ADMIN CAP_SYS_NICE"
+    = "CAP_NET_ADMIN CAP_SYS_NICE CAP_SYS_PTRACE|CAP_NET_ADMIN CAP_SYS_NICE CAP_SYS_PTRACE"
 check "no PrivateNetwork (taskstats speaks in the initial namespace)" \
     test -z "$(unit_val PrivateNetwork)"
 check "other processes' /proc stays visible (identity capture)" \
@@ -210,8 +210,8 @@ check "no capability left once set up (CapEff)" \
 check "no capability left once set up (CapPrm, CapAmb)" sh -c \
     "grep -q '^CapPrm:[[:space:]]*0000000000000000$' /proc/$D_PID/status &&
      grep -q '^CapAmb:[[:space:]]*0000000000000000$' /proc/$D_PID/status"
-check "bounding set: CAP_NET_ADMIN and CAP_SYS_NICE alone" \
-    status_is CapBnd 0000000000801000
+check "bounding set: CAP_NET_ADMIN, CAP_SYS_NICE, CAP_SYS_PTRACE alone" \
+    status_is CapBnd 0000000000881000
 check "no new privileges" status_is NoNewPrivs 1
 check "/ is read-only to it (ProtectSystem=strict)" sh -c \
     "awk '\$5 == \"/\" { print \$6 }' /proc/$D_PID/mountinfo |

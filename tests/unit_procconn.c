@@ -7,6 +7,7 @@
  * record matched across a PID reused in between, misses and the bound.
  * With --seeds DIR it writes its datagrams as fuzzing seeds.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,28 +251,130 @@ test_every_cut(void **state)
 static int	 stub_src = TASKACCT_IDENT_EXEC;
 static int	 stub_reads;
 
+/*
+ * A raw read as the privileged reader sends it: the header, args, exe,
+ * cgroup, and the two stat texts (start ticks start0, start1).
+ */
+static size_t
+raw_msg(uint8_t *buf, const char *args, size_t alen, const char *exe,
+    const char *cg, uint64_t start0, uint64_t start1, int exe_err)
+{
+	struct ident_raw_hdr	 h;
+	char			 st[2][256];
+	const char		*part[IDENT_PART__COUNT];
+	size_t			 off = sizeof(h);
+	int			 i;
+
+	memset(&h, 0, sizeof(h));
+	h.exe_err = exe_err;
+	for (i = 0; i < 2; i++)
+		snprintf(st[i], sizeof(st[i]), "42 (a) b) S 1 42 42 0 -1 "
+		    "4194560 100 0 0 0 0 0 0 0 20 0 1 0 %llu 2375680 220",
+		    (unsigned long long)(i ? start1 : start0));
+	part[IDENT_PART_ARGS] = args;
+	h.len[IDENT_PART_ARGS] = (uint32_t)alen;
+	part[IDENT_PART_EXE] = exe;
+	h.len[IDENT_PART_EXE] = (uint32_t)strlen(exe);
+	part[IDENT_PART_CGROUP] = cg;
+	h.len[IDENT_PART_CGROUP] = (uint32_t)strlen(cg);
+	for (i = 0; i < 2; i++) {
+		part[IDENT_PART_STAT0 + i] = st[i];
+		h.len[IDENT_PART_STAT0 + i] = (uint32_t)strlen(st[i]);
+	}
+	memcpy(buf, &h, sizeof(h));
+	for (i = 0; i < IDENT_PART__COUNT; i++) {
+		memcpy(buf + off, part[i], h.len[i]);
+		off += h.len[i];
+	}
+	return off;
+}
+
 static struct ident *
 stub_reader(void *arg, pid_t pid, uint64_t ts, int flags, int *src)
 {
-	struct ident	 h;
-	uint8_t		 buf[sizeof(h) + 64];
-	int		 n;
+	static uint8_t		 buf[4096];
+	struct ident_raw	 r;
+	const char		*why;
+	char			 args[32];
+	size_t			 n;
 
 	(void)arg;
-	(void)ts;
 	(void)flags;
 	stub_reads++;
 	*src = stub_src;
 	if (stub_src == TASKACCT_IDENT_GONE)
 		return NULL;
-	/* Through ident_from_bytes(), as from a privileged helper. */
-	memset(&h, 0, sizeof(h));
-	memset(buf, 0, sizeof(buf));
-	n = snprintf((char *)buf + sizeof(h), 32, "cmd%d", (int)pid) + 1;
-	h.src = (uint8_t)stub_src;
-	h.args_len = (uint32_t)n;
-	memcpy(buf, &h, sizeof(h));
-	return ident_from_bytes(buf, sizeof(h) + (size_t)n + 2);
+	/* Through the privileged reader's bytes, checked and parsed. */
+	n = (size_t)snprintf(args, sizeof(args), "cmd%d", (int)pid) + 1;
+	n = raw_msg(buf, args, n, "", "0::/x\n", 7, 7,
+	    stub_src == TASKACCT_IDENT_DENIED ? EACCES : 0);
+	if (ident_raw_from_bytes(buf, n, &r, &why) == -1)
+		fail_msg("raw: %s", why);
+	return ident_from_raw(&r, pid, ts, src);
+}
+
+/* A hostile reader's bytes: every cut and flip is refused or parsed. */
+static void
+test_raw(void **state)
+{
+	uint8_t			 buf[4096], bad[4096];
+	struct ident_raw	 r;
+	struct ident_raw_hdr	 h;
+	struct ident		*id;
+	const char		*why;
+	size_t			 n, i;
+	int			 src;
+
+	(void)state;
+	n = raw_msg(buf, "/bin/sh\0-c\0exit 3\0", 18, "/usr/bin/dash",
+	    "12:pids:/a\n0::/system.slice/x.service\n", 5, 5, 0);
+	assert_int_equal(ident_raw_from_bytes(buf, n, &r, &why), 0);
+	id = ident_from_raw(&r, 42, 0, &src);
+	assert_non_null(id);
+	assert_int_equal(src, TASKACCT_IDENT_EXEC);
+	assert_int_equal(id->args_len, 18);
+	assert_memory_equal(ident_args(id), "/bin/sh\0-c\0exit 3\0", 18);
+	assert_string_equal(ident_exe(id), "/usr/bin/dash");
+	assert_string_equal(ident_cgroup(id), "/system.slice/x.service");
+	assert_int_equal(id->start_ticks, 5);
+	ident_unref(id);
+	/* The start changed between the reads: a reused PID. */
+	n = raw_msg(buf, "a\0", 2, "/x", "", 5, 6, 0);
+	assert_int_equal(ident_raw_from_bytes(buf, n, &r, &why), 0);
+	assert_null(ident_from_raw(&r, 42, 0, &src));
+	assert_int_equal(src, TASKACCT_IDENT_REUSED);
+	/* The exe refused: the rest kept, DENIED. */
+	n = raw_msg(buf, "a\0", 2, "", "", 5, 5, EACCES);
+	assert_int_equal(ident_raw_from_bytes(buf, n, &r, &why), 0);
+	assert_non_null(id = ident_from_raw(&r, 42, 0, &src));
+	assert_int_equal(src, TASKACCT_IDENT_DENIED);
+	ident_unref(id);
+	/* Lengths that do not add up, a NUL in the exe, a bad step. */
+	n = raw_msg(buf, "a\0", 2, "/x", "", 5, 5, 0);
+	assert_int_equal(ident_raw_from_bytes(buf, n - 1, &r, &why), -1);
+	assert_int_equal(ident_raw_from_bytes(buf, n + 1, &r, &why), -1);
+	memcpy(bad, buf, n);
+	bad[sizeof(h) + 2] = '\0';
+	assert_int_equal(ident_raw_from_bytes(bad, n, &r, &why), -1);
+	memcpy(&h, buf, sizeof(h));
+	h.step = IDENT_STEP__COUNT;
+	memcpy(bad, &h, sizeof(h));
+	assert_int_equal(ident_raw_from_bytes(bad, n, &r, &why), -1);
+	memcpy(&h, buf, sizeof(h));
+	h.len[IDENT_PART_ARGS] = IDENT_ARGS_MAX + 1;
+	memcpy(bad, &h, sizeof(h));
+	assert_int_equal(ident_raw_from_bytes(bad, n, &r, &why), -1);
+	/* Every cut and every byte flipped: no crash, no leak. */
+	for (i = 0; i < n; i++)
+		ident_raw_from_bytes(buf, i, &r, &why);
+	for (i = 0; i < n; i++) {
+		memcpy(bad, buf, n);
+		bad[i] ^= 0xff;
+		if (ident_raw_from_bytes(bad, n, &r, &why) == 0 &&
+		    (id = ident_from_raw(&r, 42, 0, &src)) != NULL)
+			ident_unref(id);
+	}
+	assert_int_equal(ident_live_bytes(), 0);
 }
 
 static void
@@ -422,6 +525,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_garbled),
 		cmocka_unit_test(test_every_cut),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_bound),
 	};
 

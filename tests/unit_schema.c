@@ -440,6 +440,42 @@ test_migrations_give_schema(void **state)
 	free(v1);
 }
 
+/*
+ * Version 4 fills each identity value's last_used from the rows already
+ * there: the newest recv_time of a row pointing at it, 0 for none.
+ */
+static void
+test_migrate4_last_used(void **state)
+{
+	sqlite3		*old;
+	char		*v1;
+	size_t		 v;
+
+	(void)state;
+	v1 = read_file("tests/schema_v1.sql");
+	assert_int_equal(sqlite3_open(":memory:", &old), SQLITE_OK);
+	exec_ok(old, v1);
+	for (v = 2; v < 4; v++)
+		exec_ok(old, taskacct_migrations[v]);
+	exec_ok(old, "INSERT INTO cmdlines (id, hash, args) VALUES "
+	    "(1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c');"
+	    "INSERT INTO exes (id, path) VALUES (1, '/x'), (2, '/y');"
+	    "INSERT INTO cgroups (id, path) VALUES (1, '/g'), (2, '/h');"
+	    "INSERT INTO tasks (run_id, recv_time, kind, task_id, ts_len, "
+	    "args_id, exe_id, cgroup_id) VALUES (1, 100, 0, 1, 0, 1, 1, 1), "
+	    "(1, 300, 0, 2, 0, 1, NULL, 2), (1, 200, 0, 3, 0, 2, 1, NULL)");
+	exec_ok(old, taskacct_migrations[4]);
+	assert_int_equal(query_int(old, "SELECT count(*) FROM cmdlines WHERE "
+	    "last_used = CASE id WHEN 1 THEN 300 WHEN 2 THEN 200 ELSE 0 END"),
+	    3);
+	assert_int_equal(query_int(old, "SELECT count(*) FROM exes WHERE "
+	    "last_used = CASE id WHEN 1 THEN 200 ELSE 0 END"), 2);
+	assert_int_equal(query_int(old, "SELECT count(*) FROM cgroups WHERE "
+	    "last_used = CASE id WHEN 1 THEN 100 ELSE 300 END"), 2);
+	sqlite3_close(old);
+	free(v1);
+}
+
 int
 main(void)
 {
@@ -450,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_insert_all_fields),
 		cmocka_unit_test(test_generated_columns),
 		cmocka_unit_test(test_migrations_give_schema),
+		cmocka_unit_test(test_migrate4_last_used),
 	};
 
 	return cmocka_run_group_tests_name("unit_schema", tests, setup_db,
