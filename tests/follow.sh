@@ -222,6 +222,7 @@ if active; then
 ac_ppid = ${sp:-0}')\" -ge $STORM ]"
 	m=$(proc_max "$T_DB")
 	wait_for 20 "has '$T_TMP/flood.out' '\"id\":$m,'"
+	fcpu=$(awk '{ print $14 + $15 }' "/proc/$FPID/stat")
 	fstop
 	# (exits go on: the lines up to the newest row when the storm ended,
 	# from the second: the first is the last exit before following)
@@ -234,7 +235,8 @@ ac_ppid = ${sp:-0}')\" -ge $STORM ]"
 AND ac_ppid = $sp AND id <= $m")
 	held=$(grep -c "pid $FLOOD_F (taskacct)" "$T_LOG")
 	wal=$(stat -c %s "$T_DB-wal")
-	diag "$(wc -l <"$T_TMP/storm.got") lines ($nstorm of the storm), WAL $wal bytes"
+	diag "$(wc -l <"$T_TMP/storm.got") lines ($nstorm of the storm), WAL $wal bytes," \
+	    "follower CPU $((fcpu * 1000 / $(getconf CLK_TCK))) ms in all"
 fi
 ok_if "a $STORM-exit storm: every process row once, in commit order" \
     'cmp -s "$T_TMP/storm.got" "$T_TMP/storm.want" &&

@@ -5,7 +5,8 @@
 # old rows, and a prune that empties the table so that SQLite numbers the
 # next rows from 1 again, in the same commit as those rows (the follower
 # never sees the table empty).  Every row comes once, in commit order;
-# json is one valid array once interrupted; csv has one header.
+# json is one valid array once interrupted; csv has one header; a table
+# prints its header again only when a column widens, rows lined up.
 cd "$(dirname "$0")/.." || exit 1
 
 . tests/lib.sh
@@ -58,9 +59,11 @@ ins 3
 fstart a --format jsonl -n 2
 fstart j --format json -n 1
 fstart c --format csv -n 1
+fstart t -n 1
 lines a 2
 lines j 2
 lines c 2
+lines t 2
 
 ins 12000
 lines a 12002
@@ -94,4 +97,13 @@ crafted_ok $? "json: one array, valid once interrupted (status 0)"
 [ "$(grep -c '^exit_time,' "$TMP/c.out")" = 1 ] &&
     [ "$(wc -l <"$TMP/c.out")" = 24117 ]
 crafted_ok $? "csv: one header, then every row"
+# A table: the header first, again only when a column widens (here the
+# ids, 1 to 5 digits, and the ids start over once), every row as wide as
+# the header above it (the last column, id, is right-aligned).
+awk 'NR == 1 && !/^time / { exit 1 }
+    /^time / { w = length($0); h++; next }
+    length($0) != w { print "line " NR ": " length($0) " not " w; exit 1 }
+    END { if (h > 8 || NR != 24116 + h) { print h " headers, " NR " lines"; exit 1 } }' \
+    "$TMP/t.out" >"$TMP/out" 2>&1
+crafted_ok $? "table: rows line up under the header above them, repeated only to widen"
 crafted_done

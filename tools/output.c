@@ -1032,8 +1032,9 @@ output_flush(struct output *o)
 {
 	if (o->format == OUTPUT_TABLE && o->names != NULL) {
 		if (o->held == NULL) {
-			o->held = xreallocarray(NULL, o->ncol,
-			    sizeof(*o->held));
+			if ((o->held = calloc(o->ncol + 1,
+			    sizeof(*o->held))) == NULL)
+				err(1, NULL);
 			o->held_new = 1;
 		}
 		table_flush(o);
