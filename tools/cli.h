@@ -70,6 +70,8 @@ struct cmd_entry {
 #define CMD_DB		0x1		/* opens the database */
 #define CMD_FILTER	0x2		/* takes the filter options */
 #define CMD_LIMIT	0x4		/* takes --limit N */
+#define CMD_FOLLOW	0x8		/* its -f follows: it opens the
+					   database itself (may wait for it) */
 	int64_t			 default_limit;	/* -1: none */
 	int			(*exec)(struct cmd_ctx *, struct cmd_args *);
 };

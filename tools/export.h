@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -60,6 +61,8 @@ struct export_src;
 struct export_src *export_src_open(const char *, int, char *, size_t);
 void		 export_src_close(struct export_src *);
 const struct export_ident *export_src_ident(const struct export_src *);
+sqlite3		*export_src_db(const struct export_src *);
+int		 export_src_schema(const struct export_src *);
 int		 export_read(struct export_src *, enum export_stream, int64_t,
 		    int, struct export_buf *, int64_t *, int *, char *,
 		    size_t);
@@ -89,6 +92,8 @@ int		 export_table_valid(const char *);
 struct export_watch;
 struct export_watch *export_watch_new(const char *, char *, size_t);
 void		 export_watch_free(struct export_watch *);
+void		 export_watch_output(struct export_watch *, int,
+		    const sigset_t *);
 int		 export_watch_wait(struct export_watch *, int);
 
 void	 export_buf_add(struct export_buf *, const void *, size_t);

@@ -327,6 +327,20 @@ export_src_ident(const struct export_src *src)
 	return &src->ident;
 }
 
+/* The open database and its schema version, for a caller's own queries
+   (last --follow); it stays export_src_close's to close. */
+sqlite3 *
+export_src_db(const struct export_src *src)
+{
+	return src->db;
+}
+
+int
+export_src_schema(const struct export_src *src)
+{
+	return src->schema;
+}
+
 /* Whether path starts like an SQLite database (before SQLite opens it). */
 static int
 looks_sqlite(const char *path)

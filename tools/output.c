@@ -102,6 +102,9 @@ struct output {
 	struct cell		*cells;		/* table: buffered rows */
 	size_t			 ncells;
 	size_t			 cellsize;
+	struct column		*held;		/* table written in pieces
+						   (output_flush): its columns */
+	int			 held_new;	/* no piece written yet */
 };
 
 static const char *const output_format_name[] = {
@@ -773,18 +776,54 @@ table_size(struct output *o, size_t i, size_t nrow, struct column *col)
 		col->min = data;
 }
 
+/*
+ * A table written in pieces (output_flush): a column never narrows nor
+ * disappears again, and a right-aligned one turns left for good once it
+ * holds text.  1 if the layout changed since the last piece: its header
+ * is printed again (as vmstat repeats its own), so that rows always line
+ * up under the header above them.
+ */
+static int
+table_hold(struct output *o, struct column *col)
+{
+	struct column	*h = o->held;
+	size_t		 i;
+	int		 changed = o->held_new;
+
+	for (i = 0; i < o->ncol && !o->held_new; i++) {
+		if (col[i].w < h[i].w)
+			col[i].w = h[i].w;
+		col[i].hidden &= h[i].hidden;
+		col[i].right &= h[i].right;
+	}
+	table_fit(o, col);
+	for (i = 0; i < o->ncol; i++)
+		changed |= col[i].w != h[i].w || col[i].hidden !=
+		    h[i].hidden || col[i].right != h[i].right;
+	memcpy(h, col, o->ncol * sizeof(*h));
+	o->held_new = 0;
+	return changed;
+}
+
 /* Write the buffered result set: size the columns, then print. */
 static void
 table_flush(struct output *o)
 {
 	struct column	*col;
 	size_t		 i, r, nrow = o->ncells / o->ncol;
+	int		 header = !(o->flags & OUTPUT_NOHEADER);
 
+	/* In pieces, an empty piece prints nothing, not even a header. */
+	if (o->held != NULL && nrow == 0)
+		return;
 	col = xreallocarray(NULL, o->ncol, sizeof(*col));
 	for (i = 0; i < o->ncol; i++)
 		table_size(o, i, nrow, &col[i]);
-	table_fit(o, col);
-	if (!(o->flags & OUTPUT_NOHEADER))
+	if (o->held != NULL)
+		header = table_hold(o, col) && header;
+	else
+		table_fit(o, col);
+	if (header)
 		table_line(o, o->names, col);
 	for (r = 0; r < nrow; r++)
 		table_line(o, &o->cells[r * o->ncol], col);
@@ -804,6 +843,8 @@ output_end_set(struct output *o)
 	o->names = NULL;
 	free(o->optional);
 	o->optional = NULL;
+	free(o->held);
+	o->held = NULL;
 	o->ncol = 0;
 }
 
@@ -966,6 +1007,45 @@ output_finish(struct output *o, int ok)
 	free(o);
 	errno = saved;
 	return rc;
+}
+
+/* Empty the spool once copied, to fill it again. */
+static int
+spool_reset(struct output *o)
+{
+	if (fflush(o->fp) == EOF)
+		return -1;
+	if (o->mem == NULL && ftruncate(fileno(o->fp), 0) == -1)
+		return -1;
+	return fseeko(o->fp, 0, SEEK_SET);
+}
+
+/*
+ * Write what was made so far now and go on with the same result set
+ * (last --follow, batch by batch): the machine formats as they are (json
+ * closes its array at output_close); a table sizes its columns on the
+ * rows so far (table_hold) and prints its header with its first rows.
+ * -1 if writing failed (errno set: EPIPE when the reader went away).
+ */
+int
+output_flush(struct output *o)
+{
+	if (o->format == OUTPUT_TABLE && o->names != NULL) {
+		if (o->held == NULL) {
+			if ((o->held = calloc(o->ncol + 1,
+			    sizeof(*o->held))) == NULL)
+				err(1, NULL);
+			o->held_new = 1;
+		}
+		table_flush(o);
+		cells_free(o->cells, o->ncells);
+		o->cells = NULL;
+		o->ncells = o->cellsize = 0;
+	}
+	if (spool_copy(o) == -1 || fflush(o->dest) == EOF ||
+	    ferror(o->dest) || spool_reset(o) == -1)
+		return -1;
+	return 0;
 }
 
 /* Finish the output and free it; -1 if writing failed (errno set). */

@@ -55,6 +55,7 @@ void		 output_begin(struct output *, size_t, const char *const *);
 void		 output_optional(struct output *, size_t);
 void		 output_row(struct output *, const struct output_value *);
 void		 output_empty(struct output *);
+int		 output_flush(struct output *);
 int		 output_close(struct output *);
 void		 output_abort(struct output *);
 void		 output_escape(const char *, char *, size_t);

@@ -999,9 +999,11 @@ main(int argc, char **argv)
 
 	ctx.human = ctx.format == OUTPUT_TABLE;
 	ctx.db_path = db_path(&ctx);
-	if (cmd->flags & CMD_DB)
+	if ((cmd->flags & CMD_DB) &&
+	    !((cmd->flags & CMD_FOLLOW) && args.flag['f'] != NULL))
 		ctx.db = db_open(ctx.db_path, &ctx.schema, &ctx.db_fd);
-	ident_filter_schema(&ctx, &args.filter);
+	if (ctx.db != NULL)
+		ident_filter_schema(&ctx, &args.filter);
 	ctx.out = output_open(stdout, ctx.format, ctx.out_flags,
 	    output_width(&ctx));
 	if (cmd->exec(&ctx, &args) != 0)
