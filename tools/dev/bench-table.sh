@@ -32,6 +32,7 @@
 # either way; "-" when the target is 0 (e.g. 0 exits lost).
 #
 # Settings (environment): BENCH_FIGURES=bench-figures (the directory),
+# BENCH_OLD_DIR=. (where bench-window.json and bench-cli.json are),
 # BENCH_TABLE_JSON=bench-table.json (the table again, one object a line).
 # Needs jq.  Exit status 0 when no figure fails, 1 when one does, 2 on an
 # error (an unreadable file is an error: a figure must not silently vanish).
@@ -40,6 +41,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 DIR=${BENCH_FIGURES:-bench-figures}
 OUT=${BENCH_TABLE_JSON:-bench-table.json}
+OLD=${BENCH_OLD_DIR:-.}
 
 command -v jq >/dev/null || { echo "bench-table: needs jq" >&2; exit 2; }
 
@@ -76,16 +78,16 @@ for f in "$DIR"/*.json; do
 	    "$f" >>"$ALL" || { echo "bench-table: $f: not JSON lines" >&2;
 	    exit 2; }
 done
-if [ -s bench-window.json ]; then
+if [ -s "$OLD/bench-window.json" ]; then
 	jq -r '.[] | select(.median_ms != null) | {figure: ("window: " +
 	    .query), value: .median_ms, unit: "ms", target: .target_ms} |
-	    '"$TSV" bench-window.json >>"$ALL" ||
+	    '"$TSV" "$OLD/bench-window.json" >>"$ALL" ||
 	    { echo "bench-table: bench-window.json unreadable" >&2; exit 2; }
 fi
-if [ -s bench-cli.json ]; then
+if [ -s "$OLD/bench-cli.json" ]; then
 	jq -r '.results[] | select(.median_ms != null and .target_ms != null)
 	    | {figure: ("cli: " + .name), value: .median_ms, unit: "ms",
-	    target: .target_ms} | '"$TSV" bench-cli.json >>"$ALL" ||
+	    target: .target_ms} | '"$TSV" "$OLD/bench-cli.json" >>"$ALL" ||
 	    { echo "bench-table: bench-cli.json unreadable" >&2; exit 2; }
 fi
 
