@@ -24,6 +24,9 @@
 #   BENCH_MODES="fork exec spawn thread mix"
 #   BENCH_WORKERS=2
 #   BENCH_JSON=bench-storm.json
+#   BENCH_FIGURES=bench-figures  the issue 13 figures go to its storm.json
+#                         (CPU ratio, stored/created, bytes per row, for
+#                         tools/dev/bench-table.sh)
 #   BENCH_DIR             scratch directory (default: a new one in /var/tmp;
 #                         put it on the disk taskacctd would write to)
 #   TASKACCTD_ARGS        extra taskacctd options, for experiments
@@ -40,6 +43,7 @@ RUNS=${BENCH_RUNS:-1}
 MODES=${BENCH_MODES:-fork exec spawn thread mix}
 WORKERS=${BENCH_WORKERS:-2}
 JSON=${BENCH_JSON:-bench-storm.json}
+FIGDIR=${BENCH_FIGURES:-bench-figures}
 TASKACCTD=${TASKACCTD:-./taskacctd}
 TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
 FLOOR=${FLOOR:-tools/dev/floor}
@@ -182,6 +186,11 @@ daemon_phase() {
 	[ $_rc -eq 0 ] || { cat "$TMP/daemon.log" >&2;
 	    echo "bench-storm: taskacctd exited $_rc" >&2; }
 	_bytes=$(cat "$_db" "$_db-wal" 2>/dev/null | wc -c)
+	# Where the bytes are: the pages of the tasks table and of each of
+	# its indexes (SQLite's dbstat), for the per-row breakdown.
+	_pages=$(sqlite3 -batch "$_db" "SELECT 'pg_' || name || '=' ||
+	    sum(pgsize) FROM dbstat WHERE name GLOB 'tasks*' GROUP BY name" \
+	    2>/dev/null | tr '\n' ' ')
 	_w=$(kv "$TMP/d.out" worker_pids)
 	_st="t.kind = 0 AND (t.ac_ppid IN ($_w) OR (t.ac_tgid IN ($_w) AND
 	    t.ac_pid NOT IN ($_w)))"
@@ -209,10 +218,11 @@ daemon_phase() {
 	grep -q '^pids=' "$TMP/d.sql" || { cat "$TMP/d.sql" >&2;
 	    die "counting the rows failed"; }
 	printf 'rate_d=%s created=%s errors=%s cpu_d_us=%s rss_kib=%s '\
-'db_bytes=%s lag_ms=%s daemon_status=%s %s\n' \
+'db_bytes=%s lag_ms=%s daemon_status=%s %s %s\n' \
 	    "$(kv "$TMP/d.out" rate)" "$(kv "$TMP/d.out" created)" \
 	    "$(kv "$TMP/d.out" errors)" "$((_c1 - _c0))" "${_hwm:-0}" \
-	    "$_bytes" "$_lag" "$_rc" "$(cat "$TMP/d.sql")" >"$TMP/d.fig"
+	    "$_bytes" "$_lag" "$_rc" "$(cat "$TMP/d.sql")" "$_pages" \
+	    >"$TMP/d.fig"
 	rm -f "$_db" "$_db-wal" "$_db-shm" "$TMP/d.pids"
 }
 
@@ -252,6 +262,7 @@ done
 
 # --- figures, table, targets, JSON -----------------------------------------
 
+mkdir -p "$FIGDIR" || exit 2
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo "+changes")
 awk -v json="$JSON" -v secs="$SECONDS_D" -v ref="$SECONDS_REF" \
@@ -260,7 +271,7 @@ awk -v json="$JSON" -v secs="$SECONDS_D" -v ref="$SECONDS_REF" \
     -v cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
 	head -n 1)" \
     -v commit="$commit$dirty" -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v args="${TASKACCTD_ARGS:-}" -f /dev/fd/3 "$RESULTS" 3<<'AWK'
+    -v args="${TASKACCTD_ARGS:-}" -v figs="$FIGDIR/storm.json" -f /dev/fd/3 "$RESULTS" 3<<'AWK'
 function jstr(s) {
 	gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s)
 	gsub(/[\001-\037]/, " ", s)
@@ -276,6 +287,13 @@ function median(key, m,    n, i, j, t, v) {
 			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
 		}
 	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function minof(key, m,    i, x) {
+	x = val[m, 1, key]
+	for (i = 2; i <= cnt[m]; i++)
+		if (val[m, i, key] < x)
+			x = val[m, i, key]
+	return x
 }
 function maxof(key, m,    i, x) {
 	x = val[m, 1, key]
@@ -296,6 +314,12 @@ function derive(m, i,    f) {
 	    val[m, i, "d_us"] / val[m, i, "f_us"] : 0
 	f = val[m, i, "rows0"] + val[m, i, "rows1"]
 	val[m, i, "bpr"] = f > 0 ? val[m, i, "db_bytes"] / f : 0
+	val[m, i, "bpr_table"] = f > 0 ? val[m, i, "pg_tasks"] / f : 0
+	val[m, i, "bpr_recv_time"] = f > 0 ? val[m, i, "pg_tasks_recv_time"] / f : 0
+	val[m, i, "bpr_pid"] = f > 0 ? val[m, i, "pg_tasks_pid"] / f : 0
+	val[m, i, "bpr_ppid"] = f > 0 ? val[m, i, "pg_tasks_ppid"] / f : 0
+	val[m, i, "stored_share"] = val[m, i, "created"] > 0 ? \
+	    val[m, i, "matched"] / val[m, i, "created"] : 0
 	val[m, i, "missing"] = val[m, i, "created"] - val[m, i, "matched"]
 	val[m, i, "lost"] = val[m, i, "drops"] + val[m, i, "refused"]
 	val[m, i, "slow_f"] = val[m, i, "rate_f"] > 0 ? \
@@ -303,6 +327,28 @@ function derive(m, i,    f) {
 	val[m, i, "slow_d"] = val[m, i, "rate_d"] > 0 ? \
 	    100 * (val[m, i, "rate_none"] / val[m, i, "rate_d"] - 1) : 0
 	val[m, i, "slow_diff"] = val[m, i, "slow_d"] - val[m, i, "slow_f"]
+}
+# The issue 13 figures for tools/dev/bench-table.sh, one JSON object a
+# line (the convention is described there).
+function figure(name, v, unit, t, better) {
+	printf "{\"figure\":%s,\"value\":%s,\"unit\":%s,\"target\":%s," \
+	    "\"better\":%s,\"note\":%s}\n", jstr(name), v, jstr(unit), t,
+	    jstr(better), jstr("median of " runs " run(s), " secs " s storms, " \
+	    commit) >figs
+}
+function figures(    o, m) {
+	printf "" >figs
+	for (o = 1; o <= nm; o++) {
+		m = order[o]
+		figure("CPU per stored record vs the floor, " m " storm",
+		    sprintf("%.3f", med[m, "ratio"]), "x", 1, "lower")
+		figure("stored/created (worst run), " m " storm",
+		    sprintf("%.5f", minof("stored_share", m)), "", 1, "higher")
+		figure("database bytes per row, " m " storm",
+		    sprintf("%.1f", med[m, "bpr"]), "B", m == "thread" ? 180 : \
+		    "null", "lower")
+	}
+	close(figs)
 }
 function target(name, ok, value, limit) {
 	nt++
@@ -329,7 +375,8 @@ END {
 	nkeys = split("rate_none rate_f rate_b rate_d slow_f slow_d " \
 	    "slow_diff created matched missing storm_rows rows0 rows1 " \
 	    "drops refused lost other_losses f_us b_us d_us ratio rss_kib " \
-	    "bpr db_bytes lag_ms errors f_drops b_drops daemon_status", key)
+	    "bpr db_bytes lag_ms errors f_drops b_drops daemon_status " \
+	    "bpr_table bpr_recv_time bpr_pid bpr_ppid stored_share", key)
 	printf "\nmedians of %d run(s); storms of %ds under taskacctd, %ds " \
 	    "without and with the floor, %d workers\n", runs, secs, ref, workers
 	printf "%-7s %8s %8s %8s %8s %7s %7s %9s %9s %7s %6s %6s %6s %6s " \
@@ -353,7 +400,20 @@ END {
 	printf "(slow_*: workload slowdown vs no listener; stored: created " \
 	    "tasks with their row; *_us: listener CPU per record; ratio: " \
 	    "taskacctd/floor; lag_s: taskacctd catching up after the " \
-	    "storm)\n\n"
+	    "storm)\n"
+	printf "bytes per row (dbstat pages / rows): mode, tasks table, " \
+	    "tasks_recv_time, tasks_pid, tasks_ppid, the rest (other tables, " \
+	    "free pages, -wal)\n"
+	for (o = 1; o <= nm; o++) {
+		m = order[o]
+		printf "  %-7s %6.1f %6.1f %6.1f %6.1f %6.1f\n", m,
+		    med[m, "bpr_table"], med[m, "bpr_recv_time"],
+		    med[m, "bpr_pid"], med[m, "bpr_ppid"], med[m, "bpr"] - \
+		    med[m, "bpr_table"] - med[m, "bpr_recv_time"] - \
+		    med[m, "bpr_pid"] - med[m, "bpr_ppid"]
+	}
+	printf "\n"
+	figures()
 	for (o = 1; o <= nm; o++) {
 		m = order[o]
 		target(m ": zero drops and every created task stored" \
