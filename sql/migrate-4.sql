@@ -106,6 +106,7 @@ INSERT INTO hour_parents SELECT minute / 60, ac_ppid, sum(procs),
 INSERT INTO day_parents SELECT hour / 24, ac_ppid, sum(procs),
     sum(short_procs), min(minute_first), max(minute_last) FROM hour_parents
     GROUP BY hour / 24, ac_ppid;
+
 -- ranked: per-hour top-K candidates of top's ranked lists per exit (issue
 -- 13).  `taskacct top --by MEASURE` per exit record ranks the thread rows
 -- (kind 0) of a window by a built-in measure, largest first, then the
