@@ -21,9 +21,6 @@ STORM=${STORM:-2000}
 LATENCY_MAX_MS=1000	# "within a second" (issue 14)
 IDLE_CPU_MAX_MS=50	# over IDLE_S seconds of waiting
 IDLE_S=3
-# The WAL gets an eighth, 8 MiB: a reader that held a snapshot through the
-# storm would hold back more than that, and taskacctd would name it.
-MAX_SIZE=64M
 FPID=
 
 need_daemon_env
@@ -101,8 +98,7 @@ if ! skipping; then
 	fstart first --format jsonl -n 1000
 	wait_for 5 "has '$T_TMP/first.err' 'waiting for taskacctd'"
 fi
-check "taskacctd starts while follow waits for its database" \
-    d_start --max-size "$MAX_SIZE"
+check "taskacctd starts while follow waits for its database" d_start
 if active; then
 	"$T_TMP/flwfirst"
 	wait_for 10 "has '$T_TMP/first.out' '\"comm\":\"flwfirst\"'"
@@ -243,8 +239,11 @@ ok_if "a $STORM-exit storm: every process row once, in commit order" \
      [ "$nstorm" = "$dstorm" ] && [ "$nstorm" -gt $((STORM * 9 / 10)) ]' \
     "want $(wc -l <"$T_TMP/storm.want") got $(wc -l <"$T_TMP/storm.got"), storm $nstorm of $dstorm rows" \
     "$(diff "$T_TMP/storm.want" "$T_TMP/storm.got" | head -5)"
+# (No --max-size: it would prune rows of this machine's other exits
+# before they are compared.  A snapshot held while waiting is what the
+# lock check below sees at once.)
 ok_if "... and the recorder never saw the follower hold its WAL back" \
-    '[ "$held" = 0 ] && [ "$wal" -le $((16 * 1048576)) ]' \
+    '[ "$held" = 0 ]' \
     "WAL $wal bytes" "$(grep -i wal "$T_LOG" | tail -3)"
 
 # --- hostile names ---------------------------------------------------------------

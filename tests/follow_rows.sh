@@ -69,7 +69,7 @@ ins 12000
 lines a 12002
 ids a >"$TMP/a1"
 seq 2 12003 | cmp -s - "$TMP/a1"
-crafted_ok $? "-n 2, then a commit of 12,000 rows (3 rounds): each once, in order"
+crafted_ok $? "-n 2, then a commit of 12,000 rows (12 rounds): each once, in order"
 
 ins 10 "DELETE FROM tasks WHERE id <= 11000;"
 lines a 12012

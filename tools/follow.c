@@ -47,7 +47,9 @@
 #include "last.h"
 
 #define FOLLOW_BACKLOG		10	/* lines before following */
-#define FOLLOW_BATCH_ROWS	5000	/* lines per round, at most */
+/* Lines per round, at most: a round's read transaction stays short (a
+   few ms; on a loaded machine, 5,000 lines held the WAL for seconds). */
+#define FOLLOW_BATCH_ROWS	1000
 /* How long to sleep when inotify says nothing (a fallback)... */
 #define FOLLOW_FALLBACK_MS	10000
 /* ...and after a wake-up that found nothing new: the -wal write that
