@@ -18,6 +18,8 @@ struct identpriv;
 struct identpriv *identpriv_start(const struct privdrop_user *, char *,
 		    size_t);
 struct ident	*identpriv_read(void *, pid_t, uint64_t, int, int *);
+struct identpriv *identpriv_adopt(int, pid_t, char *, size_t);
+int		 identpriv_fd(const struct identpriv *);
 pid_t		 identpriv_pid(const struct identpriv *);
 void		 identpriv_log_totals(const struct identpriv *);
 void		 identpriv_close(struct identpriv *);

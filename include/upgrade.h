@@ -35,6 +35,8 @@ struct upgrade_state {
 	int			 priv_fd;	/* sampler's child; -1: none */
 	pid_t			 priv_pid;
 	uint16_t		 priv_family;
+	int			 ident_fd;	/* identity reader's; -1: none */
+	pid_t			 ident_pid;
 	int			 metrics_fd;	/* -1: none */
 	int64_t			 paused_ms;	/* monotonic: reading stopped */
 };

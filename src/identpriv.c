@@ -443,6 +443,37 @@ identpriv_log_totals(const struct identpriv *ip)
 	    (unsigned long long)ip->timeouts);
 }
 
+/*
+ * The reader the image before an upgrade started (src/upgrade.c): an exec
+ * in place keeps the PID, so it is still our child, its socketpair end
+ * handed over as fd.  Both are checked (privsep_adopt) before use.
+ */
+struct identpriv *
+identpriv_adopt(int fd, pid_t pid, char *err, size_t errlen)
+{
+	struct identpriv	*ip;
+	struct privsep_child	 pc;
+
+	if (privsep_adopt(fd, pid, 0, &pc, err, errlen) == -1)
+		return NULL;
+	if ((ip = calloc(1, sizeof(*ip))) == NULL ||
+	    (ip->buf = malloc(IDENTPRIV_MSG)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(ip);
+		return NULL;
+	}
+	ip->pid = pc.pid;
+	ip->fd = pc.fd;
+	return ip;
+}
+
+/* Its socket, for an upgrade's hand-over; -1 once it is gone. */
+int
+identpriv_fd(const struct identpriv *ip)
+{
+	return ip == NULL || ip->pid <= 0 ? -1 : ip->fd;
+}
+
 void
 identpriv_close(struct identpriv *ip)
 {

@@ -1090,6 +1090,31 @@ upgrade_args(struct daemon *d, int argc, char **argv)
 		d->exe[0] = '\0';
 }
 
+/*
+ * The identity reader (src/identpriv.c), if the old image had one: the
+ * new one could not start it again without the privilege it dropped.
+ */
+static void
+adopt_ident_reader(struct daemon *d, const struct upgrade_state *u)
+{
+	char	 err[512];
+
+	if (u->ident_fd == -1)
+		return;
+	if (d->ident == NULL) {
+		close(u->ident_fd);	/* it ends at EOF */
+		return;
+	}
+	if ((d->ident_priv = identpriv_adopt(u->ident_fd, u->ident_pid, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("upgrade: %s: other users' executables will read "
+		    "as denied", err);
+		close(u->ident_fd);
+		return;
+	}
+	identcap_set_reader(d->ident, identpriv_read, d->ident_priv);
+}
+
 /* The new image's set-up: adopt what the old one handed over. */
 static void
 adopt_setup(struct daemon *d)
@@ -1137,6 +1162,7 @@ adopt_setup(struct daemon *d)
 		log_warnx("upgrade: no process events socket was handed over: "
 		    "recording exits without command lines, executables or "
 		    "cgroups");
+	adopt_ident_reader(d, u);
 	if (d->opt.metrics == NULL && u->metrics_fd != -1)
 		close(u->metrics_fd);
 	/* Closing the child's socket ends it. */
@@ -1210,6 +1236,8 @@ upgrade_collect(struct daemon *d, struct upgrade_state *u, int sampling)
 		u->priv_pid = d->priv.pid;
 		u->priv_family = d->priv.family;
 	}
+	if ((u->ident_fd = identpriv_fd(d->ident_priv)) != -1)
+		u->ident_pid = identpriv_pid(d->ident_priv);
 	u->metrics_fd = metrics_handover(d->metrics);
 }
 

@@ -58,7 +58,8 @@ void
 upgrade_state_init(struct upgrade_state *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->lock_fd = s->conn.fd = s->priv_fd = s->metrics_fd = -1;
+	s->lock_fd = s->conn.fd = s->priv_fd = s->ident_fd = -1;
+	s->metrics_fd = -1;
 }
 
 static int	put(char **, size_t *, const char *, ...)
@@ -100,6 +101,9 @@ upgrade_encode(const struct upgrade_state *s, char *buf, size_t len)
 	if (s->priv_fd != -1)
 		r |= put(&p, &left, " priv=%d:%d:%u", s->priv_fd,
 		    (int)s->priv_pid, (unsigned)s->priv_family);
+	if (s->ident_fd != -1)
+		r |= put(&p, &left, " ident=%d:%d", s->ident_fd,
+		    (int)s->ident_pid);
 	if (s->metrics_fd != -1)
 		r |= put(&p, &left, " metrics=%d", s->metrics_fd);
 	if (s->paused_ms > 0)
@@ -193,6 +197,13 @@ decode_field(const char *key, size_t klen, const char **p,
 		s->priv_family = (uint16_t)fam;
 		return 0;
 	}
+	if (KEY("ident")) {
+		if (s->ident_fd != -1 || fd_num(p, ":", &s->ident_fd) == -1 ||
+		    *(*p)++ != ':' || num(p, 2, INT_MAX, " ", &pid) == -1)
+			return -1;
+		s->ident_pid = (pid_t)pid;
+		return 0;
+	}
 	if (KEY("paused")) {
 		if (s->paused_ms != 0 || num(p, 1, INT64_MAX, " ", &v) == -1)
 			return -1;
@@ -209,7 +220,7 @@ decode_field(const char *key, size_t klen, const char **p,
 static int
 fds_distinct(const struct upgrade_state *s)
 {
-	int	 fds[UPGRADE_MAX_SOCKETS + 4], n = 0, i, j;
+	int	 fds[UPGRADE_MAX_SOCKETS + 5], n = 0, i, j;
 
 	fds[n++] = s->lock_fd;
 	for (i = 0; i < s->nsock; i++)
@@ -218,6 +229,8 @@ fds_distinct(const struct upgrade_state *s)
 		fds[n++] = s->conn.fd;
 	if (s->priv_fd != -1)
 		fds[n++] = s->priv_fd;
+	if (s->ident_fd != -1)
+		fds[n++] = s->ident_fd;
 	if (s->metrics_fd != -1)
 		fds[n++] = s->metrics_fd;
 	for (i = 0; i < n; i++)
@@ -548,6 +561,8 @@ state_cloexec(const struct upgrade_state *s, int on)
 		upgrade_fd_cloexec(s->conn.fd, on);
 	if (s->priv_fd != -1)
 		upgrade_fd_cloexec(s->priv_fd, on);
+	if (s->ident_fd != -1)
+		upgrade_fd_cloexec(s->ident_fd, on);
 	if (s->metrics_fd != -1)
 		upgrade_fd_cloexec(s->metrics_fd, on);
 }

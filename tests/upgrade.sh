@@ -55,8 +55,8 @@ probe() {
 	    ON c.id = t.args_id WHERE t.kind = 0 AND t.ac_exitcode = 1280 AND
 	    hex(c.args) LIKE '%00' || hex('$1') || '00'\")\" = 1 ]"
 }
-priv_pid() {	# the sampler's privileged child of the daemon
-	for _p in $(pgrep -x taskacctd-priv 2>/dev/null); do
+priv_pid() {	# the daemon's privileged child named $1
+	for _p in $(pgrep -x "${1:-taskacctd-priv}" 2>/dev/null); do
 		[ "$(awk '{ print $4 }' "/proc/$_p/stat" 2>/dev/null)" = \
 		    "$D_PID" ] && echo "$_p"
 	done
@@ -72,6 +72,7 @@ PID0=$D_PID
 if active; then
 	wait_for 20 "[ \"\$(passes_after 0)\" -gt 0 ]"
 	PRIV0=$(priv_pid)
+	IDENT0=$(priv_pid taskacctd-ident)
 	install_bin "$GOOD"
 	r0=$(rows)
 	"$WORKLOAD" storm "$UP_N" "$T_TMP/pids" >"$T_TMP/storm.out" 2>&1 &
@@ -137,6 +138,14 @@ scrape() {
 ok_if "metrics are served from the same socket" scrape
 ok_if "identity capture goes on: an exec's argv is stored" \
     "probe up-probe-$$-1"
+# The probe is root's: the nobody recorder reads its exe through the
+# identity reader (src/identpriv.c), which must be handed over too.
+ok_if "the identity reader lives on: root's exe is read after the upgrade" \
+    "[ -n \"$IDENT0\" ] && [ \"\$(priv_pid taskacctd-ident)\" = \"$IDENT0\" ] &&
+     [ \"\$(q \"SELECT count(*) FROM tasks t JOIN cmdlines c ON c.id = t.args_id
+      JOIN exes e ON e.id = t.exe_id WHERE hex(c.args) LIKE
+      '%00' || hex('up-probe-$$-1') || '00' AND e.path LIKE '/%'\")\" = 1 ]" \
+    "ident0=$IDENT0 now=$(priv_pid taskacctd-ident)"
 
 # --- broken binaries at the path ------------------------------------------
 if active; then
