@@ -37,16 +37,20 @@ ok_if "the orphan -wal was kept aside" '[ -n "$kept" ] && [ -s "$kept" ]' \
 ok_if "one warning names where it was kept" \
     '[ "$(grep -c "had no database beside it" "$T_LOG")" = 1 ] &&
      grep -q -F "$kept" "$T_LOG"' "$(tail -n 5 "$T_LOG")"
+# Other exits are committed at once (the writer commits when its queue
+# runs dry): no row of another run, rather than no row at all.
 sql_is "the new database starts empty, with its own run" "0|1" \
-    "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM runs)"
+    "SELECT (SELECT count(*) FROM tasks WHERE run_id <> (SELECT id FROM
+     runs)), (SELECT count(*) FROM runs)"
 check "taskacctd stops" d_stop
 
 if active && [ -n "$kept" ]; then
 	mv "$kept" "$moved-wal"
 	back=$(sqlite3 "$moved" "SELECT count(*) FROM tasks" 2>&1)
 fi
+# At least: other exits may be committed between the count and the kill.
 ok_if "beside the moved file it gives back every row ($rows)" \
-    '[ -n "$rows" ] && [ "$rows" -gt 0 ] && [ "$back" = "$rows" ]' \
+    '[ -n "$rows" ] && [ "$rows" -gt 0 ] && [ "$back" -ge "$rows" ]' \
     "before the kill: $rows rows; moved file with the kept -wal: $back"
 
 t_done
