@@ -11,6 +11,8 @@ bench-cli: taskacct tools/dev/gendb
 	bash tools/dev/bench-cli.sh
 
 BENCH_TARGETS	+= bench-cli
+# tests/levels.sh and tests/ranked.sh compare fast paths on its databases.
+CHECK_DEPS	+= tools/dev/gendb
 CLEAN_FILES	+= tools/dev/gendb bench-cli.json
 
 .PHONY: bench-cli
