@@ -136,7 +136,7 @@ check "taskacctd --retain 1 starts, its limit inside a minute" \
     d_start --retain 1
 if active; then
 	_i=0
-	while [ $_i -lt 100 ] && [ "$(q 'SELECT count(*) FROM prunes')" = \
+	while [ $_i -lt 300 ] && [ "$(q 'SELECT count(*) FROM prunes')" = \
 	    "$prunes0" ]; do
 		sleep 0.1; _i=$((_i + 1))
 	done
