@@ -8,7 +8,9 @@
 # pid looked up.  Prints per run the tasks created, those not stored, the
 # kernel drops counted and how long the sockets went unread during the
 # hand-over (the new image's log line); then the medians, the target (0
-# lost) and the lost share.  Writes the figures as JSON.
+# lost) and the lost share.  Writes the figures as JSON, and the issue 13
+# figure (the median lost; the storm's median fork rate in its note) to
+# $BENCH_FIGURES/upgrade.json for tools/dev/bench-table.sh.
 #
 # Settings (environment): BENCH_N=6000, BENCH_RUNS=3,
 # BENCH_JSON=bench-upgrade.json, BENCH_DIR (scratch, default a new
@@ -43,6 +45,7 @@ waitfor() {	# seconds condition
 		sleep 0.1; _i=$((_i + 1))
 	done
 }
+. tools/dev/benchfig.sh
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
 	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -78,6 +81,9 @@ while [ $i -le "$RUNS" ]; do
 	printf '%-4s %8s %6s %6s %10s\n' $i "$N" "$lost" "$drops" "${ms:-?}"
 	echo "$lost" >>"$TMP/lost"
 	echo "${ms:--1}" >>"$TMP/ms"
+	us=$(sed -n 's/^elapsed_us=//p' "$TMP/storm.out")
+	[ -n "$us" ] && [ "$us" -gt 0 ] &&
+	    echo $((N * 1000000 / us)) >>"$TMP/rate"
 	i=$((i + 1))
 done
 lost=$(median <"$TMP/lost")
@@ -89,3 +95,7 @@ printf "(target 0; lost share %s); sockets unread %s ms\n" \
 printf '{"runs":%d,"created":%d,"lost_median":%s,"target":0,' \
     "$RUNS" "$N" "$lost" >"$JSON"
 printf '"unread_ms_median":%s}\n' "$ms" >>"$JSON"
+rate=$([ -s "$TMP/rate" ] && median <"$TMP/rate")
+fig_open upgrade || exit 2
+fig "exits lost across an upgrade (SIGUSR2) in a 2000/s fork storm" \
+    "$lost" "" 0 lower "median of $RUNS runs of $N forks at ${rate:-?}/s"
