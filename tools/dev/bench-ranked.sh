@@ -9,12 +9,16 @@
 # candidates).  Prints the median and the largest of
 # BENCH_RUNS runs (BENCH_DIRECT_RUNS for the direct queries; warm cache)
 # in ms, the target (100 ms) and the ratio,
-# and writes them as JSON.  Then the recorder's side: CPU per appended row
+# and writes them as JSON; the issue 13 figures ("top --by io, 10M rows,
+# day" and "week", the candidates' path; named by the rows given) also go
+# to $BENCH_FIGURES/ranked.json for tools/dev/bench-table.sh.  Then the
+# recorder's side: CPU per appended row
 # with and without the candidates' upkeep (gendb --append in commits of
 # 8192 rows, as the writer does under load, and of 64), on a copy.
 #
 #   tools/dev/bench-ranked.sh [-n ROWS] [-r RUNS]
-# Settings: TASKACCT_BENCH_DIR (default /var/tmp), BENCH_JSON.
+# Settings: TASKACCT_BENCH_DIR (default /var/tmp), BENCH_JSON,
+# BENCH_FIGURES (default bench-figures).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -33,6 +37,7 @@ TA=${TASKACCT:-./taskacct}
 GENDB=${GENDB:-tools/dev/gendb}
 JSON=${BENCH_JSON:-bench-ranked.json}
 TARGET=100
+. tools/dev/benchfig.sh
 cache=${TASKACCT_BENCH_DIR:-/var/tmp}
 sum=$(cat sql/schema.sql tools/dev/gendb.c src/ranked.c | cksum | cut -d' ' -f1)
 db=$cache/taskacct-ranked-$rows-s1-$sum.db
@@ -61,6 +66,7 @@ median_ms() {	# taskacct args: "median max" of $n runs
 }
 
 first=1
+fig_open ranked || exit 1
 echo "[" >"$JSON"
 printf '%-34s %9s %9s %9s %7s %6s\n' query path median max target ratio
 row() {	# name path median max
@@ -87,6 +93,12 @@ for w in "day 86400" "week 604800" "history $end"; do
 			    --since "@$since" --until "@$end") || {
 				echo "$name failed" >&2; exit 1; }
 			row "$name" "$path" ${r% *} ${r#* }
+			[ $path = direct ] && direct=${r% *}
+			[ $path = ranked ] && [ $m = io ] &&
+			    [ "$1" != history ] && fig \
+			    "top --by io, $(fig_rows "$rows"), $1" "${r% *}" \
+			    ms "$TARGET" lower "median of $n runs, max ${r#* }\
+ ms; ranking every row $direct ms"
 		done
 	done
 	# Not from the candidates (per-process totals are not kept yet).
