@@ -21,6 +21,10 @@
 # ending at that hour's end and over the whole history (issue 13's table:
 # the rollups' hour and day levels).  TASKACCT_BENCH_DB=PATH measures an
 # existing database instead (say, one an older gendb built).
+# The issue's figures among these timings (summary and short over a day
+# and a week, top --by io --group command over a week) also go to
+# $BENCH_FIGURES/cli.json (default bench-figures/) for
+# tools/dev/bench-table.sh, named by the rows of -n.
 #
 # Run from the repository after `make taskacct tools/dev/gendb`.
 set -eu
@@ -513,3 +517,26 @@ fi
 	printf ']}\n'
 } > "$json"
 echo "wrote $json"
+
+# The issue 13 figures, from the same timings (bench-table.sh's names).
+FIG_FILE=
+if [ "$queries" = 1 ]; then
+	. tools/dev/benchfig.sh
+	fig_open cli
+fi
+if [ -n "$FIG_FILE" ]; then	# jq is there
+	R=$(fig_rows "$rows")
+	for f in "summary-day|summary, $R, day" \
+	    "summary-week|summary, $R, week" "short-day|short, $R, day" \
+	    "short-week|short, $R, week" \
+	    "top-io-command-week|top --by io --group command, $R, week"; do
+		line=$(jq -r --arg k "${f%%|*}" '.results[] | select(.name == $k)
+		    | [.median_ms // "-", .max_ms // "-", .cpu_median_ms // "-",
+		    .target_ms, .status] | @tsv' "$json")
+		[ -n "$line" ] || continue	# not run (--only)
+		IFS=$'\t' read -r med max cpu target st <<< "$line"
+		note="median of $runs runs, max $max ms, cpu $cpu ms"
+		[ "$st" = skip ] && note="skipped: the command failed"
+		fig "${f#*|}" "$med" ms "$target" lower "$note"
+	done
+fi
