@@ -31,6 +31,8 @@ CLI_OBJS	+= tools/ident.o
 
 # The cost of one identity read, in-process vs through the reader child.
 CLEAN_FILES	+= tools/dev/benchidentread
+# (privsep.c hands its fds over in an upgrade: src/upgrade.o and its needs.)
 tools/dev/benchidentread: tools/dev/benchidentread.o src/identpriv.o \
-    src/identread.o src/cgroupname.o src/privsep.o src/log.o
+    src/identread.o src/cgroupname.o src/privsep.o src/log.o \
+    src/upgrade.o src/sysinfo.o src/schema.o src/cpulist.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -17,7 +17,9 @@
 # one identity read (the log's "us per read": in-process vs through the
 # child), and taskacctd's CPU (user+sys, all threads and its children) per
 # stored row, against --no-ident.  Medians over BENCH_IDENT_RUNS runs;
-# each figure is printed with its target and ratio.
+# each figure is printed with its target and ratio, and written to
+# $BENCH_FIGURES/ident.json (default bench-figures/) for
+# tools/dev/bench-table.sh as "ident: FIGURE, MODE storm RATE, READER".
 #
 # First, the read alone (tools/dev/benchidentread): the median time of one
 # identity read of a live task in the recorder and through the reader.
@@ -36,6 +38,7 @@ TASKACCTD=${TASKACCTD:-./taskacctd}
 TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
 TARGET_SHARE=99		# percent of exits with argv
 HZ=$(getconf CLK_TCK)
+. tools/dev/benchfig.sh
 
 die() {
 	echo "bench-ident: $*" >&2
@@ -114,6 +117,7 @@ col() {	# file N: the median of column N
 	awk -v n="$2" '{ print $n }' "$1" | median
 }
 
+fig_open ident || exit 2
 # The read alone: in the recorder vs through the identity reader child.
 BENCHREAD=${BENCHREAD:-tools/dev/benchidentread}
 if [ -x "$BENCHREAD" ] && "$BENCHREAD" "${BENCH_IDENT_READS:-20000}" \
@@ -129,6 +133,9 @@ if [ -x "$BENCHREAD" ] && "$BENCHREAD" "${BENCH_IDENT_READS:-20000}" \
 	        "%s us (medians; p90 %s vs %s): %.1f us more (target <= " \
 	        "250 us, half the life of sh -c exit; ratio %.2f) %s\n",
 	        h, c, h9, c9, c - h, (c - h) / 250, st }'
+	fig "ident: identity read through the reader, cost over alone" \
+	    "$(awk -v h="$h" -v c="$c" 'BEGIN { print c - h }')" us 250 \
+	    lower "medians: $c us vs $h us"
 else
 	echo "identity read: $BENCHREAD failed or not built"
 fi
@@ -185,6 +192,13 @@ for rate in $RATES; do
 		echo "  exit records stored/created: $stored/$created (ratio" \
 		    "$sratio, target 1, and no worse than --no-ident's" \
 		    "$soff) $st; lost rows $lost (--no-ident $lostoff)"
+		at="$MODE storm $([ "$rate" = top ] && echo "at top speed" ||
+		    echo "$rate/s"), $reader"
+		fig "ident: argv share, $at" "$share" % $TARGET_SHARE higher \
+		    "$xrate exits/s; exe $exes%; median of $RUNS runs"
+		fig "ident: connector drops, $at" "$drops" "" 0 lower
+		fig "ident: exit records stored/created, $at" "$sratio" x \
+		    1 higher "$stored/$created; --no-ident $soff; lost rows $lost"
 	done
 done
 done
