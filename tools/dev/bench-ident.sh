@@ -193,12 +193,14 @@ for rate in $RATES; do
 		    "$sratio, target 1, and no worse than --no-ident's" \
 		    "$soff) $st; lost rows $lost (--no-ident $lostoff)"
 		at="$MODE storm $([ "$rate" = top ] && echo "at top speed" ||
-		    echo "$rate/s"), $reader"
+		    echo "$rate/s"), as $how"
 		fig "ident: argv share, $at" "$share" % $TARGET_SHARE higher \
 		    "$xrate exits/s; exe $exes%; median of $RUNS runs"
 		fig "ident: connector drops, $at" "$drops" "" 0 lower
+		# target 1, or --no-ident's ratio when that is lower (as above)
 		fig "ident: exit records stored/created, $at" "$sratio" x \
-		    1 higher "$stored/$created; --no-ident $soff; lost rows $lost"
+		    "$(awk -v o="$soff" 'BEGIN { print o < 1 ? o : 1 }')" \
+		    higher "$stored/$created; --no-ident $soff; lost rows $lost"
 	done
 done
 done
