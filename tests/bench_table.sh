@@ -76,4 +76,19 @@ rc=0
 active && { table "$T_TMP/bad"; rc=$?; }
 ok_if "a damaged figures file: exit 2, named" \
     '[ $rc -eq 2 ] && grep -q "bad/l.json" "$T_TMP/err"' "$(cat "$T_TMP/err")"
+
+# The benches' writer (tools/dev/benchfig.sh): its lines are the table's
+# rows, a 10M-row name only for 10M rows, null and notes kept.
+mkdir -p "$T_TMP/w"
+if active; then
+	(BENCH_FIGURES=$T_TMP/w; . tools/dev/benchfig.sh; fig_open cli &&
+	fig "summary, $(fig_rows 10000000), day" 42.5 ms 100 lower 'a "q" note' &&
+	fig "top --by io, $(fig_rows 20000), day" 3 ms 100 lower &&
+	fig "idle wake-ups, all threads" null /s 1 lower "not idle: 5 exits") \
+	    2>"$T_TMP/err"
+	table "$T_TMP/w"
+fi
+ok_if "benchfig.sh's figures: measured, noted, null, named by rows" \
+    'line "summary, 10M rows, day" | grep -Eq "42\.5 ms +<= 100 ms +0\.42 +PASS +\(a \"q\" note\)" && line "idle wake-ups, all threads" | grep -q "not measured  (not idle: 5 exits)" && line "top --by io, 10M rows, day" | grep -q "not measured$" && line "top --by io, 20000 rows, day" | grep -q PASS' \
+    "$(cat "$T_TMP/err" "$T_TMP/out")"
 t_done
