@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # benchfig.sh: sourced by the bench scripts (sh or bash) to write their
 # figures in the convention of tools/dev/bench-table.sh (its header
 # comment): $BENCH_FIGURES/NAME.json (default bench-figures/), replaced
