@@ -77,6 +77,13 @@ ensure_db() {	# path rows
 		tools/dev/gendb -n "$2" --seed "$seed" -o "$1" >&2
 	fi
 }
+# The issue 13 figures (at the end): emptied now, so that a failed run
+# leaves no old figure behind.
+FIG_FILE=
+if [ "$queries" = 1 ]; then
+	. tools/dev/benchfig.sh
+	fig_open cli
+fi
 ensure_db "$db" "$rows"
 
 q() {	# one value from the database
@@ -519,11 +526,6 @@ fi
 echo "wrote $json"
 
 # The issue 13 figures, from the same timings (bench-table.sh's names).
-FIG_FILE=
-if [ "$queries" = 1 ]; then
-	. tools/dev/benchfig.sh
-	fig_open cli
-fi
 if [ -n "$FIG_FILE" ]; then	# jq is there
 	R=$(fig_rows "$rows")
 	for f in "summary-day|summary, $R, day" \

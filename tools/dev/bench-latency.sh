@@ -118,6 +118,7 @@ rows() {
 }
 
 : >"$TMP/figures"
+fig_open latency || exit 2	# emptied now: a failed run leaves no old figure
 # figure name value unit target: "lower is better" for all of these.
 figure() {
 	awk -v n="$1" -v v="$2" -v u="$3" -v t="$4" 'BEGIN {
@@ -146,7 +147,6 @@ echo "exit to queryable: $PROBES probes $GAP ms apart; $(kv missing)" \
     "missing; ambient exits $amb_a/s"
 figure "exit to queryable p50" "$(kv p50_ms)" ms 50
 figure "exit to queryable p99" "$(kv p99_ms)" ms 50
-fig_open latency || exit 2
 fig "exit to queryable, p99" "$(kv p99_ms)" ms 50 lower \
     "$PROBES probes $GAP ms apart; $(kv missing) missing; ambient exits $amb_a/s"
 fig "exit to queryable, p50" "$(kv p50_ms)" ms 50 lower

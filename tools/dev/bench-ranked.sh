@@ -41,6 +41,7 @@ TARGET=100
 cache=${TASKACCT_BENCH_DIR:-/var/tmp}
 sum=$(cat sql/schema.sql tools/dev/gendb.c src/ranked.c | cksum | cut -d' ' -f1)
 db=$cache/taskacct-ranked-$rows-s1-$sum.db
+fig_open ranked || exit 1	# emptied now: a failed run leaves no old figure
 if [ ! -s "$db" ]; then
 	echo "bench-ranked: generating $rows rows into $db" >&2
 	"$GENDB" -n "$rows" --seed 1 -o "$db" >&2 || exit 1
@@ -66,7 +67,6 @@ median_ms() {	# taskacct args: "median max" of $n runs
 }
 
 first=1
-fig_open ranked || exit 1
 echo "[" >"$JSON"
 printf '%-34s %9s %9s %9s %7s %6s\n' query path median max target ratio
 row() {	# name path median max

@@ -51,6 +51,7 @@ median() {
 	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+fig_open upgrade || exit 2	# emptied now: a failed run leaves no old figure
 printf '%-4s %8s %6s %6s %10s\n' run created lost drops unread_ms
 i=1
 while [ $i -le "$RUNS" ]; do
@@ -96,6 +97,5 @@ printf '{"runs":%d,"created":%d,"lost_median":%s,"target":0,' \
     "$RUNS" "$N" "$lost" >"$JSON"
 printf '"unread_ms_median":%s}\n' "$ms" >>"$JSON"
 rate=$([ -s "$TMP/rate" ] && median <"$TMP/rate")
-fig_open upgrade || exit 2
 fig "exits lost across an upgrade (SIGUSR2) in a 2000/s fork storm" \
     "$lost" "" 0 lower "median of $RUNS runs of $N forks at ${rate:-?}/s"
