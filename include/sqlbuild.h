@@ -48,4 +48,8 @@ char	*sql_level_parent_upsert(const char *, const char *);
 char	*sql_levels_fill(void);
 char	*sql_levels_prune(void);
 
+struct sqlite3;
+struct sqlite3_stmt;
+int	 sql_prepare_built(struct sqlite3 *, char *, struct sqlite3_stmt **);
+
 #endif

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include "fields.h"
 #include "rollup_def.h"
 #include "sqlbuild.h"
@@ -25,6 +27,23 @@ struct sbuf {
 	char	*s;
 	size_t	 len;
 };
+
+/*
+ * Prepare a persistent statement from built text, which it frees: 0, or
+ * -1 when sql is NULL (out of memory) or does not prepare.
+ */
+int
+sql_prepare_built(sqlite3 *db, char *sql, sqlite3_stmt **s)
+{
+	int	 r;
+
+	if (sql == NULL)
+		return -1;
+	r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+	    NULL);
+	free(sql);
+	return r == SQLITE_OK ? 0 : -1;
+}
 
 static int
 sbuf_open(struct sbuf *b)

@@ -397,26 +397,13 @@ store_check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Prepare a persistent statement from built text (NULL: out of memory). */
-static int
-prepare_built(sqlite3 *db, char *sql, sqlite3_stmt **s)
-{
-	int	 r;
-
-	if (sql == NULL)
-		return -1;
-	r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
-	    NULL);
-	free(sql);
-	return r == SQLITE_OK ? 0 : -1;
-}
-
 /* The record INSERT, and the rollups' upserts adding to each sum. */
 static int
 store_prepare_task(struct store *st)
 {
-	if (prepare_built(st->db, sql_task_insert(), &st->ins_task) == -1 ||
-	    prepare_built(st->db, sql_minutes_upsert(), &st->up_minute) == -1)
+	if (sql_prepare_built(st->db, sql_task_insert(), &st->ins_task) == -1 ||
+	    sql_prepare_built(st->db, sql_minutes_upsert(),
+	    &st->up_minute) == -1)
 		return -1;
 	if (sqlite3_prepare_v3(st->db, "INSERT INTO minute_parents VALUES "
 	    "(?, ?, ?, ?) ON CONFLICT (minute, ac_ppid) DO UPDATE SET "

@@ -25,19 +25,6 @@ static const char *const level_table[ROLLUP_LEVEL__COUNT][3] = {
 	[ROLLUP_LEVEL_DAY] = { "days", "day_parents", "day" },
 };
 
-static int
-prepare_built(sqlite3 *db, char *sql, sqlite3_stmt **s)
-{
-	int	 r;
-
-	if (sql == NULL)
-		return -1;
-	r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
-	    NULL);
-	free(sql);
-	return r == SQLITE_OK ? 0 : -1;
-}
-
 struct store_levels *
 store_levels_new(sqlite3 *db)
 {
@@ -47,9 +34,9 @@ store_levels_new(sqlite3 *db)
 	if ((lv = calloc(1, sizeof(*lv))) == NULL)
 		return NULL;
 	for (l = 0; l < ROLLUP_LEVEL__COUNT; l++) {
-		if (prepare_built(db, sql_level_upsert(level_table[l][0],
+		if (sql_prepare_built(db, sql_level_upsert(level_table[l][0],
 		    level_table[l][2]), &lv->up[l]) == -1 ||
-		    prepare_built(db, sql_level_parent_upsert(
+		    sql_prepare_built(db, sql_level_parent_upsert(
 		    level_table[l][1], level_table[l][2]), &lv->upp[l]) == -1) {
 			store_levels_free(lv);
 			return NULL;
