@@ -72,6 +72,23 @@ identcap_priority(void)
 		    strerror(errno));
 }
 
+/* The state both identcap_open() and identcap_adopt() start from. */
+static struct identcap *
+identcap_new(int flags, int64_t start_s, struct queue *q, char *err,
+    size_t errlen)
+{
+	struct identcap	*ic;
+
+	if ((ic = calloc(1, sizeof(*ic))) == NULL ||
+	    (ic->table = ident_table_new(flags, start_s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(ic);
+		return NULL;
+	}
+	ic->queue = q;
+	return ic;
+}
+
 /*
  * Open the connector and subscribe (needs CAP_NET_ADMIN now, not later):
  * NULL and err when capture cannot run.  flags: IDENT_READ_*; start_s:
@@ -83,13 +100,8 @@ identcap_open(int rcvbuf, int flags, int64_t start_s, struct queue *q,
 {
 	struct identcap	*ic;
 
-	if ((ic = calloc(1, sizeof(*ic))) == NULL ||
-	    (ic->table = ident_table_new(flags, start_s)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		free(ic);
+	if ((ic = identcap_new(flags, start_s, q, err, errlen)) == NULL)
 		return NULL;
-	}
-	ic->queue = q;
 	identcap_priority();
 	if ((ic->pc = procconn_open(rcvbuf, err, errlen)) == NULL ||
 	    procconn_subscribe(ic->pc, ident_event, ic->table, err,
@@ -114,13 +126,8 @@ identcap_adopt(int fd, uint32_t drops_raw, int flags, int64_t start_s,
 {
 	struct identcap	*ic;
 
-	if ((ic = calloc(1, sizeof(*ic))) == NULL ||
-	    (ic->table = ident_table_new(flags, start_s)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		free(ic);
+	if ((ic = identcap_new(flags, start_s, q, err, errlen)) == NULL)
 		return NULL;
-	}
-	ic->queue = q;
 	if ((ic->pc = procconn_adopt(fd, drops_raw, err, errlen)) == NULL) {
 		identcap_close(ic);
 		return NULL;
