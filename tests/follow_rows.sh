@@ -88,6 +88,7 @@ ins 5
 lines a 24117
 lines c 24117	# a loaded machine runs the followers at their own pace
 wait_for 30 "grep -q '\"id\": *12105[,}]' '$TMP/j.out'"
+wait_for 30 "grep -q ' 12105\$' '$TMP/t.out'"	# the table's last row
 for p in $FPIDS; do kill -INT "$p"; wait "$p" || echo "status $?" >>"$TMP/rc"; done
 FPIDS=
 python3 -c '
