@@ -8,7 +8,7 @@
 #define TASKACCT_VERSION	"0.2.0"
 
 /* PRAGMA user_version of a database this build writes and reads. */
-#define TASKACCT_SCHEMA_VERSION	4
+#define TASKACCT_SCHEMA_VERSION	5
 /* PRAGMA application_id: 'TACT', marks a file as a taskacct database. */
 #define TASKACCT_APPLICATION_ID	0x54414354
 

@@ -474,6 +474,28 @@ CREATE TABLE ranked_exits (
 	PRIMARY KEY (measure, hour, id)
 ) WITHOUT ROWID;
 
+-- Per-process totals at process end (schema 5, issue 13): one row per
+-- process that had several threads (a thread-group row, kind 1, follows its
+-- end), its threads' totals as tools/procs.c sums them (procs_cols: sums,
+-- rss the largest), so that a report per process never sums threads at
+-- query time.  A single-threaded process has no row: its totals are its
+-- end row's own.  taskacctd writes a row in the transaction of the
+-- process's end and corrects it in that of a thread row arriving late.
+CREATE TABLE proc_totals (
+	id			INTEGER PRIMARY KEY, -- tasks.id: the end (kind 0, AGROUP)
+	recv_time		INTEGER NOT NULL, -- that row's
+	threads			INTEGER NOT NULL, -- thread rows summed, the end's included
+	utime			INTEGER,
+	stime			INTEGER,
+	read_bytes		INTEGER,
+	write_bytes		INTEGER,
+	cpu_delay		INTEGER,
+	blkio_delay		INTEGER,
+	mem_delay		INTEGER,
+	rss			INTEGER,	-- the largest
+	csw			INTEGER
+);
+
 -- One row per sampling pass (v3): what it asked and what it cost.
 CREATE TABLE sample_passes (
 	time			INTEGER PRIMARY KEY, -- when the pass ended, us
@@ -525,4 +547,4 @@ CREATE INDEX cgroups_last_used ON cgroups(last_used);
 CREATE VIEW task_exits AS
 	SELECT t.*, r.boot_id AS boot_id FROM tasks t JOIN runs r ON r.id = t.run_id;
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS prunes (
 	detail			TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_ppid ON tasks(ac_ppid);
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 INSERT INTO runs (id, boot_id, start_time, stop_time, last_alive, clean,
     hostname, kernel_release, ts_version, cpumask, rcvbuf, sockets,
