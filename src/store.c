@@ -28,6 +28,7 @@
 #include "identstore.h"
 #include "rollup.h"
 #include "store_levels.h"
+#include "proctotals.h"
 #include "ranked.h"
 #include "sqlbuild.h"
 #include "store.h"
@@ -77,6 +78,7 @@ struct store {
 	sqlite3_stmt	*up_parent;
 	struct rollup	*rollup;
 	struct ranked	*ranked;	/* top-K candidates (ranked.c) */
+	struct ptot	*ptot;		/* proc_totals (proctotals.c) */
 	sqlite3_stmt	*alive;
 	sqlite3_stmt	*ts_version;
 	struct identstore *ident;	/* cmdlines, exes, cgroups */
@@ -472,6 +474,8 @@ store_prepare(struct store *st)
 		return -1;
 	if ((st->ranked = ranked_new(st->db)) == NULL)
 		return -1;
+	if ((st->ptot = ptot_new(st->db, 0)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -491,6 +495,8 @@ store_detach(struct store *st)
 	store_levels_free(st->levels);
 	st->levels = NULL;
 	ranked_free(st->ranked);
+	ptot_free(st->ptot);
+	st->ptot = NULL;
 	st->ranked = NULL;
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
@@ -1270,6 +1276,7 @@ store_rollback(struct store *st)
 	rollup_clear(st->rollup);
 	/* Ids cached in the transaction are gone with it. */
 	identstore_forget(st->ident);
+	ptot_rollback(st->ptot);
 	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
@@ -1309,6 +1316,20 @@ bind_ident(struct store *st, int col, const struct ident *id, int src)
 		else
 			sqlite3_bind_null(s, col + i);
 	return 0;
+}
+
+/* The process totals' upkeep (proctotals.c) of a row just inserted. */
+static int
+store_put_ptot(struct store *st, const struct ts_record *rec,
+    const struct ts_plan *plan, int64_t recv_time, int64_t link_id,
+    int64_t rowid)
+{
+	struct pt_row	 r;
+
+	if (rec->kind != 0)
+		return ptot_group(st->ptot, link_id);
+	ptot_row(&r, rec, plan, rowid, st->run_id, recv_time);
+	return ptot_thread(st->ptot, &r);
 }
 
 /*
@@ -1374,7 +1395,7 @@ store_put_task(struct store *st, const struct ts_record *rec,
 	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, plan, recv_time) == -1)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_put_ptot(st, rec, plan, recv_time, link_id, *rowid);
 }
 
 /* Insert one loss inside the open transaction; records -1 is unknown. */
@@ -1566,7 +1587,8 @@ store_prune(struct store *st, int64_t before_time, int batch, int64_t *rows,
 		goto fail;
 	/* The minutes before the oldest row's (or the cut's): all gone. */
 	if (store_prune_minutes(st, rollup_minute(oldest)) == -1 ||
-	    ranked_prune(st->ranked, oldest) == -1)
+	    ranked_prune(st->ranked, oldest) == -1 ||
+	    ptot_prune(st->db, cut) == -1)
 		goto fail;
 	if (exec(st, "COMMIT") == -1)
 		goto fail;

@@ -189,40 +189,66 @@ procs_minutes_sql(FILE *fp, const struct filter *f, int how)
 
 static void
 procs_g(FILE *fp, const struct procs_query *q, const struct filter_sql *fs,
-    int threads, int minutes)
+    int threads, int minutes, int pt)
 {
 	size_t	 i;
+	int	 usew = q->window && !pt;
 
-	/* In a window, g is only a view of w: copying it costs. */
+	/*
+	 * In a window, g is only a view of w: copying it costs.  With
+	 * proc_totals, a view of the window's rows: the few edges (ge) read
+	 * them once more, cheaper than a copy of every process line.
+	 */
 	fprintf(fp, "%s g AS %sMATERIALIZED (SELECT g.id, g.run_id, "
 	    "g.recv_time AS exit_time, g.ac_pid AS tid, g.ac_tgid AS tgid, "
 	    "g.ac_ppid AS ppid, g.ac_uid AS uid, g.ac_comm AS comm, "
-	    "g.ac_exitcode AS status, g.ac_flag AS flag, ", q->window ? "," :
-	    "WITH", q->window ? "NOT " : "");
+	    "g.ac_exitcode AS status, g.ac_flag AS flag, ", usew ? "," :
+	    "WITH", usew || (pt && q->window && q->tail == NULL) ? "NOT " :
+	    "");
 	if (threads)
 		fprintf(fp, "g.ac_pid AS pid, g.ac_etime AS elapsed, "
 		    "0 AS threaded, ");
-	else if (q->window)
+	else if (usew)
 		fprintf(fp, "CAST(coalesce(g.ac_tgid, g.ac_pid) AS INTEGER) AS pid, "
 		    "coalesce(g.ac_tgetime, g.ac_etime) AS elapsed, "
 		    "g.id IN (SELECT link_id FROM w WHERE kind = 1) "
 		    "AS threaded, ");
-	else
+	else if (pt && !q->window)
+		/* A process has a row in proc_totals only if threaded. */
 		fprintf(fp, "CAST(coalesce(g.ac_tgid, g.ac_pid) AS INTEGER) AS pid, "
 		    "coalesce(g.ac_tgetime, g.ac_etime) AS elapsed, "
-		    "EXISTS (SELECT 1 FROM tasks x WHERE x.id = g.id + 1 AND "
-		    "x.kind = 1 AND x.link_id = g.id) AS threaded, ");
+		    "0 AS threaded, ");
+	else {
+		fprintf(fp, "CAST(coalesce(g.ac_tgid, g.ac_pid) AS INTEGER) AS pid, "
+		    "coalesce(g.ac_tgetime, g.ac_etime) AS elapsed, ");
+		/* ...and only a window's edge needs to know (procs_edges). */
+		if (pt) {
+			fputs("CASE WHEN ", fp);
+			procs_expr(fp, PROCS_LSTART, "g");
+			fprintf(fp, " - %lld < ?%d THEN ",
+			    (long long)PROC_START_TOL_US, PROCS_WSINCE);
+		}
+		fputs("EXISTS (SELECT 1 FROM tasks x WHERE x.id = g.id + 1 AND "
+		    "x.kind = 1 AND x.link_id = g.id)", fp);
+		fputs(pt ? " ELSE 0 END AS threaded, " : " AS threaded, ", fp);
+	}
 	for (i = 0; i < PROCS_NCOLS; i++) {
 		procs_expr(fp, procs_cols[i].expr, "g");
 		fprintf(fp, " AS %s, ", procs_cols[i].name);
 	}
 	procs_expr(fp, PROCS_LSTART, "g");
 	fputs(" AS lstart, ", fp);
+	/* A window's process with threads before it (procs_edges). */
+	if (q->window && !usew) {
+		procs_expr(fp, PROCS_LSTART, "g");
+		fprintf(fp, " - %lld < ?%d AS edge, ",
+		    (long long)PROC_START_TOL_US, PROCS_WSINCE);
+	}
 	if (q->extra != NULL)
 		procs_expr(fp, q->extra, "g");
 	else
 		fputs("NULL", fp);
-	fprintf(fp, " AS x FROM %s g WHERE %s", q->window ? "w" : "tasks",
+	fprintf(fp, " AS x FROM %s g WHERE %s", usew ? "w" : "tasks",
 	    fs->text);
 	if (minutes)
 		procs_minutes_sql(fp, q->filter, minutes);
@@ -291,14 +317,18 @@ procs_w(FILE *fp, const struct procs_query *q)
 	    "recv_time < ?%d)", PROCS_WSINCE, PROCS_WUNTIL);
 }
 
-/* The threads of each threaded process in g, summed. */
+/*
+ * The threads of each threaded process in g, summed.  With proc_totals
+ * (pt), only those of a window's edge processes (ge: started before it),
+ * from their rows in the window (wt).
+ */
 static void
-procs_th(FILE *fp, const struct procs_query *q)
+procs_th(FILE *fp, const struct procs_query *q, int pt)
 {
 	size_t	 i;
 
 	/* The few threaded processes, for an index on pid (automatic). */
-	if (q->window)
+	if (q->window && !pt)
 		fprintf(fp, ", gt AS MATERIALIZED (SELECT * FROM g WHERE "
 		    "threaded)");
 	fprintf(fp, ", th AS (SELECT g.id AS gid, count(*) AS threads, "
@@ -316,8 +346,9 @@ procs_th(FILE *fp, const struct procs_query *q)
 		fputs(", NULL AS x", fp);
 	/* In a window, the process's own row is in g, not summed here. */
 	if (q->window)
-		fprintf(fp, " FROM w t JOIN gt g ON t.ac_tgid = g.pid AND "
-		    "t.ac_flag & " TS_SQL(TS_AGROUP) " = 0");
+		fprintf(fp, " FROM %s t JOIN %s g ON t.ac_tgid = g.pid AND "
+		    "t.ac_flag & " TS_SQL(TS_AGROUP) " = 0", pt ? "wt" : "w",
+		    pt ? "ge" : "gt");
 	else
 		fprintf(fp, " FROM g CROSS JOIN tasks t INDEXED BY "
 		    "tasks_recv_time ON t.recv_time BETWEEN g.lstart - %lld "
@@ -333,23 +364,103 @@ procs_th(FILE *fp, const struct procs_query *q)
 }
 
 /*
+ * Process lines from proc_totals (schema 5, written by taskacctd at each
+ * process's end: src/proctotals.c) instead of their threads' rows: where
+ * the database has the table, for the columns it holds (not an extra
+ * measure), unless TASKACCT_PROCTOTALS=0 (the threads' sums, for tests
+ * comparing the two).
+ */
+static int
+procs_pt_usable(struct cmd_ctx *ctx, const struct procs_query *q)
+{
+	const char	*env = getenv("TASKACCT_PROCTOTALS");
+
+	if (q->extra != NULL || ctx->schema < 5 ||
+	    (env != NULL && strcmp(env, "0") == 0))
+		return 0;
+	return cli_table_exists(ctx, "proc_totals");
+}
+
+/*
+ * A window report sums into a process only its threads that exited in
+ * the window: proc_totals has that for a process that started in it (no
+ * thread of it ends before its start); for one that started before (an
+ * edge, ge), its rows in the window are read (wt), those of its tgids
+ * only, up to the last one's end (PROC_SLACK_US later): none at all for
+ * a window without such processes.
+ */
+static void
+procs_edges(FILE *fp)
+{
+	size_t	 i;
+
+	fprintf(fp, ", ge AS MATERIALIZED (SELECT * FROM g WHERE threaded "
+	    "AND edge), "
+	    "wt AS MATERIALIZED (SELECT ");
+	for (i = 0; i < WINDOW_NCOLS; i++)
+		fprintf(fp, "%s%s", i > 0 ? ", " : "", window_cols[i]);
+	fprintf(fp, " FROM tasks WHERE recv_time >= ?%d AND recv_time < ?%d "
+	    "AND recv_time <= (SELECT max(exit_time) FROM ge) + %lld AND "
+	    "kind = 0 AND ac_flag & " TS_SQL(TS_AGROUP) " = 0 AND ac_tgid IN "
+	    "(SELECT pid FROM ge))", PROCS_WSINCE,
+	    PROCS_WUNTIL, (long long)PROC_SLACK_US);
+}
+
+/*
+ * The command of a process of proc_totals: its leader's (the thread whose
+ * id is the process's), as th finds it among the threads; read from the
+ * leader's own row (tasks_pid) when the process did not end with it.
+ */
+static void
+procs_pt_comm(FILE *fp, const struct procs_query *q)
+{
+	fputs("CASE WHEN pt.id IS NULL THEN coalesce(th.comm, g.comm) "
+	    "WHEN g.tid = g.pid THEN g.comm ELSE coalesce((SELECT "
+	    "max(l.ac_comm) FROM tasks l INDEXED BY tasks_pid WHERE "
+	    "l.ac_pid = g.pid AND l.recv_time BETWEEN ", fp);
+	fprintf(fp, "g.lstart - %lld AND g.exit_time + %lld AND l.ac_tgid = "
+	    "g.pid AND l.kind = 0 AND ", (long long)PROC_START_TOL_US,
+	    (long long)PROC_SLACK_US);
+	if (q->window)
+		fputs("l.ac_flag & " TS_SQL(TS_AGROUP) " = 0 AND ", fp);
+	procs_expr2(fp, PROCS_SAME_BOOT, "l", "g");
+	fputs(" AND ", fp);
+	procs_expr(fp, PROCS_LSTART, "l");
+	fprintf(fp, " BETWEEN g.lstart - %lld AND g.lstart + %lld), g.comm) "
+	    "END", (long long)PROC_START_TOL_US, (long long)PROC_START_TOL_US);
+}
+
+/*
  * A process's value of column name: its threads' (th, which holds the
  * process's own row too, except in a window) with its own row's (g).
+ * With proc_totals (pt): its row there where it has one (outside a
+ * window, or in it unless the process started before it: pt joins only
+ * those), which holds every thread's share, its own included.
  */
 static void
 procs_combine(FILE *fp, const struct procs_query *q, const char *agg,
-    const char *name)
+    const char *name, int pt)
 {
+	if (pt && !q->window) {
+		fprintf(fp, ", coalesce(pt.%s, g.%s) AS %s", name, name, name);
+		return;
+	}
+	fputs(", ", fp);
+	if (pt)
+		fprintf(fp, "CASE WHEN pt.id IS NOT NULL THEN pt.%s ELSE ",
+		    name);
 	if (!q->window)
-		fprintf(fp, ", coalesce(th.%s, g.%s)", name, name);
+		fprintf(fp, "coalesce(th.%s, g.%s)", name, name);
 	else if (agg == NULL || strcmp(agg, "sum") == 0)
 		/* As sum(): a NULL term (an impossible delay) adds nothing. */
-		fprintf(fp, ", coalesce(g.%s + th.%s, g.%s, th.%s)", name, name,
+		fprintf(fp, "coalesce(g.%s + th.%s, g.%s, th.%s)", name, name,
 		    name, name);
 	else
-		fprintf(fp, ", CASE WHEN th.%s %s g.%s OR g.%s IS NULL THEN "
+		fprintf(fp, "CASE WHEN th.%s %s g.%s OR g.%s IS NULL THEN "
 		    "th.%s ELSE g.%s END", name, strcmp(agg, "max") == 0 ?
 		    ">" : "<", name, name, name, name);
+	if (pt)
+		fputs(" END", fp);
 	fprintf(fp, " AS %s", name);
 }
 
@@ -366,25 +477,41 @@ procs_sql(struct cmd_ctx *ctx, const struct procs_query *q,
 	char	*sql = NULL;
 	size_t	 len = 0, i;
 	int	 threads = (q->filter->set & FILTER_THREADS) != 0;
+	int	 pt = !threads && procs_pt_usable(ctx, q);
 
 	cli_filter_sql(ctx, q->filter, 1, fs);
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		err(1, NULL);
-	if (q->window)
+	if (q->window && !pt)
 		procs_w(fp, q);
-	procs_g(fp, q, fs, threads, procs_minutes(ctx, q));
-	procs_th(fp, q);
+	procs_g(fp, q, fs, threads, procs_minutes(ctx, q), pt);
+	if (pt && q->window)
+		procs_edges(fp);
+	if (!pt || q->window)
+		procs_th(fp, q, pt);
 	fprintf(fp, ", p0 AS (SELECT g.id, g.run_id, g.exit_time, "
 	    "g.exit_time - g.elapsed AS start_time, g.pid, g.tid, g.tgid, "
-	    "g.ppid, g.uid, coalesce(th.comm, g.comm) AS comm, g.status, "
-	    "g.flag, g.elapsed, %s AS threads", q->window ?
+	    "g.ppid, g.uid, ");
+	if (pt)
+		procs_pt_comm(fp, q);
+	else
+		fputs("coalesce(th.comm, g.comm)", fp);
+	fprintf(fp, " AS comm, g.status, g.flag, g.elapsed, %s AS threads",
+	    pt && !q->window ? "coalesce(pt.threads, 1)" : pt ?
+	    "CASE WHEN pt.id IS NOT NULL THEN pt.threads ELSE "
+	    "coalesce(th.threads, 0) + 1 END" : q->window ?
 	    "coalesce(th.threads, 0) + 1" : "coalesce(th.threads, 1)");
 	for (i = 0; i < PROCS_NCOLS; i++)
-		procs_combine(fp, q, procs_cols[i].agg, procs_cols[i].name);
-	procs_combine(fp, q, q->extra_agg, "x");
-	fprintf(fp, " FROM g LEFT JOIN th ON th.gid = g.id), "
-	    "p AS (SELECT *, utime + stime AS cpu, coalesce(read_bytes, 0) + "
-	    "coalesce(write_bytes, 0) AS io FROM p0) ");
+		procs_combine(fp, q, procs_cols[i].agg, procs_cols[i].name, pt);
+	procs_combine(fp, q, q->extra_agg, "x", 0);
+	fputs(" FROM g", fp);
+	if (!pt || q->window)
+		fputs(" LEFT JOIN th ON th.gid = g.id", fp);
+	if (pt)
+		fprintf(fp, " LEFT JOIN proc_totals pt ON pt.id = g.id%s",
+		    q->window ? " AND NOT g.edge" : "");
+	fputs("), p AS (SELECT *, utime + stime AS cpu, coalesce(read_bytes, "
+	    "0) + coalesce(write_bytes, 0) AS io FROM p0) ", fp);
 	if (fclose(fp) == EOF)
 		err(1, NULL);
 	return sql;
