@@ -31,7 +31,10 @@ CREATE TABLE proc_totals (
 -- followed by its group row (id + 1, link_id); its threads are the kind 0
 -- rows of the same boot with its ac_tgid whose leader start (PROCS_LSTART)
 -- is within PROC_START_TOL_US (1 s) of its own, received from that start
--- less 1 s to 1 s (PROC_SLACK_US) after its end.  One pass over tasks for
+-- less 1 s to 1 s (PROC_SLACK_US) after its end; of the rows with AGROUP,
+-- only its own (another is a process of its own: its id reused within a
+-- second, which procs.c's window reports leave out too, as taskacctd
+-- does).  One pass over tasks for
 -- the ends, one for their tgids' rows, then a join on a temporary index
 -- (about 4 s on 10M generated rows: tools/dev/bench-cli.sh).
 CREATE TEMP TABLE pt_g AS
@@ -48,7 +51,9 @@ CREATE TEMP TABLE pt_t AS
 	    coalesce((CASE WHEN t.compact_delay_total <= t.ac_etime * 1010 + 1000000 THEN t.compact_delay_total END), 0) + coalesce((CASE WHEN t.wpcopy_delay_total <= t.ac_etime * 1010 + 1000000 THEN t.wpcopy_delay_total END), 0) AS mem_delay,
 	    t.hiwater_rss AS rss, t.nvcsw + t.nivcsw AS csw
 	FROM tasks t
-	WHERE t.kind = 0 AND t.ac_tgid IN (SELECT tgid FROM pt_g);
+	WHERE t.kind = 0 AND (t.ac_flag & @TS_AGROUP@ = 0 OR
+	    t.id IN (SELECT id FROM pt_g)) AND
+	    t.ac_tgid IN (SELECT tgid FROM pt_g);
 CREATE INDEX temp.pt_t_tgid ON pt_t (tgid, recv_time);
 INSERT INTO proc_totals (id, recv_time, threads, utime, stime, read_bytes,
     write_bytes, cpu_delay, blkio_delay, mem_delay, rss, csw)

@@ -530,13 +530,14 @@ ptot_thread(struct ptot *p, const struct pt_row *r)
 	p->has_pend = 0;
 	if (!r->has_tgid || !r->has_lstart)
 		return 0;
-	if ((late = pt_late(p, r)) != 0)
-		return late < 0 ? -1 : 0;
+	/* An end is a process's own (as the fill: sql/migrate-5.sql). */
 	if (r->agroup) {
 		p->pend = *r;
 		p->has_pend = 1;
 		return 0;
 	}
+	if ((late = pt_late(p, r)) != 0)
+		return late < 0 ? -1 : 0;
 	if (r->recv_time - p->expired_at > PT_EXPIRE_EVERY_US) {
 		pt_drop_before(p, r->recv_time - PT_IDLE_US);
 		p->expired_at = r->recv_time;

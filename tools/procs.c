@@ -414,10 +414,10 @@ procs_edges(FILE *fp)
 static void
 procs_pt_comm(FILE *fp, const struct procs_query *q)
 {
-	fputs("CASE WHEN pt.id IS NULL THEN coalesce(th.comm, g.comm) "
-	    "WHEN g.tid = g.pid THEN g.comm ELSE coalesce((SELECT "
-	    "max(l.ac_comm) FROM tasks l INDEXED BY tasks_pid WHERE "
-	    "l.ac_pid = g.pid AND l.recv_time BETWEEN ", fp);
+	fprintf(fp, "CASE WHEN pt.id IS NULL THEN %s WHEN g.tid = g.pid THEN "
+	    "g.comm ELSE coalesce((SELECT max(l.ac_comm) FROM tasks l "
+	    "INDEXED BY tasks_pid WHERE l.ac_pid = g.pid AND l.recv_time "
+	    "BETWEEN ", q->window ? "coalesce(th.comm, g.comm)" : "g.comm");
 	fprintf(fp, "g.lstart - %lld AND g.exit_time + %lld AND l.ac_tgid = "
 	    "g.pid AND l.kind = 0 AND ", (long long)PROC_START_TOL_US,
 	    (long long)PROC_SLACK_US);
@@ -503,7 +503,10 @@ procs_sql(struct cmd_ctx *ctx, const struct procs_query *q,
 	    "coalesce(th.threads, 0) + 1" : "coalesce(th.threads, 1)");
 	for (i = 0; i < PROCS_NCOLS; i++)
 		procs_combine(fp, q, procs_cols[i].agg, procs_cols[i].name, pt);
-	procs_combine(fp, q, q->extra_agg, "x", 0);
+	if (pt)		/* no extra measure: NULL */
+		fputs(", g.x AS x", fp);
+	else
+		procs_combine(fp, q, q->extra_agg, "x", 0);
 	fputs(" FROM g", fp);
 	if (!pt || q->window)
 		fputs(" LEFT JOIN th ON th.gid = g.id", fp);
