@@ -36,6 +36,9 @@ void		 ptot_free(struct ptot *);
 /* A kind 0 row as procs.c reads it, from a record and its plan. */
 void		 ptot_row(struct pt_row *, const struct ts_record *,
 		    const struct ts_plan *, int64_t, int64_t, int64_t);
+/* The same from columns: field i of ts_fields at v[i], NULL if nul[i]. */
+void		 ptot_row_cols(struct pt_row *, const int64_t *,
+		    const uint8_t *, int64_t, int64_t, int64_t);
 /* A thread row was inserted (in the open transaction). */
 int		 ptot_thread(struct ptot *, const struct pt_row *);
 /* A group row linked to link_id was inserted: the process ended. */

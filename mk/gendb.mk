@@ -1,7 +1,7 @@
 # gendb.mk: the benchmark database generator (not installed) and the query
 # benchmark on a 10-million-row database (`make bench`).
 GENDB_OBJS = tools/dev/gendb.o src/fields.o src/schema.o src/sqlbuild.o \
-	     src/ranked.o
+	     src/ranked.o src/proctotals.o src/log.o
 
 tools/dev/gendb: $(GENDB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(GENDB_OBJS) \

@@ -193,36 +193,48 @@ ptot_free(struct ptot *p)
 	free(p);
 }
 
-/* Field i of the record, 0 if absent. */
+/* Where a row's fields are: a record and its plan, or a column array. */
+struct pt_src {
+	const struct ts_record	*rec;
+	const struct ts_plan	*plan;
+	const int64_t		*v;	/* field i at v[i], NULL if nul[i] */
+	const uint8_t		*nul;
+};
+
+/* Field i of the row, 0 if absent. */
 static int
-pt_get(const struct ts_record *rec, const struct ts_plan *plan, int i,
-    int64_t *v)
+pt_get(const struct pt_src *src, int i, int64_t *v)
 {
 	const struct ts_step	*s;
 
 	if (pt_idx[i] == SIZE_MAX)
 		return 0;
-	s = &plan->step[pt_idx[i]];
+	if (src->v != NULL) {
+		if (src->nul[pt_idx[i]])
+			return 0;
+		*v = src->v[pt_idx[i]];
+		return 1;
+	}
+	s = &src->plan->step[pt_idx[i]];
 	if (!s->present)
 		return 0;
-	*v = ts_value_int(s->type, rec->raw + s->offset);
+	*v = ts_value_int(s->type, src->rec->raw + s->offset);
 	return 1;
 }
 
 /* A delay where possible (TS_DELAY_MAX_NS), as PROCS_DELAY. */
 static int
-pt_delay(const struct ts_record *rec, const struct ts_plan *plan, int i,
-    int64_t *v)
+pt_delay(const struct pt_src *src, int i, int64_t *v)
 {
 	int64_t	 etime;
 
-	return pt_get(rec, plan, i, v) && pt_get(rec, plan, F_ETIME, &etime) &&
+	return pt_get(src, i, v) && pt_get(src, F_ETIME, &etime) &&
 	    *v <= TS_DELAY_MAX_NS(etime);
 }
 
-void
-ptot_row(struct pt_row *r, const struct ts_record *rec,
-    const struct ts_plan *plan, int64_t id, int64_t run_id, int64_t recv)
+static void
+pt_fill(struct pt_row *r, const struct pt_src *src, int64_t id,
+    int64_t run_id, int64_t recv)
 {
 	static const int sums[] = { F_UTIME, F_STIME, F_READ, F_WRITE };
 	int64_t	 a, b, btime, etime, tgetime, flag;
@@ -234,33 +246,50 @@ ptot_row(struct pt_row *r, const struct ts_record *rec,
 	r->run_id = run_id;
 	r->recv_time = recv;
 	for (i = 0; i < 4; i++)
-		if (pt_get(rec, plan, sums[i], &r->v[i]))
+		if (pt_get(src, sums[i], &r->v[i]))
 			r->has |= 1u << i;
-	if (pt_delay(rec, plan, F_CPU_D, &r->v[PT_CPU_DELAY]))
+	if (pt_delay(src, F_CPU_D, &r->v[PT_CPU_DELAY]))
 		r->has |= 1u << PT_CPU_DELAY;
-	if (pt_delay(rec, plan, F_BLKIO_D, &r->v[PT_BLKIO_DELAY]))
+	if (pt_delay(src, F_BLKIO_D, &r->v[PT_BLKIO_DELAY]))
 		r->has |= 1u << PT_BLKIO_DELAY;
 	for (d = F_SWAPIN_D; d <= F_WPCOPY_D; d++)
-		if (pt_delay(rec, plan, d, &a))
+		if (pt_delay(src, d, &a))
 			r->v[PT_MEM_DELAY] += a;
 	r->has |= 1u << PT_MEM_DELAY;
-	if (pt_get(rec, plan, F_RSS, &r->v[PT_RSS]))
+	if (pt_get(src, F_RSS, &r->v[PT_RSS]))
 		r->has |= 1u << PT_RSS;
-	if (pt_get(rec, plan, F_NVCSW, &a) && pt_get(rec, plan, F_NIVCSW, &b)) {
+	if (pt_get(src, F_NVCSW, &a) && pt_get(src, F_NIVCSW, &b)) {
 		r->v[PT_CSW] = a + b;
 		r->has |= 1u << PT_CSW;
 	}
-	r->has_tgid = pt_get(rec, plan, F_TGID, &r->tgid);
-	r->agroup = pt_get(rec, plan, F_FLAG, &flag) && (flag & TS_AGROUP);
-	if (!pt_get(rec, plan, F_BTIME64, &btime) &&
-	    !pt_get(rec, plan, F_BTIME, &btime))
+	r->has_tgid = pt_get(src, F_TGID, &r->tgid);
+	r->agroup = pt_get(src, F_FLAG, &flag) && (flag & TS_AGROUP);
+	if (!pt_get(src, F_BTIME64, &btime) && !pt_get(src, F_BTIME, &btime))
 		return;
-	if (!pt_get(rec, plan, F_ETIME, &etime) ||
-	    !pt_get(rec, plan, F_TGETIME, &tgetime))
+	if (!pt_get(src, F_ETIME, &etime) || !pt_get(src, F_TGETIME, &tgetime))
 		return;
 	a = (btime + etime / 1000000 + 1) * 1000000 - 1;
 	r->lstart = (recv < a ? recv : a) - tgetime;
 	r->has_lstart = 1;
+}
+
+void
+ptot_row(struct pt_row *r, const struct ts_record *rec,
+    const struct ts_plan *plan, int64_t id, int64_t run_id, int64_t recv)
+{
+	struct pt_src	 src = { rec, plan, NULL, NULL };
+
+	pt_fill(r, &src, id, run_id, recv);
+}
+
+void
+ptot_row_cols(struct pt_row *r, const int64_t *v, const uint8_t *nul,
+    int64_t id, int64_t run_id, int64_t recv)
+{
+	struct pt_src	 src = { NULL, NULL, v, nul };
+
+	pt_index();
+	pt_fill(r, &src, id, run_id, recv);
 }
 
 /* Add sums (SQL's sum: NULL adds nothing; max for rss). */

@@ -383,6 +383,60 @@ cmd_procs(int argc, char **argv)
 	return bad == 0 ? 0 : 1;
 }
 
+struct late_arg {
+	long long	 ms, hold_ms;
+};
+
+static void *
+thread_burn_hold(void *arg)
+{
+	const struct late_arg	*a = arg;
+	struct timespec		 ts;
+
+	burn_cpu_ms(a->ms);
+	ts.tv_sec = a->hold_ms / 1000;
+	ts.tv_nsec = (a->hold_ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * n children one after another, each of k threads whose main thread (the
+ * leader) exits first, at once: the others burn ms of CPU and end hold_ms
+ * later, the last of them ending the process (tests/ptotals_e2e.sh).
+ */
+static int
+cmd_lprocs(int argc, char **argv)
+{
+	static struct late_arg	 a;
+	pthread_t		 t;
+	long long		 n, i;
+	pid_t			 pid;
+	int			 k, j, st, bad = 0;
+
+	if (argc != 4)
+		errx(2, "usage: lprocs N K MS HOLD_MS");
+	n = parse_num(argv[0], 1, 10000, "process count");
+	k = (int)parse_num(argv[1], 2, WL_MAX_THREADS, "thread count");
+	a.ms = parse_num(argv[2], 0, 10000, "milliseconds");
+	a.hold_ms = parse_num(argv[3], 0, 600000, "milliseconds");
+	for (i = 0; i < n; i++) {
+		if ((pid = xfork()) == 0) {
+			for (j = 1; j < k; j++)
+				if (pthread_create(&t, NULL, thread_burn_hold,
+				    &a) != 0)
+					_exit(125);
+			pthread_exit(NULL);
+		}
+		st = reap(pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	emit("threads=%d", k);
+	return bad == 0 ? 0 : 1;
+}
+
 static int
 cmd_rename(int argc, char **argv)
 {
@@ -488,6 +542,7 @@ static const struct {
 	{ "spin",	cmd_spin,	"MS" },
 	{ "threads",	cmd_threads,	"N" },
 	{ "procs",	cmd_procs,	"N K MS [HOLD_MS]" },
+	{ "lprocs",	cmd_lprocs,	"N K MS HOLD_MS" },
 	{ "rename",	cmd_rename,	"NAME" },
 	{ "storm",	cmd_storm,	"N [PIDFILE]" },
 	{ "tstorm",	cmd_tstorm,	"N" },

@@ -17,7 +17,7 @@
  *
  *   gendb [-n ROWS] [--days D] [--seed S] [--end EPOCH] -o PATH
  *   gendb --append ROWS [--batch N] [--per-batch SQL] [--cache-kib N]
- *       [--no-ranked] -o PATH
+ *       [--no-ranked] [--no-ptotals] -o PATH
  *
  * --append measures the daemon's insert path on an existing database: rows
  * are generated in memory first, then inserted like the writer does (WAL,
@@ -28,7 +28,10 @@
  * a summary table up to date.  --cache-kib sets SQLite's page cache (the
  * recorder keeps the default, 2 MiB).  The per-hour top-K candidates
  * (src/ranked.c) are kept at each commit as the recorder keeps them, unless
- * --no-ranked (their cost is the difference).
+ * --no-ranked (their cost is the difference); so are the per-process totals
+ * (src/proctotals.c, proc_totals), unless --no-ptotals.  A generated
+ * database gets its proc_totals from the fill of sql/migrate-5.sql, which
+ * tests/ptotals_fill.sh shows equal to what taskacctd writes.
  */
 #include <err.h>
 #include <errno.h>
@@ -46,6 +49,7 @@
 #include <sqlite3.h>
 
 #include "fields.h"
+#include "proctotals.h"
 #include "ranked.h"
 #include "sqlbuild.h"
 #include "store.h"
@@ -1748,6 +1752,34 @@ db_fill_ranked(sqlite3 *db)
 	ranked_free(rk);
 }
 
+/*
+ * The per-process totals (schema 5) as the migration fills them: its
+ * section between "-- ptotals: fill." and "-- ptotals: end.".  Nothing to
+ * do on a schema without them.
+ */
+static void
+db_fill_ptotals(sqlite3 *db)
+{
+	const char	*m, *a, *b;
+	char		*sql, *errmsg = NULL;
+
+	if (db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'proc_totals'") == 0)
+		return;
+	m = taskacct_migrations[5];
+	if ((a = strstr(m, "-- ptotals: fill.")) == NULL ||
+	    (b = strstr(a, "-- ptotals: end.")) == NULL)
+		errx(1, "proc_totals: no fill in sql/migrate-5.sql");
+	if ((sql = strndup(a, (size_t)(b - a))) == NULL)
+		err(1, NULL);
+	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+		errx(1, "filling proc_totals: %s", errmsg);
+	free(sql);
+}
+
+/* --no-ptotals: append without the per-process totals' upkeep. */
+static int	append_no_ptotals;
+
 /* --no-ranked: append without (the cost of the candidates, by difference). */
 static int	append_no_ranked;
 
@@ -1832,6 +1864,7 @@ gen_create(struct gen *g, const char *path)
 	db_fill_rollups(g->db);
 	db_fill_levels(g->db);
 	db_fill_ranked(g->db);
+	db_fill_ptotals(g->db);
 	db_exec(g->db, "COMMIT");
 	sqlite3_finalize(g->ins);
 	t_rows = now_us();
@@ -1865,6 +1898,19 @@ cpu_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The row just inserted, to the per-process totals (store.c's hook). */
+static int
+append_ptot(struct ptot *pt, const int64_t *v, const uint8_t *nul,
+    int64_t run_id, int64_t link, int64_t rowid)
+{
+	struct pt_row	 r;
+
+	if (v[M_KIND] != TASK_KIND_THREAD)
+		return ptot_group(pt, link);
+	ptot_row_cols(&r, v + NMETA, nul + NMETA, rowid, run_id, v[M_RECV]);
+	return ptot_thread(pt, &r);
+}
+
 /*
  * The writer's loop: BEGIN IMMEDIATE, batch rows through the prepared
  * INSERT (a group row linked to the thread row before it), the run's
@@ -1877,6 +1923,7 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 	char		 pragma[64];
 	sqlite3_stmt	*alive, *pb[GEN_PER_BATCH_MAX];
 	struct ranked	*rk;
+	struct ptot	*pt = NULL;
 	const char	*tail = per_batch;
 	size_t		 npb = 0, j;
 	int64_t		 first;
@@ -1932,6 +1979,10 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 	}
 
 	rk = append_ranked(g->db, append_no_ranked);
+	if (!append_no_ptotals && db_int(g->db, "SELECT count(*) FROM "
+	    "sqlite_master WHERE name = 'proc_totals'") > 0 &&
+	    (pt = ptot_new(g->db, 0)) == NULL)
+		errx(1, "proc_totals: %s", sqlite3_errmsg(g->db));
 	w0 = now_us();
 	c0 = cpu_seconds();
 	for (i = 0; i < g->nmem; i += batch) {
@@ -1954,6 +2005,10 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 				errx(1, "insert: %s", sqlite3_errmsg(g->db));
 			sqlite3_reset(g->ins);
 			sqlite3_clear_bindings(g->ins);
+			if (pt != NULL && append_ptot(pt, v, nul, run_id,
+			    v[M_KIND] == TASK_KIND_GROUP ? last_row : 0,
+			    sqlite3_last_insert_rowid(g->db)) == -1)
+				errx(1, "proc_totals: %s", sqlite3_errmsg(g->db));
 			last_row = sqlite3_last_insert_rowid(g->db);
 			if (first == 0)
 				first = last_row;
@@ -1981,6 +2036,7 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 	c1 = cpu_seconds();
 	sqlite3_finalize(alive);
 	ranked_free(rk);
+	ptot_free(pt);
 	for (j = 0; j < npb; j++)
 		sqlite3_finalize(pb[j]);
 	sqlite3_finalize(g->ins);
@@ -2000,7 +2056,7 @@ usage(void)
 	fprintf(stderr, "usage: gendb [-n ROWS] [--days D] [--seed S] "
 	    "[--end EPOCH_S] -o PATH\n"
 	    "       gendb --append ROWS [--batch N] [--per-batch SQL] "
-	    "[--cache-kib N] [--no-ranked] [--seed S] -o PATH\n");
+	    "[--cache-kib N] [--no-ranked] [--no-ptotals] [--seed S] -o PATH\n");
 	exit(2);
 }
 
@@ -2027,6 +2083,7 @@ main(int argc, char **argv)
 		{ "cache-kib", required_argument, NULL, 'c' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "end", required_argument, NULL, 'e' },
+		{ "no-ptotals", no_argument, NULL, 'P' },
 		{ "no-ranked", no_argument, NULL, 'R' },
 		{ "per-batch", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
@@ -2068,6 +2125,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			per_batch = optarg;
+			break;
+		case 'P':
+			append_no_ptotals = 1;
 			break;
 		case 'R':
 			append_no_ranked = 1;
