@@ -144,6 +144,9 @@ rollup_fill >"$OUT/rollup-fill.sql"
 # ranked: the top-K candidates, filled as migrate-4.sql fills them.
 sed -n '/^-- ranked: fill\./,/^-- ranked: end\./p' build/sql/migrate-4.sql \
     >>"$OUT/rollup-fill.sql"
+# ptotals: the per-process totals, filled as migrate-5.sql fills them.
+sed -n '/^-- ptotals: fill\./,/^-- ptotals: end\./p' build/sql/migrate-5.sql \
+    >>"$OUT/rollup-fill.sql"
 if sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
     >/dev/null && grep -q '^INSERT INTO minutes ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO minute_parents ' "$OUT/rollup-fill.sql" &&
