@@ -374,6 +374,39 @@ pt_evict(struct ptot *p)
 	pt_drop_before(p, lo + (hi - lo) / 4 + 1);
 }
 
+/* PT_LSTART on the end row t of a proc_totals row. */
+static const char pt_ends_sql[] =
+	"SELECT p.id, t.ac_tgid, " PT_LSTART ", p.recv_time FROM proc_totals "
+	"p JOIN tasks t ON t.id = p.id WHERE p.id >= (SELECT coalesce(min(id), "
+	"0) FROM tasks WHERE recv_time >= ?1) AND p.recv_time >= ?1 AND "
+	"t.ac_tgid IS NOT NULL AND " PT_LSTART " IS NOT NULL ORDER BY p.id";
+
+/* The ends of the last PROC_SLACK_US stored: their late threads may come. */
+static int
+pt_load_ends(struct ptot *p)
+{
+	sqlite3_stmt	*s;
+	struct pt_end	*e;
+	int		 rc;
+
+	if (p->old_recv == INT64_MIN)
+		return 0;
+	if (sqlite3_prepare_v2(p->db, pt_ends_sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, p->old_recv - PT_SLACK_US);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = &p->ends[p->ends_at];
+		*e = (struct pt_end){ sqlite3_column_int64(s, 0),
+		    sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		    sqlite3_column_int64(s, 3) };
+		p->ends_at = (p->ends_at + 1) % PT_ENDS_MAX;
+		if (p->nends < PT_ENDS_MAX)
+			p->nends++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The upkeep begins (again): what is stored already is read back. */
 static int
 pt_init(struct ptot *p, const struct pt_row *r)
@@ -407,6 +440,8 @@ pt_init(struct ptot *p, const struct pt_row *r)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	p->expired_at = r->recv_time;
+	if (pt_load_ends(p) == -1)
+		return -1;
 	p->init = 1;
 	return 0;
 }
