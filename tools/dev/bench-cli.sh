@@ -211,7 +211,16 @@ for w in day:"$D" week:"$WK" all:"$A"; do
 	    "${win[@]}"
 	time_cmd "timeline-$w" 100 "$ta" --db "$db" --format csv \
 	    timeline --buckets 80 "${win[@]}"
+	[ "$w" = all ] && continue
+	# per process: threads from proc_totals (schema 5), and summed from
+	# their rows as before it (TASKACCT_PROCTOTALS=0), for comparison
+	time_cmd "top-process-$w" 100 "$ta" --db "$db" top --group process \
+	    "${win[@]}"
+	time_cmd "top-process-$w-threads" 100 env TASKACCT_PROCTOTALS=0 \
+	    "$ta" --db "$db" top --group process "${win[@]}"
 done
+time_cmd top-process-threads 100 env TASKACCT_PROCTOTALS=0 "$ta" \
+    --db "$db" top --since "$S" --until "$U" --group process
 # The pid was reused: pick the exit (the make alive at that second).
 time_cmd show 50 "$ta" --db "$db" show --at "$(loc "$pexit")" "$pid"
 time_cmd tree 50 "$ta" --db "$db" tree --at "$(loc "$pexit")" "$pid"
