@@ -481,6 +481,8 @@ CREATE TABLE ranked_exits (
 -- query time.  A single-threaded process has no row: its totals are its
 -- end row's own.  taskacctd writes a row in the transaction of the
 -- process's end and corrects it in that of a thread row arriving late.
+-- ptotals: kept by src/proctotals.c; a migrated database gets the rows of
+-- its processes already there from the fill of sql/migrate-5.sql.
 CREATE TABLE proc_totals (
 	id			INTEGER PRIMARY KEY, -- tasks.id: the end (kind 0, AGROUP)
 	recv_time		INTEGER NOT NULL, -- that row's
