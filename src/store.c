@@ -1270,6 +1270,7 @@ store_rollback(struct store *st)
 	rollup_clear(st->rollup);
 	/* Ids cached in the transaction are gone with it. */
 	identstore_forget(st->ident);
+	ranked_forget(st->ranked);
 	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
@@ -1374,7 +1375,7 @@ store_put_task(struct store *st, const struct ts_record *rec,
 	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, plan, recv_time) == -1)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return ranked_add_record(st->ranked, rec, plan, recv_time, *rowid);
 }
 
 /* Insert one loss inside the open transaction; records -1 is unknown. */
