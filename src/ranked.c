@@ -16,7 +16,8 @@
  * as the view ranked_rows computes them.  A row at or below every cut
  * costs no SQL; only the rows above one (or in an hour without a cut, or
  * with a value memory cannot be sure of, e.g. an overflowing sum that
- * SQLite would make a REAL) go through the statements below.
+ * SQLite would make a REAL) go through the statements below, and only
+ * the cuts of the measures they pass are worked out again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ enum {
 	RQ_PRUNE_CUTS,	/* ?1: the oldest row's hour */
 	RQ_PRUNE_EXITS,
 	RQ_LOAD,	/* ?1: an hour; its cuts */
+	RQ_CUT_ONE,	/* RQ_CUT, RQ_DROP for the measure ?3 */
+	RQ_DROP_ONE,
 	RQ__COUNT
 };
 
@@ -73,6 +76,16 @@ static const char *const ranked_sql[RQ__COUNT] = {
 	[RQ_PRUNE_EXITS] = "DELETE FROM ranked_exits WHERE hour <= ?1",
 	[RQ_LOAD] = "SELECT measure, value FROM ranked_cuts WHERE measure IN ("
 	    RANKED_MEASURES_SQL ") AND hour = ?1",
+	[RQ_CUT_ONE] = "INSERT OR REPLACE INTO ranked_cuts (measure, hour, "
+	    "value) SELECT e.measure, e.hour, (SELECT x.value FROM "
+	    "ranked_exits x WHERE x.measure = e.measure AND x.hour = e.hour "
+	    "ORDER BY x.value DESC LIMIT 1 OFFSET " K_SQL " - 1) FROM "
+	    "ranked_exits e WHERE e.measure = ?3 AND e.hour BETWEEN ?1 AND ?2 "
+	    "GROUP BY e.measure, e.hour HAVING count(*) >= " K_SQL,
+	[RQ_DROP_ONE] = "DELETE FROM ranked_exits AS e WHERE e.measure = ?3 "
+	    "AND e.hour BETWEEN ?1 AND ?2 AND EXISTS (SELECT 1 FROM "
+	    "ranked_cuts c WHERE c.measure = e.measure AND c.hour = e.hour "
+	    "AND NOT " RANKED_ABOVE("e.value", "c.value") ")",
 };
 
 /* The measures, in the order of RANKED_MEASURES_SQL. */
@@ -127,6 +140,8 @@ struct ranked {
 	int64_t		*above;			/* the transaction's rows */
 	size_t		 nabove, cap;		/* above a cut, ids rising */
 	int64_t		 hmin, hmax;		/* their hours */
+	uint32_t	 measures;		/* the cuts they pass */
+	const char	*measure;		/* ?3 of RQ_*_ONE */
 };
 
 struct ranked *
@@ -181,6 +196,8 @@ ranked_step(struct ranked *r, int q, int64_t a, int64_t b, int64_t row[2])
 		sqlite3_bind_int64(s, 1, a);
 	if (n >= 2)
 		sqlite3_bind_int64(s, 2, b);
+	if (n >= 3)
+		sqlite3_bind_text(s, 3, r->measure, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && row != NULL) {
 		row[0] = sqlite3_column_int64(s, 0);
@@ -341,6 +358,7 @@ ranked_add(struct ranked *r, int64_t recv_time, int64_t id, const int *kf,
 {
 	struct ranked_hour	*rh;
 	int64_t			 v[RM__COUNT], *n, h = recv_time / RANKED_HOUR_US;
+	uint32_t		 pass = 0;
 	int			 k[RM__COUNT];
 	size_t			 i;
 
@@ -349,8 +367,8 @@ ranked_add(struct ranked *r, int64_t recv_time, int64_t id, const int *kf,
 	ranked_values(kf, f, k, v);
 	for (i = 0; i < RM__COUNT; i++)
 		if (ranked_may_pass(rh->kind[i], rh->cut[i], k[i], v[i]))
-			break;
-	if (i == RM__COUNT)
+			pass |= UINT32_C(1) << i;
+	if (pass == 0)
 		return 0;
 	if (r->nabove == r->cap) {
 		if ((n = reallocarray(r->above, r->cap ? r->cap * 2 : 64,
@@ -363,6 +381,7 @@ ranked_add(struct ranked *r, int64_t recv_time, int64_t id, const int *kf,
 		r->hmin = h;
 	if (r->nabove == 0 || h > r->hmax)
 		r->hmax = h;
+	r->measures = (r->nabove == 0 ? 0 : r->measures) | pass;
 	r->above[r->nabove++] = id;
 	return 0;
 }
@@ -443,8 +462,21 @@ ranked_commit(struct ranked *r)
 			added += sqlite3_changes(r->db);
 		}
 	/* Nothing above its cut: no cut can move. */
-	if (added == 0 || ranked_cut(r, r->hmin, r->hmax) == 0)
+	if (added == 0)
 		return 0;
+	/* Only the measures a row passed can have taken candidates. */
+	ranked_drop_hours(r, r->hmin, r->hmax);
+	for (i = 0; i < RM__COUNT; i++) {
+		if (!(r->measures & (UINT32_C(1) << i)))
+			continue;
+		r->measure = ranked_measure_names[i];
+		if (ranked_step(r, RQ_CUT_ONE, r->hmin, r->hmax, NULL) == -1)
+			goto fail;
+		if (sqlite3_changes(r->db) > 0 && ranked_step(r, RQ_DROP_ONE,
+		    r->hmin, r->hmax, NULL) == -1)
+			goto fail;
+	}
+	return 0;
 fail:
 	ranked_forget(r);
 	return -1;
