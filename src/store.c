@@ -1277,6 +1277,7 @@ store_rollback(struct store *st)
 	/* Ids cached in the transaction are gone with it. */
 	identstore_forget(st->ident);
 	ptot_rollback(st->ptot);
+	ranked_forget(st->ranked);
 	if (!store_in_txn(st))
 		return 0;
 	return exec(st, "ROLLBACK");
@@ -1395,7 +1396,9 @@ store_put_task(struct store *st, const struct ts_record *rec,
 	if (r != SQLITE_DONE || rollup_add(st->rollup, rec, plan, recv_time) == -1)
 		return -1;
 	*rowid = sqlite3_last_insert_rowid(st->db);
-	return store_put_ptot(st, rec, plan, recv_time, link_id, *rowid);
+	if (store_put_ptot(st, rec, plan, recv_time, link_id, *rowid) == -1)
+		return -1;
+	return ranked_add_record(st->ranked, rec, plan, recv_time, *rowid);
 }
 
 /* Insert one loss inside the open transaction; records -1 is unknown. */

@@ -1,9 +1,11 @@
 #!/bin/sh
 # ranked_daemon.sh: the per-hour top-K candidates taskacctd keeps in the
 # transaction of its rows (src/ranked.c, hooked in src/store.c: begin,
-# commit, prune) are exactly what the fill of sql/migrate-4.sql computes
+# each row, commit, rollback, prune; the cuts held in memory, read back at
+# a start) are exactly what the fill of sql/migrate-4.sql computes
 # from the rows: after fork and thread storms (thousands of rows an hour,
-# far past K, so cuts move and candidates go) across two daemon runs, and
+# far past K, so cuts move and candidates go) across two daemon runs, a
+# third whose rows go into an hour older than the newest rows', and
 # after a retention pass, which forgets the hours up to its limit's (or
 # the oldest row's, if earlier: the query tool reads the oldest row's hour
 # from the rows) and keeps the rest exact while the daemon goes on
@@ -63,6 +65,18 @@ for n in 1 2; do
 	fi
 	check "taskacctd stops (run $n)" d_stop
 done
+# Rows arriving late into an older hour: every row moved an hour on (and
+# the tables filled again), the next run's rows go into the hour before
+# the newest; its cuts are read back from the tables at the restart.
+if active; then
+	q "UPDATE tasks SET recv_time = recv_time + $H; $(fill_sql)"
+fi
+check "taskacctd starts (run 3, rows an hour older than the newest)" d_start
+if active; then
+	"$STORM" -m thread -n 2000 >/dev/null 2>&1
+	"$STORM" -m fork -n 1000 >/dev/null 2>&1
+fi
+check "taskacctd stops (run 3)" d_stop
 sql_is "the storms filled hours past K, with cuts" "1|1" \
     "SELECT (SELECT count(*) FROM tasks WHERE kind = 0) > 6000,
      (SELECT count(*) FROM ranked_cuts) > 0"

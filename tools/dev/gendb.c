@@ -2012,6 +2012,9 @@ gen_append(struct gen *g, const char *path, int batch, const char *per_batch,
 			last_row = sqlite3_last_insert_rowid(g->db);
 			if (first == 0)
 				first = last_row;
+			if (rk != NULL && ranked_add_cols(rk, (int)v[M_KIND],
+			    v[M_RECV], last_row, v + NMETA, nul + NMETA) == -1)
+				errx(1, "ranked: %s", sqlite3_errmsg(g->db));
 		}
 		/* e.g. fold the batch into a summary table: ?1..?2 its ids */
 		for (j = 0; j < npb; j++) {
