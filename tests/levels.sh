@@ -61,14 +61,27 @@ sql_short='SELECT ac_comm, sum(short_procs), sum(procs) FROM rollup_rows
     min(minute) AS m_first, max(minute) AS m_last FROM rollup_rows WHERE
     procs AND '$W' GROUP BY ac_ppid HAVING n > 0) k'
 
-# timeline --by io in 5 buckets (closed windows): exits and io per bucket.
+# timeline --by io in 5 buckets (closed windows): exits and io per bucket,
+# on timeline's grid (grid below: $O the first bucket's start, $BW the
+# width, $NB the buckets), the first bucket cut at $S.
 sql_timeline='WITH RECURSIVE k(b) AS (SELECT 0 UNION ALL SELECT b + 1 FROM k
-    WHERE b < 4), w(w) AS (SELECT ($U - $S + 4) / 5) SELECT $S + b * w, w,
-    NULL, (SELECT coalesce(sum(procs), 0) FROM rollup_rows WHERE recv_time
-    >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U)), (SELECT
+    WHERE b < $NB - 1) SELECT $O + b * $BW, $BW, NULL, (SELECT
+    coalesce(sum(procs), 0) FROM rollup_rows WHERE recv_time >= max($O + b *
+    $BW, $S) AND recv_time < min($O + (b + 1) * $BW, $U)), (SELECT
     coalesce(sum(read_bytes) + sum(write_bytes), 0) FROM rollup_rows WHERE
-    recv_time >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U))
-    FROM k, w'
+    recv_time >= max($O + b * $BW, $S) AND recv_time < min($O + (b + 1) *
+    $BW, $U)) FROM k'
+# The grid of N buckets over [S, U) as man/taskacct.1 says: a bucket of a
+# minute or more is whole minutes from S's minute (the smallest width
+# reaching U), the buckets starting at or after U dropped.
+grid() {	# buckets
+	BW=$(( (U - S + $1 - 1) / $1 )) O=$S NB=$1
+	if [ "$BW" -ge 60000000 ]; then
+		O=$(( S / 60000000 * 60000000 ))
+		BW=$(( ((U - O + $1 - 1) / $1 + 59999999) / 60000000 * 60000000 ))
+		NB=$(( (U - O + BW - 1) / BW ))
+	fi
+}
 
 # One window: each report against its direct answer; a line in $BAD for
 # each that differs.
@@ -86,8 +99,10 @@ win() {	# since-us until-us|""
 	# The user column is a name: compare exits and cpu.
 	one top_user "$sql_top_user" top --exited --group user -n 0 "$@"
 	one short "$sql_short" short -n 0 "$@"
-	[ "$U" = 9223372036854775807 ] ||
-	    one timeline "$sql_timeline" timeline --by io --buckets 5 "$@"
+	[ "$U" = 9223372036854775807 ] || {
+		grid 5
+		one timeline "$sql_timeline" timeline --by io --buckets 5 "$@"
+	}
 }
 one() {	# name sql args...
 	_n=$1 _q=$2

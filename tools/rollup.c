@@ -338,6 +338,35 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 }
 
 /*
+ * 1 if the buckets can be read from the totals (schema 5: minute_totals,
+ * hour_totals, day_totals, every command and user summed): wanted, no
+ * filter on command or user, the tables there.
+ */
+static int
+rollup_totals_usable(struct cmd_ctx *ctx, const struct filter *f)
+{
+	sqlite3_stmt	*stmt;
+	int		 n = 0;
+
+	if (ctx->schema < 5 || (f->set & (FILTER_COMM | FILTER_USER)))
+		return 0;
+	stmt = cli_prepare(ctx, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('minute_totals', 'hour_totals', "
+	    "'day_totals')");
+	if (cli_step(ctx, stmt))
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n == 3;
+}
+
+/* The totals of each level (levels2). */
+static const char *const rollup_totals[RW__COUNT] = {
+	[RW_MINUTES] = "minute_totals",
+	[RW_HOURS] = "hour_totals",
+	[RW_DAYS] = "day_totals",
+};
+
+/*
  * Buckets (timeline): "WITH p AS (...), r AS (...) ", where p holds the
  * parts of each bucket as rollup_split cuts it, [lo, hi) of a level l (0:
  * rows, 1: minutes, 2: hours, 3: days) for bucket b, bound as one JSON
@@ -346,7 +375,7 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
  * p the outer loop (CROSS JOIN: else SQLite scans tasks for the rows).
  */
 char *
-rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
+rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f, int totals)
 {
 	FILE	*fp;
 	char	*sql = NULL;
@@ -356,14 +385,16 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
+	totals = totals && top == RW_DAYS && rollup_totals_usable(ctx, f);
 	/* Not materialized: each term reads it, and SQLite then uses the
 	   key's (or tasks_recv_time's) range, not an automatic index. */
 	fputs("WITH p AS NOT MATERIALIZED (SELECT value ->> 0 AS b, "
 	    "value ->> 1 AS l, value ->> 2 AS lo, value ->> 3 AS hi FROM "
 	    "json_each(:parts)), r AS (", fp);
 	for (level = top; level >= RW_ROWS; level--) {
-		fprintf(fp, "%sSELECT p.b AS b, ac_comm, ac_uid",
-		    level < top ? " UNION ALL " : "");
+		fprintf(fp, "%sSELECT p.b AS b, %s",
+		    level < top ? " UNION ALL " : "", totals ?
+		    "NULL AS ac_comm, NULL AS ac_uid" : "ac_comm, ac_uid");
 		for (i = 0; i < RS__COUNT; i++)
 			if (level == RW_ROWS)
 				fprintf(fp, ", coalesce(%s, 0) AS %s",
@@ -375,8 +406,8 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 			    "p.lo AND recv_time < p.hi", fp);
 		else
 			fprintf(fp, " FROM p CROSS JOIN %1$s ON %2$s >= p.lo "
-			    "AND %2$s < p.hi", rollup_table[level][0],
-			    rollup_table[level][2]);
+			    "AND %2$s < p.hi", totals ? rollup_totals[level] :
+			    rollup_table[level][0], rollup_table[level][2]);
 		fprintf(fp, " WHERE p.l = %d", level);
 		rollup_where(fp, f);
 	}
@@ -410,6 +441,10 @@ rollup_buckets_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt,
 	for (b = 0; b < n; b++) {
 		lo = since + (int64_t)b * bucket;
 		hi = b + 1 == n || lo + bucket > until ? until : lo + bucket;
+		/* The first bucket may start before the window (timeline
+		   aligns its buckets to whole minutes). */
+		if ((f->set & FILTER_SINCE) && lo < f->since)
+			lo = f->since;
 		rollup_split(lo, hi, oldest, levels, &w);
 		for (level = 0; level < RW__COUNT; level++)
 			for (side = 0; side < 2; side++) {

@@ -37,7 +37,7 @@ void	 rollup_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *);
  * index b first; rollup_buckets_bind binds n buckets of width bucket from
  * since (the last one cut at the filter's until) and the filters.
  */
-char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *);
+char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *, int);
 void	 rollup_buckets_bind(struct cmd_ctx *, sqlite3_stmt *,
 	    const struct filter *, int64_t, int64_t, size_t);
 
