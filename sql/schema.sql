@@ -355,14 +355,32 @@ CREATE TABLE day_parents (
 -- day_parents_short give each whole hour's and day's parents largest
 -- first, so short reads the top few of each and the bound of the rest
 -- (tools/short_parents.c) and sums exactly only the parents that can
--- rank.  minute_totals, hour_totals and day_totals are the sums of
--- minutes, hours and days over every command and user (rss_max the
--- largest), one row per minute, hour and day, for timeline's buckets
--- without a filter.  taskacctd keeps them in the transaction of the rows
--- (src/store_levels.c); retention drops them as the minutes, hours and
--- days they sum.
-CREATE INDEX hour_parents_short ON hour_parents (hour, short_procs);
-CREATE INDEX day_parents_short ON day_parents (day, short_procs);
+-- rank.  hour_commands and day_commands are the process ends and the
+-- short-lived ones of each hour and day per command (every user summed),
+-- for short's commands.  minute_totals, hour_totals and day_totals are
+-- the sums of minutes, hours and days over every command and user
+-- (rss_max the largest), one row per minute, hour and day, for
+-- timeline's buckets without a filter.  taskacctd keeps them in the
+-- transaction of the rows (src/store_levels.c); retention drops them as
+-- it drops the minutes, hours and days they sum.
+CREATE INDEX hour_parents_short ON hour_parents (hour, short_procs, procs,
+    minute_first, minute_last);
+CREATE INDEX day_parents_short ON day_parents (day, short_procs, procs,
+    minute_first, minute_last);
+CREATE TABLE hour_commands (
+	hour			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	PRIMARY KEY (hour, ac_comm)
+) WITHOUT ROWID;
+CREATE TABLE day_commands (
+	day			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	PRIMARY KEY (day, ac_comm)
+) WITHOUT ROWID;
 CREATE TABLE minute_totals (
 	minute			INTEGER PRIMARY KEY,
 	tasks			INTEGER NOT NULL,

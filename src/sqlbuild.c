@@ -211,6 +211,30 @@ sql_totals_upsert(const char *table, const char *key)
 	return sbuf_close(&b);
 }
 
+/* An upsert adding to the counts of a row of hour_ or day_commands. */
+char *
+sql_commands_upsert(const char *table, const char *key)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fprintf(b.fp, "INSERT INTO %s (%s, ac_comm, procs, short_procs) "
+	    "VALUES (?, ?, ?, ?) ON CONFLICT (%s, ac_comm) DO UPDATE SET "
+	    "procs = procs + excluded.procs, short_procs = short_procs + "
+	    "excluded.short_procs", table, key, key);
+	return sbuf_close(&b);
+}
+
+static void
+commands_fill(FILE *fp, const char *table, const char *from,
+    const char *key, const char *where)
+{
+	fprintf(fp, "INSERT INTO %s SELECT %s, ac_comm, sum(procs), "
+	    "sum(short_procs) FROM %s%s GROUP BY %s, ac_comm; ", table, key,
+	    from, where, key);
+}
+
 /*
  * The totals of schema 5 (levels2: minute_totals, hour_totals,
  * day_totals) from minutes, hours and days.
@@ -221,6 +245,8 @@ totals_fill_all(FILE *fp)
 	totals_fill(fp, "minute_totals", "minutes", "minute", "");
 	totals_fill(fp, "hour_totals", "hours", "hour", "");
 	totals_fill(fp, "day_totals", "days", "day", "");
+	commands_fill(fp, "hour_commands", "hours", "hour", "");
+	commands_fill(fp, "day_commands", "days", "day", "");
 }
 
 char *
@@ -275,9 +301,9 @@ sql_levels_prune(void)
 }
 
 /*
- * Retention of the totals (levels2): the minutes before ?3 dropped, as
- * the minutes are; the hour ?1 and the day ?2 summed again from the
- * totals left, the ones before them dropped.
+ * Retention of the totals and the commands (levels2): the minutes
+ * before ?3 dropped, as the minutes are; the hour ?1 and the day ?2
+ * summed again from the finer levels left, the ones before them dropped.
  */
 char *
 sql_totals_prune(void)
@@ -288,12 +314,20 @@ sql_totals_prune(void)
 		return NULL;
 	fputs("DELETE FROM minute_totals WHERE minute < ?3; "
 	    "DELETE FROM hour_totals WHERE hour <= ?1; "
-	    "DELETE FROM day_totals WHERE day <= ?2; ", b.fp);
+	    "DELETE FROM day_totals WHERE day <= ?2; "
+	    "DELETE FROM hour_commands WHERE hour <= ?1; "
+	    "DELETE FROM day_commands WHERE day <= ?2; ", b.fp);
 	totals_fill(b.fp, "hour_totals", "minute_totals", "minute / "
 	    ROLLUP_STR(ROLLUP_HOUR_MINUTES), " WHERE minute >= ?1 * "
 	    ROLLUP_STR(ROLLUP_HOUR_MINUTES) " AND minute < (?1 + 1) * "
 	    ROLLUP_STR(ROLLUP_HOUR_MINUTES));
 	totals_fill(b.fp, "day_totals", "hour_totals", "hour / 24",
+	    " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
+	commands_fill(b.fp, "hour_commands", "minutes", "minute / "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES), " WHERE minute >= ?1 * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES) " AND minute < (?1 + 1) * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES));
+	commands_fill(b.fp, "day_commands", "hour_commands", "hour / 24",
 	    " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
 	return sbuf_close(&b);
 }

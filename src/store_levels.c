@@ -28,16 +28,26 @@ static const char *const totals_table[TOTALS__COUNT][2] = {
 	[TOTALS_DAY] = { "day_totals", "day" },
 };
 
-/* A transaction's entries of a level folded per key (minute, hour, day). */
+/*
+ * A transaction's entries of a level folded per key (minute, hour, day)
+ * and, for the commands, per command.
+ */
 struct totals_fold {
 	int64_t		 key;
+	const char	*comm;
 	int64_t		 sum[RS__COUNT];
+};
+
+static const char *const commands_table[ROLLUP_LEVEL__COUNT][2] = {
+	[ROLLUP_LEVEL_HOUR] = { "hour_commands", "hour" },
+	[ROLLUP_LEVEL_DAY] = { "day_commands", "day" },
 };
 
 struct store_levels {
 	sqlite3_stmt	*up[ROLLUP_LEVEL__COUNT];	/* hours, days */
 	sqlite3_stmt	*upp[ROLLUP_LEVEL__COUNT];	/* their parents */
 	sqlite3_stmt	*upt[TOTALS__COUNT];		/* the totals */
+	sqlite3_stmt	*upc[ROLLUP_LEVEL__COUNT];	/* the commands */
 };
 
 static const char *const level_table[ROLLUP_LEVEL__COUNT][3] = {
@@ -68,6 +78,13 @@ store_levels_new(sqlite3 *db)
 			store_levels_free(lv);
 			return NULL;
 		}
+	for (l = 0; l < ROLLUP_LEVEL__COUNT; l++)
+		if (sql_prepare_built(db, sql_commands_upsert(
+		    commands_table[l][0], commands_table[l][1]),
+		    &lv->upc[l]) == -1) {
+			store_levels_free(lv);
+			return NULL;
+		}
 	return lv;
 }
 
@@ -84,6 +101,8 @@ store_levels_free(struct store_levels *lv)
 	}
 	for (l = 0; l < TOTALS__COUNT; l++)
 		sqlite3_finalize(lv->upt[l]);
+	for (l = 0; l < ROLLUP_LEVEL__COUNT; l++)
+		sqlite3_finalize(lv->upc[l]);
 	free(lv);
 }
 
@@ -97,25 +116,29 @@ step_reset(sqlite3_stmt *s)
 }
 
 /*
- * Fold n entries into one sum per key and upsert them.  A transaction
- * touches few minutes: the folds are a short array searched backwards
- * (the entries of a key mostly follow each other).
+ * Fold n entries into one sum per key (and per command, if bycomm): a
+ * transaction touches few minutes and commands, so the folds are a short
+ * array searched backwards (the entries of a key mostly follow each
+ * other).  *nf: how many; NULL: out of memory.
  */
-static int
-totals_put(sqlite3_stmt *s, const struct rollup_minute *m, size_t n)
+static struct totals_fold *
+totals_fold(const struct rollup_minute *m, size_t n, int bycomm,
+    size_t *nf)
 {
-	struct totals_fold	*f = NULL, *t;
-	size_t			 nf = 0, i, j, k;
-	int			 r = 0;
+	struct totals_fold	*f, *t;
+	size_t			 i, j, k;
 
-	if (n > 0 && (f = calloc(n, sizeof(*f))) == NULL)
-		return -1;
+	*nf = 0;
+	if ((f = calloc(n + 1, sizeof(*f))) == NULL)
+		return NULL;
 	for (i = 0; i < n; i++) {
-		for (k = nf; k > 0 && f[k - 1].key != m[i].minute; k--)
+		for (k = *nf; k > 0 && (f[k - 1].key != m[i].minute ||
+		    (bycomm && strcmp(f[k - 1].comm, m[i].comm) != 0)); k--)
 			;
 		if (k == 0) {
-			t = &f[nf++];
+			t = &f[(*nf)++];
 			t->key = m[i].minute;
+			t->comm = m[i].comm;
 			memcpy(t->sum, m[i].sum, sizeof(t->sum));
 			continue;
 		}
@@ -127,10 +150,44 @@ totals_put(sqlite3_stmt *s, const struct rollup_minute *m, size_t n)
 			else
 				t->sum[j] += m[i].sum[j];
 	}
+	return f;
+}
+
+/* The totals of n entries, upserted. */
+static int
+totals_put(sqlite3_stmt *s, const struct rollup_minute *m, size_t n)
+{
+	struct totals_fold	*f;
+	size_t			 nf, i, j;
+	int			 r = 0;
+
+	if ((f = totals_fold(m, n, 0, &nf)) == NULL)
+		return -1;
 	for (i = 0; r == 0 && i < nf; i++) {
 		sqlite3_bind_int64(s, 1, f[i].key);
 		for (j = 0; j < RS__COUNT; j++)
 			sqlite3_bind_int64(s, 2 + (int)j, f[i].sum[j]);
+		r = step_reset(s);
+	}
+	free(f);
+	return r;
+}
+
+/* The process ends and short ones per command of n entries, upserted. */
+static int
+commands_put(sqlite3_stmt *s, const struct rollup_minute *m, size_t n)
+{
+	struct totals_fold	*f;
+	size_t			 nf, i;
+	int			 r = 0;
+
+	if ((f = totals_fold(m, n, 1, &nf)) == NULL)
+		return -1;
+	for (i = 0; r == 0 && i < nf; i++) {
+		sqlite3_bind_int64(s, 1, f[i].key);
+		sqlite3_bind_text(s, 2, f[i].comm, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, f[i].sum[RS_PROCS]);
+		sqlite3_bind_int64(s, 4, f[i].sum[RS_SHORT]);
 		r = step_reset(s);
 	}
 	free(f);
@@ -155,7 +212,8 @@ store_levels_put(struct store_levels *lv, struct rollup *r)
 		s = lv->up[l];
 		n = rollup_level_minutes(r, l, &m);
 		if (totals_put(lv->upt[l == ROLLUP_LEVEL_HOUR ? TOTALS_HOUR :
-		    TOTALS_DAY], m, n) == -1)
+		    TOTALS_DAY], m, n) == -1 || commands_put(lv->upc[l], m,
+		    n) == -1)
 			return -1;
 		for (i = 0; i < n; i++) {
 			sqlite3_bind_int64(s, 1, m[i].minute);

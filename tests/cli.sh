@@ -144,10 +144,14 @@ rollup_fill >"$OUT/rollup-fill.sql"
 # ranked: the top-K candidates, filled as migrate-4.sql fills them.
 sed -n '/^-- ranked: fill\./,/^-- ranked: end\./p' build/sql/migrate-4.sql \
     >>"$OUT/rollup-fill.sql"
+# levels2: the totals of every command, filled as migrate-5.sql fills them.
+sed -n '/^-- levels2: fill\./,/^-- levels2: end\./p' build/sql/migrate-5.sql \
+    >>"$OUT/rollup-fill.sql"
 if sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
     >/dev/null && grep -q '^INSERT INTO minutes ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO minute_parents ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO day_parents ' "$OUT/rollup-fill.sql" &&
+    grep -q '^INSERT INTO day_totals ' "$OUT/rollup-fill.sql" &&
     sqlite3 "$DB" <"$OUT/rollup-fill.sql"; then
 	ok "fixture database builds, with the rollup fill of migrate-2.sql"
 else

@@ -252,7 +252,8 @@ migrate4_fill(void)
 
 static const char *const level_tables[] = {
 	"hours", "days", "hour_parents", "day_parents",
-	"minute_totals", "hour_totals", "day_totals",
+	"minute_totals", "hour_totals", "day_totals", "hour_commands",
+	"day_commands",
 };
 #define NLEVEL_TABLES	(sizeof(level_tables) / sizeof(level_tables[0]))
 
@@ -358,6 +359,23 @@ totals_diff(sqlite3 *db, const char *table, const char *key, int per,
 	return d;
 }
 
+/* The same for hour_commands or day_commands: per command. */
+static int64_t
+commands_diff(sqlite3 *db, const char *table, const char *key, int per,
+    int64_t after)
+{
+	char	 sql[1024];
+
+	snprintf(sql, sizeof(sql), "WITH v AS (SELECT minute / %d AS k, "
+	    "ac_comm, count(*) FILTER (WHERE procs), "
+	    "sum(coalesce(short_procs, 0)) FROM rollup_rows GROUP BY 1, 2), "
+	    "d AS (SELECT * FROM %s WHERE %s > %lld) SELECT (SELECT count(*) "
+	    "FROM (SELECT * FROM v WHERE k > %lld EXCEPT SELECT * FROM d)) + "
+	    "(SELECT count(*) FROM (SELECT * FROM d EXCEPT SELECT * FROM v))",
+	    per, table, key, (long long)after, (long long)after);
+	return query_int(db, sql);
+}
+
 /*
  * The levels equal the fills from the minutes, and every hour and day
  * after the oldest row's the view's sums (that one: the minutes kept,
@@ -393,6 +411,12 @@ check_levels(struct fixture *fx, const char *when)
 	if (totals_diff(fx->db, "day_totals", "day", ROLLUP_DAY_MINUTES,
 	    m < 0 ? -1 : m / ROLLUP_DAY_MINUTES) != 0)
 		fail_msg("%s: day_totals differ from the view's sums", when);
+	if (commands_diff(fx->db, "hour_commands", "hour",
+	    ROLLUP_HOUR_MINUTES, m < 0 ? -1 : m / ROLLUP_HOUR_MINUTES) != 0)
+		fail_msg("%s: hour_commands differ from the view's sums", when);
+	if (commands_diff(fx->db, "day_commands", "day", ROLLUP_DAY_MINUTES,
+	    m < 0 ? -1 : m / ROLLUP_DAY_MINUTES) != 0)
+		fail_msg("%s: day_commands differ from the view's sums", when);
 }
 
 static void
@@ -474,7 +498,9 @@ test_levels_prune(void **state)
 	    "hours) + (SELECT count(*) FROM days) + (SELECT count(*) FROM "
 	    "hour_parents) + (SELECT count(*) FROM day_parents) + (SELECT "
 	    "count(*) FROM minute_totals) + (SELECT count(*) FROM "
-	    "hour_totals) + (SELECT count(*) FROM day_totals)"), 0);
+	    "hour_totals) + (SELECT count(*) FROM day_totals) + (SELECT "
+	    "count(*) FROM hour_commands) + (SELECT count(*) FROM "
+	    "day_commands)"), 0);
 }
 
 /* The builders' statements fit the tables. */

@@ -150,6 +150,14 @@ rollup_levels_exist(struct cmd_ctx *ctx)
 	return n == 4;
 }
 
+/* 1 if the database has hour_commands and day_commands (schema 5). */
+static int
+rollup_commands_exist(struct cmd_ctx *ctx)
+{
+	return ctx->schema >= 5 && cli_table_exists(ctx, "hour_commands") &&
+	    cli_table_exists(ctx, "day_commands");
+}
+
 /*
  * 1 if the database has the rollups and the filter sets no bit outside
  * allowed (a subset of ROLLUP_FILTERS).  A schema 1 database, or a schema
@@ -190,7 +198,10 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 {
 	size_t	 i;
 
-	if (parents)
+	if (parents == ROLLUP_R_COMMANDS)
+		fputs("ac_comm, coalesce(procs, 0) AS procs, "
+		    "coalesce(short_procs, 0) AS short_procs", fp);
+	else if (parents)
 		fputs("minute AS minute_first, minute AS minute_last, "
 		    "ac_ppid, 1 AS procs, coalesce(short_procs, 0) AS "
 		    "short_procs", fp);
@@ -202,10 +213,16 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 		    rollup_cols[i].column);
 	fprintf(fp, " FROM rollup_rows WHERE recv_time >= %s AND "
 	    "recv_time < %s", s, e);
-	if (parents)
+	if (parents == ROLLUP_R_PARENTS)
 		fputs(" AND procs", fp);
 	rollup_where(fp, f);
 }
+
+/* The commands of each level (schema 5, levels2), for short. */
+static const char *const rollup_commands[RW__COUNT] = {
+	[RW_HOURS] = "hour_commands",
+	[RW_DAYS] = "day_commands",
+};
 
 /* The tables of each level: sums, parents, key column. */
 static const char *const rollup_table[RW__COUNT][3] = {
@@ -222,6 +239,13 @@ rollup_level(FILE *fp, const struct filter *f, int parents, int level,
 	const char	*key = rollup_table[level][2];
 	size_t		 i;
 
+	if (parents == ROLLUP_R_COMMANDS) {
+		fprintf(fp, "ac_comm, procs, short_procs FROM %s WHERE %s >= "
+		    "%s AND %s < %s", level == RW_MINUTES ? "minutes" :
+		    rollup_commands[level], key, s, key, e);
+		rollup_where(fp, f);
+		return;
+	}
 	if (parents && level == RW_MINUTES)
 		fputs("minute AS minute_first, minute AS minute_last", fp);
 	else if (parents)
@@ -256,6 +280,9 @@ rollup_sql(struct cmd_ctx *ctx, const struct filter *f, int parents)
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
+	if (parents == ROLLUP_R_COMMANDS && (top != RW_DAYS ||
+	    (f->set & FILTER_USER) || !rollup_commands_exist(ctx)))
+		parents = ROLLUP_R_SUMS;
 	fputs("WITH r AS (", fp);
 	for (level = top; level >= RW_ROWS; level--) {
 		for (side = 0; side < 2; side++) {
@@ -335,6 +362,32 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 	    (i = sqlite3_bind_parameter_index(stmt, ":comm")) != 0 &&
 	    sqlite3_bind_text(stmt, i, f->comm, -1, SQLITE_STATIC) != SQLITE_OK)
 		cli_fatal(ctx, "query failed: %s", sqlite3_errmsg(ctx->db));
+}
+
+/*
+ * The window's parts, non-empty ones only, coarsest first: up to
+ * ROLLUP_PARTS_MAX of them.
+ */
+size_t
+rollup_parts(struct cmd_ctx *ctx, const struct filter *f,
+    struct rollup_part *out)
+{
+	struct rollup_window	 w;
+	size_t			 n = 0;
+	int			 level, side;
+
+	rollup_window(f, rollup_oldest_minute(ctx), rollup_levels_exist(ctx),
+	    &w);
+	for (level = RW__COUNT - 1; level >= 0; level--)
+		for (side = 0; side < 2; side++) {
+			if (w.part[level][side][0] >= w.part[level][side][1])
+				continue;
+			out[n].level = level;
+			out[n].lo = w.part[level][side][0];
+			out[n].hi = w.part[level][side][1];
+			n++;
+		}
+	return n;
 }
 
 /*
