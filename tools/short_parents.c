@@ -19,8 +19,10 @@
  *
  * Otherwise (a window where the cuts add up, N above SHORT_N_MAX, too many
  * parents to sum) the caller reads the direct SQL: the answer is always
- * the same.  TASKACCT_SHORT_PARENTS=0 in the environment forces that.
+ * the same.  TASKACCT_SHORT_PARENTS=0 in the environment forces that;
+ * TASKACCT_SHORT_PARENTS=trace says on stderr which way each answer came.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,6 +318,16 @@ sp_index_exists(struct cmd_ctx *ctx)
 	return n == 2;
 }
 
+/* TASKACCT_SHORT_PARENTS=trace: which way each answer came (for tests). */
+static void
+sp_trace(int fast)
+{
+	const char	*env = getenv("TASKACCT_SHORT_PARENTS");
+
+	if (env != NULL && strcmp(env, "trace") == 0)
+		fprintf(stderr, "short parents: %s\n", fast ? "top K" : "sql");
+}
+
 static int
 sp_usable(struct cmd_ctx *ctx, int64_t limit)
 {
@@ -400,6 +412,7 @@ short_parents_top(struct cmd_ctx *ctx, const struct filter *f, int64_t limit)
 	if (bound == 0 || bound < thx)
 		json = sp_json(ctx, cand, nout);
 out:
+	sp_trace(json != NULL);
 	free(cand);
 	free(m.e);
 	return json;
