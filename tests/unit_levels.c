@@ -389,7 +389,7 @@ check_levels(struct fixture *fx, const char *when)
 
 	assert_non_null(built);
 	if (fill_diff(fx->db, hand) != 0)
-		fail_msg("%s: levels differ from sql/migrate-4.sql's fill",
+		fail_msg("%s: levels differ from the migrations' fills",
 		    when);
 	if (fill_diff(fx->db, built) != 0)
 		fail_msg("%s: levels differ from sql_levels_fill()", when);
