@@ -86,12 +86,12 @@ sql_timeline='WITH RECURSIVE k(b) AS (SELECT 0 UNION ALL SELECT b + 1 FROM k
     coalesce(sum(read_bytes) + sum(write_bytes), 0) FROM rollup_rows WHERE
     recv_time >= max($O + b * $BW, $S) AND recv_time < min($O + (b + 1) *
     $BW, $U)) FROM k'
-# The grid of N buckets over [S, U) as man/taskacct.1 says: a bucket of a
-# minute or more is whole minutes from S's minute (the smallest width
+# The grid of N buckets over [S, U) as man/taskacct.1 says: a bucket of
+# ten minutes or more is whole minutes from S's minute (the smallest width
 # reaching U), the buckets starting at or after U dropped.
 grid() {	# buckets
 	BW=$(( (U - S + $1 - 1) / $1 )) O=$S NB=$1
-	if [ "$BW" -ge 60000000 ]; then
+	if [ "$BW" -ge 600000000 ]; then
 		O=$(( S / 60000000 * 60000000 ))
 		BW=$(( ((U - O + $1 - 1) / $1 + 59999999) / 60000000 * 60000000 ))
 		NB=$(( (U - O + BW - 1) / BW ))

@@ -31,6 +31,9 @@
 
 #define TIMELINE_WINDOW_US	(INT64_C(3600) * 1000000)
 #define TIMELINE_MINUTE_US	(INT64_C(60) * 1000000)
+/* Buckets at least this wide are aligned to whole minutes (timeline_grid):
+   the rounding then adds at most a tenth. */
+#define TIMELINE_ALIGN_US	(10 * TIMELINE_MINUTE_US)
 #define TIMELINE_MAX_BUCKETS	1000
 #define TIMELINE_SVG_BUCKETS	120
 #define TIMELINE_PIPE_BUCKETS	60	/* not a terminal, no --width */
@@ -365,7 +368,7 @@ timeline_draw(struct cmd_ctx *ctx, const struct timeline *t,
 
 /*
  * The buckets' grid over [since, until): n buckets of equal width from
- * t->since.  A bucket of a minute or more is a whole number of minutes
+ * t->since.  A bucket of ten minutes or more is a whole number of minutes
  * from the start of since's minute (the first bucket cut at since), so
  * that each bucket is whole minutes, hours and days of the rollups and
  * only the window's own edges are read from rows; the width is the
@@ -380,7 +383,7 @@ timeline_grid(struct timeline *t, int64_t since, size_t n)
 	t->since = since;
 	t->n = n;
 	t->bucket = (t->until - since + (int64_t)n - 1) / (int64_t)n;
-	if (t->bucket < TIMELINE_MINUTE_US)
+	if (t->bucket < TIMELINE_ALIGN_US)
 		return;
 	origin = since / TIMELINE_MINUTE_US * TIMELINE_MINUTE_US;
 	if (origin > since)		/* before the epoch: round down */
