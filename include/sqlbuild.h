@@ -39,6 +39,13 @@ extern const char *const task_ident_cols[TI__COUNT];
  *   sql_levels_prune: several statements (for sqlite3_exec after binding
  *	by hand, or a prepare loop): the hour ?1 and day ?2 of the oldest row
  *	summed again from the finer levels, the ones before them dropped.
+ *   sql_totals_upsert: into minute_totals, hour_totals or day_totals
+ *	(schema 5) keyed by its column: (key, the sums).
+ *   sql_commands_upsert: into hour_commands or day_commands (schema 5):
+ *	(key, ac_comm, procs, short_procs).
+ *   sql_totals_prune: as sql_levels_prune for the totals and the
+ *	commands, ?3 the oldest row's minute (the minutes before it
+ *	dropped).
  */
 char	*sql_task_insert(void);
 char	*sql_minutes_upsert(void);
@@ -47,6 +54,9 @@ char	*sql_level_upsert(const char *, const char *);
 char	*sql_level_parent_upsert(const char *, const char *);
 char	*sql_levels_fill(void);
 char	*sql_levels_prune(void);
+char	*sql_totals_upsert(const char *, const char *);
+char	*sql_totals_prune(void);
+char	*sql_commands_upsert(const char *, const char *);
 
 struct sqlite3;
 struct sqlite3_stmt;

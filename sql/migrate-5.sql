@@ -73,5 +73,128 @@ DROP TABLE temp.pt_t;
 -- Section: ranked processes (per-hour top-K candidates of process lines).
 
 -- Section: short-lived processes' parents and timeline buckets.
+-- levels2: what short and timeline read over long windows (issue 13).
+-- short ranks parents by their short-lived children, summed over the
+-- window's days, hours, minutes and edge rows: hour_parents_short and
+-- day_parents_short give each whole hour's and day's parents largest
+-- first, so short reads the top few of each and the bound of the rest
+-- (tools/short_parents.c) and sums exactly only the parents that can
+-- rank.  hour_commands and day_commands are the process ends and the
+-- short-lived ones of each hour and day per command (every user summed),
+-- for short's commands.  minute_totals, hour_totals and day_totals are
+-- the sums of minutes, hours and days over every command and user
+-- (rss_max the largest), one row per minute, hour and day, for
+-- timeline's buckets without a filter.  taskacctd keeps them in the
+-- transaction of the rows (src/store_levels.c); retention drops them as
+-- it drops the minutes, hours and days they sum.
+CREATE INDEX hour_parents_short ON hour_parents (hour, short_procs, procs,
+    minute_first, minute_last);
+CREATE INDEX day_parents_short ON day_parents (day, short_procs, procs,
+    minute_first, minute_last);
+CREATE TABLE hour_commands (
+	hour			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	PRIMARY KEY (hour, ac_comm)
+) WITHOUT ROWID;
+CREATE TABLE day_commands (
+	day			INTEGER NOT NULL,
+	ac_comm			TEXT NOT NULL,
+	procs			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	PRIMARY KEY (day, ac_comm)
+) WITHOUT ROWID;
+CREATE TABLE minute_totals (
+	minute			INTEGER PRIMARY KEY,
+	tasks			INTEGER NOT NULL,
+	procs			INTEGER NOT NULL,
+	failed			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	etime			INTEGER NOT NULL,
+	utime			INTEGER NOT NULL,
+	stime			INTEGER NOT NULL,
+	rss_sum			INTEGER NOT NULL,
+	rss_max			INTEGER NOT NULL,
+	read_bytes		INTEGER NOT NULL,
+	write_bytes		INTEGER NOT NULL,
+	cpu_delay		INTEGER NOT NULL,
+	blkio_delay		INTEGER NOT NULL,
+	swapin_delay		INTEGER NOT NULL,
+	freepages_delay		INTEGER NOT NULL,
+	thrashing_delay		INTEGER NOT NULL,
+	compact_delay		INTEGER NOT NULL,
+	wpcopy_delay		INTEGER NOT NULL,
+	irq_delay		INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE hour_totals (
+	hour			INTEGER PRIMARY KEY,
+	tasks			INTEGER NOT NULL,
+	procs			INTEGER NOT NULL,
+	failed			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	etime			INTEGER NOT NULL,
+	utime			INTEGER NOT NULL,
+	stime			INTEGER NOT NULL,
+	rss_sum			INTEGER NOT NULL,
+	rss_max			INTEGER NOT NULL,
+	read_bytes		INTEGER NOT NULL,
+	write_bytes		INTEGER NOT NULL,
+	cpu_delay		INTEGER NOT NULL,
+	blkio_delay		INTEGER NOT NULL,
+	swapin_delay		INTEGER NOT NULL,
+	freepages_delay		INTEGER NOT NULL,
+	thrashing_delay		INTEGER NOT NULL,
+	compact_delay		INTEGER NOT NULL,
+	wpcopy_delay		INTEGER NOT NULL,
+	irq_delay		INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE day_totals (
+	day			INTEGER PRIMARY KEY,
+	tasks			INTEGER NOT NULL,
+	procs			INTEGER NOT NULL,
+	failed			INTEGER NOT NULL,
+	short_procs		INTEGER NOT NULL,
+	etime			INTEGER NOT NULL,
+	utime			INTEGER NOT NULL,
+	stime			INTEGER NOT NULL,
+	rss_sum			INTEGER NOT NULL,
+	rss_max			INTEGER NOT NULL,
+	read_bytes		INTEGER NOT NULL,
+	write_bytes		INTEGER NOT NULL,
+	cpu_delay		INTEGER NOT NULL,
+	blkio_delay		INTEGER NOT NULL,
+	swapin_delay		INTEGER NOT NULL,
+	freepages_delay		INTEGER NOT NULL,
+	thrashing_delay		INTEGER NOT NULL,
+	compact_delay		INTEGER NOT NULL,
+	wpcopy_delay		INTEGER NOT NULL,
+	irq_delay		INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- levels2: fill.
+INSERT INTO minute_totals SELECT minute, sum(tasks), sum(procs),
+    sum(failed), sum(short_procs), sum(etime), sum(utime), sum(stime),
+    sum(rss_sum), max(rss_max), sum(read_bytes), sum(write_bytes),
+    sum(cpu_delay), sum(blkio_delay), sum(swapin_delay),
+    sum(freepages_delay), sum(thrashing_delay), sum(compact_delay),
+    sum(wpcopy_delay), sum(irq_delay) FROM minutes GROUP BY minute;
+INSERT INTO hour_totals SELECT hour, sum(tasks), sum(procs), sum(failed),
+    sum(short_procs), sum(etime), sum(utime), sum(stime), sum(rss_sum),
+    max(rss_max), sum(read_bytes), sum(write_bytes), sum(cpu_delay),
+    sum(blkio_delay), sum(swapin_delay), sum(freepages_delay),
+    sum(thrashing_delay), sum(compact_delay), sum(wpcopy_delay),
+    sum(irq_delay) FROM hours GROUP BY hour;
+INSERT INTO day_totals SELECT day, sum(tasks), sum(procs), sum(failed),
+    sum(short_procs), sum(etime), sum(utime), sum(stime), sum(rss_sum),
+    max(rss_max), sum(read_bytes), sum(write_bytes), sum(cpu_delay),
+    sum(blkio_delay), sum(swapin_delay), sum(freepages_delay),
+    sum(thrashing_delay), sum(compact_delay), sum(wpcopy_delay),
+    sum(irq_delay) FROM days GROUP BY day;
+INSERT INTO hour_commands SELECT hour, ac_comm, sum(procs), sum(short_procs)
+    FROM hours GROUP BY hour, ac_comm;
+INSERT INTO day_commands SELECT day, ac_comm, sum(procs), sum(short_procs)
+    FROM days GROUP BY day, ac_comm;
+-- levels2: end.
 
 PRAGMA user_version = 5;

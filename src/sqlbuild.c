@@ -171,6 +171,84 @@ level_parent_fill(FILE *fp, const char *table, const char *from,
 	    per);
 }
 
+/* The totals of a level (no command, no user) from a table keyed by key. */
+static void
+totals_fill(FILE *fp, const char *table, const char *from, const char *key,
+    const char *where)
+{
+	size_t	 i;
+
+	fprintf(fp, "INSERT INTO %s SELECT %s", table, key);
+	for (i = 0; i < RS__COUNT; i++)
+		fprintf(fp, ", %s(%s)", rollup_cols[i].agg == ROLLUP_AGG_MAX ?
+		    "max" : "sum", rollup_cols[i].column);
+	fprintf(fp, " FROM %s%s GROUP BY %s; ", from, where, key);
+}
+
+/* An upsert adding to (or raising) the sums of a totals row (levels2). */
+char *
+sql_totals_upsert(const char *table, const char *key)
+{
+	struct sbuf	 b;
+	const char	*c;
+	size_t		 i;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fprintf(b.fp, "INSERT INTO %s (%s", table, key);
+	for (i = 0; i < RS__COUNT; i++)
+		fprintf(b.fp, ", %s", rollup_cols[i].column);
+	fputs(") VALUES (?", b.fp);
+	for (i = 0; i < RS__COUNT; i++)
+		fputs(", ?", b.fp);
+	fprintf(b.fp, ") ON CONFLICT (%s) DO UPDATE SET ", key);
+	for (i = 0; i < RS__COUNT; i++) {
+		c = rollup_cols[i].column;
+		fprintf(b.fp, rollup_cols[i].agg == ROLLUP_AGG_MAX ?
+		    "%s%s = max(%s, excluded.%s)" : "%s%s = %s + excluded.%s",
+		    i ? ", " : "", c, c, c);
+	}
+	return sbuf_close(&b);
+}
+
+/* An upsert adding to the counts of a row of hour_ or day_commands. */
+char *
+sql_commands_upsert(const char *table, const char *key)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fprintf(b.fp, "INSERT INTO %s (%s, ac_comm, procs, short_procs) "
+	    "VALUES (?, ?, ?, ?) ON CONFLICT (%s, ac_comm) DO UPDATE SET "
+	    "procs = procs + excluded.procs, short_procs = short_procs + "
+	    "excluded.short_procs", table, key, key);
+	return sbuf_close(&b);
+}
+
+static void
+commands_fill(FILE *fp, const char *table, const char *from,
+    const char *key, const char *where)
+{
+	fprintf(fp, "INSERT INTO %s SELECT %s, ac_comm, sum(procs), "
+	    "sum(short_procs) FROM %s%s GROUP BY %s, ac_comm; ", table, key,
+	    from, where, key);
+}
+
+/*
+ * The totals of schema 5 (levels2: minute_totals, hour_totals,
+ * day_totals) from minutes, hours and days.
+ */
+static void
+totals_fill_all(FILE *fp)
+{
+	totals_fill(fp, "minute_totals", "minutes", "minute", "");
+	totals_fill(fp, "hour_totals", "hours", "hour", "");
+	totals_fill(fp, "day_totals", "days", "day", "");
+	commands_fill(fp, "hour_commands", "hours", "hour", "");
+	commands_fill(fp, "day_commands", "days", "day", "");
+}
+
 char *
 sql_levels_fill(void)
 {
@@ -186,6 +264,7 @@ sql_levels_fill(void)
 	level_parent_fill(b.fp, "day_parents", "hour_parents", "hour",
 	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES, "minute_first",
 	    "minute_last", "");
+	totals_fill_all(b.fp);
 	return sbuf_close(&b);
 }
 
@@ -218,6 +297,38 @@ sql_levels_prune(void)
 	level_parent_fill(b.fp, "day_parents", "hour_parents", "hour",
 	    ROLLUP_DAY_MINUTES / ROLLUP_HOUR_MINUTES, "minute_first",
 	    "minute_last", " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
+	return sbuf_close(&b);
+}
+
+/*
+ * Retention of the totals and the commands (levels2): the minutes
+ * before ?3 dropped, as the minutes are; the hour ?1 and the day ?2
+ * summed again from the finer levels left, the ones before them dropped.
+ */
+char *
+sql_totals_prune(void)
+{
+	struct sbuf	 b;
+
+	if (sbuf_open(&b) == -1)
+		return NULL;
+	fputs("DELETE FROM minute_totals WHERE minute < ?3; "
+	    "DELETE FROM hour_totals WHERE hour <= ?1; "
+	    "DELETE FROM day_totals WHERE day <= ?2; "
+	    "DELETE FROM hour_commands WHERE hour <= ?1; "
+	    "DELETE FROM day_commands WHERE day <= ?2; ", b.fp);
+	totals_fill(b.fp, "hour_totals", "minute_totals", "minute / "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES), " WHERE minute >= ?1 * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES) " AND minute < (?1 + 1) * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES));
+	totals_fill(b.fp, "day_totals", "hour_totals", "hour / 24",
+	    " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
+	commands_fill(b.fp, "hour_commands", "minutes", "minute / "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES), " WHERE minute >= ?1 * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES) " AND minute < (?1 + 1) * "
+	    ROLLUP_STR(ROLLUP_HOUR_MINUTES));
+	commands_fill(b.fp, "day_commands", "hour_commands", "hour / 24",
+	    " WHERE hour >= ?2 * 24 AND hour < (?2 + 1) * 24");
 	return sbuf_close(&b);
 }
 

@@ -147,10 +147,14 @@ sed -n '/^-- ranked: fill\./,/^-- ranked: end\./p' build/sql/migrate-4.sql \
 # ptotals: the per-process totals, filled as migrate-5.sql fills them.
 sed -n '/^-- ptotals: fill\./,/^-- ptotals: end\./p' build/sql/migrate-5.sql \
     >>"$OUT/rollup-fill.sql"
+# levels2: the totals of every command, filled as migrate-5.sql fills them.
+sed -n '/^-- levels2: fill\./,/^-- levels2: end\./p' build/sql/migrate-5.sql \
+    >>"$OUT/rollup-fill.sql"
 if sqlite3 "$DB" <build/sql/schema.sql && sqlite3 "$DB" <$GOLD/fixture.sql \
     >/dev/null && grep -q '^INSERT INTO minutes ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO minute_parents ' "$OUT/rollup-fill.sql" &&
     grep -q '^INSERT INTO day_parents ' "$OUT/rollup-fill.sql" &&
+    grep -q '^INSERT INTO day_totals ' "$OUT/rollup-fill.sql" &&
     sqlite3 "$DB" <"$OUT/rollup-fill.sql"; then
 	ok "fixture database builds, with the rollup fill of migrate-2.sql"
 else

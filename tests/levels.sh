@@ -3,7 +3,9 @@
 # minutes, and the sub-minute edges from rows: tools/rollup.c) equal the
 # direct SQL answer, the sums of the view rollup_rows over the window,
 # for summary, top --group command, top --group user, short (both
-# halves) and timeline (each bucket a window), over random windows and over windows cut exactly on a day's
+# halves, all of them and the top 3: the parents then from the days' and
+# hours' top K, tools/short_parents.c, in at least 5 windows of each set)
+# and timeline (each bucket a window), over random windows and over windows cut exactly on a day's
 # and an hour's start and 1 minute and 1 us either side of them, closed
 # and open-ended.  The database is tools/dev/gendb's (three and a half
 # days, its rollups filled as the migration fills them; tests/unit_levels
@@ -60,15 +62,41 @@ sql_short='SELECT ac_comm, sum(short_procs), sum(procs) FROM rollup_rows
     FROM (SELECT ac_ppid AS ppid, sum(short_procs) AS n, count(*) AS procs,
     min(minute) AS m_first, max(minute) AS m_last FROM rollup_rows WHERE
     procs AND '$W' GROUP BY ac_ppid HAVING n > 0) k'
+# short -n 3: the top 3 commands and parents (tools/short_parents.c: the
+# parents from the days' and hours' top K when that tells, else the SQL).
+sql_short_top='SELECT ac_comm, sum(short_procs) AS n, sum(procs) FROM
+    rollup_rows WHERE '$W' GROUP BY ac_comm HAVING n > 0 ORDER BY n DESC,
+    ac_comm LIMIT 3;
+    SELECT k.ppid, (SELECT c.ac_comm FROM tasks c WHERE c.ac_pid = k.ppid
+    AND c.kind = 0 AND coalesce(c.ac_tgid, c.ac_pid) = c.ac_pid AND
+    c.recv_time >= k.m_last * 60000000 AND c.recv_time - c.ac_etime <
+    (k.m_first + 1) * 60000000 ORDER BY c.recv_time LIMIT 1), k.n, k.procs
+    FROM (SELECT ac_ppid AS ppid, sum(short_procs) AS n, count(*) AS procs,
+    min(minute) AS m_first, max(minute) AS m_last FROM rollup_rows WHERE
+    procs AND '$W' GROUP BY ac_ppid HAVING n > 0 ORDER BY n DESC, ppid
+    LIMIT 3) k'
 
-# timeline --by io in 5 buckets (closed windows): exits and io per bucket.
+# timeline --by io in 5 buckets (closed windows): exits and io per bucket,
+# on timeline's grid (grid below: $O the first bucket's start, $BW the
+# width, $NB the buckets), the first bucket cut at $S.
 sql_timeline='WITH RECURSIVE k(b) AS (SELECT 0 UNION ALL SELECT b + 1 FROM k
-    WHERE b < 4), w(w) AS (SELECT ($U - $S + 4) / 5) SELECT $S + b * w, w,
-    NULL, (SELECT coalesce(sum(procs), 0) FROM rollup_rows WHERE recv_time
-    >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U)), (SELECT
+    WHERE b < $NB - 1) SELECT $O + b * $BW, $BW, NULL, (SELECT
+    coalesce(sum(procs), 0) FROM rollup_rows WHERE recv_time >= max($O + b *
+    $BW, $S) AND recv_time < min($O + (b + 1) * $BW, $U)), (SELECT
     coalesce(sum(read_bytes) + sum(write_bytes), 0) FROM rollup_rows WHERE
-    recv_time >= $S + b * w AND recv_time < min($S + (b + 1) * w, $U))
-    FROM k, w'
+    recv_time >= max($O + b * $BW, $S) AND recv_time < min($O + (b + 1) *
+    $BW, $U)) FROM k'
+# The grid of N buckets over [S, U) as man/taskacct.1 says: a bucket of
+# ten minutes or more is whole minutes from S's minute (the smallest width
+# reaching U), the buckets starting at or after U dropped.
+grid() {	# buckets
+	BW=$(( (U - S + $1 - 1) / $1 )) O=$S NB=$1
+	if [ "$BW" -ge 600000000 ]; then
+		O=$(( S / 60000000 * 60000000 ))
+		BW=$(( ((U - O + $1 - 1) / $1 + 59999999) / 60000000 * 60000000 ))
+		NB=$(( (U - O + BW - 1) / BW ))
+	fi
+}
 
 # One window: each report against its direct answer; a line in $BAD for
 # each that differs.
@@ -86,17 +114,25 @@ win() {	# since-us until-us|""
 	# The user column is a name: compare exits and cpu.
 	one top_user "$sql_top_user" top --exited --group user -n 0 "$@"
 	one short "$sql_short" short -n 0 "$@"
-	[ "$U" = 9223372036854775807 ] ||
-	    one timeline "$sql_timeline" timeline --by io --buckets 5 "$@"
+	TASKACCT_SHORT_PARENTS=trace one short_top "$sql_short_top" short \
+	    -n 3 "$@"
+	[ "$U" = 9223372036854775807 ] || {
+		grid 5
+		one timeline "$sql_timeline" timeline --by io --buckets 5 "$@"
+	}
 }
 one() {	# name sql args...
 	_n=$1 _q=$2
 	shift 2
-	"$TASKACCT" --db "$DB" --format csv --no-header "$@" 2>&1 |
+	"$TASKACCT" --db "$DB" --format csv --no-header "$@" >"$T_TMP/out" 2>&1
+	grep '^short parents: top K$' "$T_TMP/out" >"$T_TMP/fast"
+	grep -v '^short parents: ' "$T_TMP/out" |
 	    if [ "$_n" = top_user ]; then cut -d, -f2-; else cat; fi |
 	    sort >"$T_TMP/got"
 	s "$(eval "printf '%s' \"$_q\"")" 2>&1 | sort >"$T_TMP/want"
 	[ -s "$T_TMP/want" ] && echo "$_n $S $U" >>"$T_TMP/nonempty"
+	[ -s "$T_TMP/fast" ] && echo "$S $U" >>"$T_TMP/fast.n"
+	rm -f "$T_TMP/fast"
 	if ! cmp -s "$T_TMP/got" "$T_TMP/want"; then
 		echo "$_n $S $U" >>"$BAD"
 		[ -s "$T_TMP/diff" ] || diff "$T_TMP/want" "$T_TMP/got" \
@@ -105,9 +141,13 @@ one() {	# name sql args...
 }
 report() {	# desc
 	_ne=$(cat "$T_TMP/nonempty" 2>/dev/null | wc -l)
+	_fast=$(cat "$T_TMP/fast.n" 2>/dev/null | wc -l)
 	if [ "$_ne" -lt 20 ]; then
 		t_fail "$1"
 		diag "only $_ne report windows had rows"
+	elif [ "$_fast" -lt 5 ]; then
+		t_fail "$1"
+		diag "only $_fast windows read short's parents from the top K"
 	elif [ -s "$BAD" ]; then
 		t_fail "$1"
 		diag "reports differing (report since until):"
@@ -118,7 +158,7 @@ report() {	# desc
 		t_pass "$1"
 	fi
 	: >"$BAD"
-	rm -f "$T_TMP/diff" "$T_TMP/nonempty"
+	rm -f "$T_TMP/diff" "$T_TMP/nonempty" "$T_TMP/fast.n"
 }
 BAD=$T_TMP/bad
 : >"$BAD"

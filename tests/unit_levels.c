@@ -232,7 +232,7 @@ static char *
 migrate4_fill(void)
 {
 	const char	*m, *a, *b;
-	char		*sql;
+	char		*sql, *t;
 
 	assert_true(taskacct_nmigrations > 4);
 	m = taskacct_migrations[4];
@@ -240,12 +240,22 @@ migrate4_fill(void)
 	    "rollups already there"));
 	assert_non_null(b = strstr(a, "\n\n"));
 	assert_non_null(sql = strndup(a, (size_t)(b - a)));
-	return sql;
+	/* and the totals, as sql/migrate-5.sql fills them (levels2) */
+	assert_true(taskacct_nmigrations > 5);
+	m = taskacct_migrations[5];
+	assert_non_null(a = strstr(m, "-- levels2: fill."));
+	assert_non_null(b = strstr(a, "-- levels2: end."));
+	assert_true(asprintf(&t, "%s;\n%.*s", sql, (int)(b - a), a) != -1);
+	free(sql);
+	return t;
 }
 
 static const char *const level_tables[] = {
 	"hours", "days", "hour_parents", "day_parents",
+	"minute_totals", "hour_totals", "day_totals", "hour_commands",
+	"day_commands",
 };
+#define NLEVEL_TABLES	(sizeof(level_tables) / sizeof(level_tables[0]))
 
 /*
  * Rows of the daemon's levels that differ from the fill's, both ways: the
@@ -259,14 +269,14 @@ fill_diff(sqlite3 *db, const char *fill)
 	size_t	 i;
 
 	exec_ok(db, "BEGIN");
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NLEVEL_TABLES; i++) {
 		snprintf(sql, sizeof(sql), "CREATE TEMP TABLE d%zu AS SELECT * "
 		    "FROM %s; DELETE FROM %s", i, level_tables[i],
 		    level_tables[i]);
 		exec_ok(db, sql);
 	}
 	exec_ok(db, fill);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NLEVEL_TABLES; i++) {
 		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM "
 		    "(SELECT * FROM %1$s EXCEPT SELECT * FROM d%2$zu)) + "
 		    "(SELECT count(*) FROM (SELECT * FROM d%2$zu EXCEPT "
@@ -320,6 +330,53 @@ view_diff(sqlite3 *db, const char *table, const char *key, int per,
 }
 
 /*
+ * Rows of a totals table (per minutes a unit) after unit "after" that
+ * differ from the view's sums over every command and user, both ways.
+ */
+static int64_t
+totals_diff(sqlite3 *db, const char *table, const char *key, int per,
+    int64_t after)
+{
+	FILE	*fp;
+	char	*sql = NULL;
+	size_t	 len = 0, i;
+	int64_t	 d;
+
+	assert_non_null(fp = open_memstream(&sql, &len));
+	fprintf(fp, "WITH v AS (SELECT minute / %d AS k", per);
+	for (i = 0; i < RS__COUNT; i++)
+		fprintf(fp, ", %s(coalesce(%s, 0))",
+		    rollup_cols[i].agg == ROLLUP_AGG_MAX ? "max" : "sum",
+		    rollup_cols[i].term);
+	fprintf(fp, " FROM rollup_rows GROUP BY 1), d AS (SELECT * FROM "
+	    "%s WHERE %s > %lld) SELECT (SELECT count(*) FROM (SELECT * FROM "
+	    "v WHERE k > %lld EXCEPT SELECT * FROM d)) + (SELECT count(*) "
+	    "FROM (SELECT * FROM d EXCEPT SELECT * FROM v))", table, key,
+	    (long long)after, (long long)after);
+	assert_int_equal(fclose(fp), 0);
+	d = query_int(db, sql);
+	free(sql);
+	return d;
+}
+
+/* The same for hour_commands or day_commands: per command. */
+static int64_t
+commands_diff(sqlite3 *db, const char *table, const char *key, int per,
+    int64_t after)
+{
+	char	 sql[1024];
+
+	snprintf(sql, sizeof(sql), "WITH v AS (SELECT minute / %d AS k, "
+	    "ac_comm, count(*) FILTER (WHERE procs), "
+	    "sum(coalesce(short_procs, 0)) FROM rollup_rows GROUP BY 1, 2), "
+	    "d AS (SELECT * FROM %s WHERE %s > %lld) SELECT (SELECT count(*) "
+	    "FROM (SELECT * FROM v WHERE k > %lld EXCEPT SELECT * FROM d)) + "
+	    "(SELECT count(*) FROM (SELECT * FROM d EXCEPT SELECT * FROM v))",
+	    per, table, key, (long long)after, (long long)after);
+	return query_int(db, sql);
+}
+
+/*
  * The levels equal the fills from the minutes, and every hour and day
  * after the oldest row's the view's sums (that one: the minutes kept,
  * which a storm's minute pruned a batch at a time still counts whole).
@@ -332,7 +389,7 @@ check_levels(struct fixture *fx, const char *when)
 
 	assert_non_null(built);
 	if (fill_diff(fx->db, hand) != 0)
-		fail_msg("%s: levels differ from sql/migrate-4.sql's fill",
+		fail_msg("%s: levels differ from the migrations' fills",
 		    when);
 	if (fill_diff(fx->db, built) != 0)
 		fail_msg("%s: levels differ from sql_levels_fill()", when);
@@ -346,6 +403,20 @@ check_levels(struct fixture *fx, const char *when)
 	if (view_diff(fx->db, "days", "day", ROLLUP_DAY_MINUTES,
 	    m < 0 ? -1 : m / ROLLUP_DAY_MINUTES) != 0)
 		fail_msg("%s: days differ from the view's sums", when);
+	if (totals_diff(fx->db, "minute_totals", "minute", 1, m) != 0)
+		fail_msg("%s: minute_totals differ from the view's sums", when);
+	if (totals_diff(fx->db, "hour_totals", "hour", ROLLUP_HOUR_MINUTES,
+	    m < 0 ? -1 : m / ROLLUP_HOUR_MINUTES) != 0)
+		fail_msg("%s: hour_totals differ from the view's sums", when);
+	if (totals_diff(fx->db, "day_totals", "day", ROLLUP_DAY_MINUTES,
+	    m < 0 ? -1 : m / ROLLUP_DAY_MINUTES) != 0)
+		fail_msg("%s: day_totals differ from the view's sums", when);
+	if (commands_diff(fx->db, "hour_commands", "hour",
+	    ROLLUP_HOUR_MINUTES, m < 0 ? -1 : m / ROLLUP_HOUR_MINUTES) != 0)
+		fail_msg("%s: hour_commands differ from the view's sums", when);
+	if (commands_diff(fx->db, "day_commands", "day", ROLLUP_DAY_MINUTES,
+	    m < 0 ? -1 : m / ROLLUP_DAY_MINUTES) != 0)
+		fail_msg("%s: day_commands differ from the view's sums", when);
 }
 
 static void
@@ -425,7 +496,11 @@ test_levels_prune(void **state)
 	    &losses), 0);
 	assert_int_equal(query_int(fx->db, "SELECT (SELECT count(*) FROM "
 	    "hours) + (SELECT count(*) FROM days) + (SELECT count(*) FROM "
-	    "hour_parents) + (SELECT count(*) FROM day_parents)"), 0);
+	    "hour_parents) + (SELECT count(*) FROM day_parents) + (SELECT "
+	    "count(*) FROM minute_totals) + (SELECT count(*) FROM "
+	    "hour_totals) + (SELECT count(*) FROM day_totals) + (SELECT "
+	    "count(*) FROM hour_commands) + (SELECT count(*) FROM "
+	    "day_commands)"), 0);
 }
 
 /* The builders' statements fit the tables. */

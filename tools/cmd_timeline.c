@@ -30,6 +30,10 @@
 #include "window.h"
 
 #define TIMELINE_WINDOW_US	(INT64_C(3600) * 1000000)
+#define TIMELINE_MINUTE_US	(INT64_C(60) * 1000000)
+/* Buckets at least this wide are aligned to whole minutes (timeline_grid):
+   the rounding then adds at most a tenth. */
+#define TIMELINE_ALIGN_US	(10 * TIMELINE_MINUTE_US)
 #define TIMELINE_MAX_BUCKETS	1000
 #define TIMELINE_SVG_BUCKETS	120
 #define TIMELINE_PIPE_BUCKETS	60	/* not a terminal, no --width */
@@ -129,7 +133,7 @@ timeline_exits(struct cmd_ctx *ctx, struct timeline *t,
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	if (t->rollup) {
-		r = rollup_buckets_sql(ctx, f);
+		r = rollup_buckets_sql(ctx, f, 1);
 		fprintf(fp, "%sSELECT b, sum(procs) FROM r GROUP BY b", r);
 		free(r);
 	} else {
@@ -247,7 +251,7 @@ timeline_measure(struct cmd_ctx *ctx, struct timeline *t,
 	fw.set &= ~FILTER_PID;
 	cli_filter_sql(ctx, &fw, TIMELINE_PARAM, &fs);
 	if (t->rollup) {
-		sql = rollup_buckets_sql(ctx, f);
+		sql = rollup_buckets_sql(ctx, f, !t->group);
 		if (asprintf(&fsql, "%sSELECT b, ac_comm AS k, %s AS m FROM r "
 		    "GROUP BY b, k", sql, m->rollup) == -1)
 			cli_fatal(ctx, "out of memory");
@@ -362,6 +366,36 @@ timeline_draw(struct cmd_ctx *ctx, const struct timeline *t,
 		cli_fatal(ctx, "stdout: write failed");
 }
 
+/*
+ * The buckets' grid over [since, until): n buckets of equal width from
+ * t->since.  A bucket of ten minutes or more is a whole number of minutes
+ * from the start of since's minute (the first bucket cut at since), so
+ * that each bucket is whole minutes, hours and days of the rollups and
+ * only the window's own edges are read from rows; the width is the
+ * smallest such that n buckets reach until, and the buckets that would
+ * start at or after until are dropped (so there may be fewer than n).
+ */
+static void
+timeline_grid(struct timeline *t, int64_t since, size_t n)
+{
+	int64_t	 origin, w;
+
+	t->since = since;
+	t->n = n;
+	t->bucket = (t->until - since + (int64_t)n - 1) / (int64_t)n;
+	if (t->bucket < TIMELINE_ALIGN_US)
+		return;
+	origin = since / TIMELINE_MINUTE_US * TIMELINE_MINUTE_US;
+	if (origin > since)		/* before the epoch: round down */
+		origin -= TIMELINE_MINUTE_US;
+	w = (t->until - origin + (int64_t)n - 1) / (int64_t)n;
+	w = (w + TIMELINE_MINUTE_US - 1) / TIMELINE_MINUTE_US *
+	    TIMELINE_MINUTE_US;
+	t->since = origin;
+	t->bucket = w;
+	t->n = (size_t)((t->until - origin + w - 1) / w);
+}
+
 /* Buckets: --buckets, or what fits (the width, the SVG's default). */
 static size_t
 timeline_buckets(struct cmd_ctx *ctx, struct cmd_args *args)
@@ -397,15 +431,13 @@ cmd_timeline_exec(struct cmd_ctx *ctx, struct cmd_args *args)
 		top = (size_t)cli_number("--top", args->flag[OPT_TOP], 1,
 		    TIMELINE_TOP_MAX);
 	t.until = (f->set & FILTER_UNTIL) ? f->until : ctx->now;
-	t.since = (f->set & FILTER_SINCE) ? f->since : t.until -
+	f->since = (f->set & FILTER_SINCE) ? f->since : t.until -
 	    TIMELINE_WINDOW_US;
-	if (t.since >= t.until)
+	if (f->since >= t.until)
 		cli_usage("--since must be before --until");
-	f->since = t.since;
 	f->until = t.until;
 	f->set |= FILTER_SINCE | FILTER_UNTIL;
-	t.n = timeline_buckets(ctx, args);
-	t.bucket = (t.until - t.since + (int64_t)t.n - 1) / (int64_t)t.n;
+	timeline_grid(&t, f->since, timeline_buckets(ctx, args));
 	/* Summed over every thread, no samples: the rollups hold it. */
 	t.rollup = m.act != NULL && m.rollup != NULL &&
 	    rollup_usable(ctx, f, ROLLUP_FILTERS) && !window_live(ctx, f);

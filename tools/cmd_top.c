@@ -30,6 +30,7 @@
 #include "procs.h"
 #include "ranked_top.h"
 #include "rollup.h"
+#include "short_parents.h"
 #include "window.h"
 
 #define DEFAULT_WINDOW_US	(INT64_C(3600) * 1000000)
@@ -658,15 +659,28 @@ static void
 short_fast(struct cmd_ctx *ctx, struct cmd_args *args)
 {
 	sqlite3_stmt	*stmt;
+	char		*top;
 
-	stmt = rollup_prepare(ctx, args, 0, "SELECT ac_comm, "
+	stmt = rollup_prepare(ctx, args, ROLLUP_R_COMMANDS, "SELECT ac_comm, "
 	    "sum(short_procs) AS n, sum(procs) FROM r GROUP BY ac_comm "
 	    "HAVING n > 0 ORDER BY n DESC, ac_comm LIMIT :limit");
 	cli_print(ctx, short_fast_comm_cols, sizeof(short_fast_comm_cols) /
 	    sizeof(short_fast_comm_cols[0]), stmt);
 	sqlite3_finalize(stmt);
 
-	stmt = rollup_prepare(ctx, args, 1, "SELECT k.ppid, "
+	/* The top parents without summing them all, when it can tell. */
+	if ((top = short_parents_top(ctx, &args->filter, args->limit)) !=
+	    NULL) {
+		stmt = cli_prepare(ctx, "SELECT k.ppid, " PARENT_COMM_WINDOW
+		    ", k.n, k.procs FROM (SELECT value ->> 0 AS ppid, value "
+		    "->> 1 AS n, value ->> 2 AS procs, value ->> 3 AS m_first, "
+		    "value ->> 4 AS m_last FROM json_each(?1)) k ORDER BY "
+		    "k.n DESC, k.ppid");
+		if (sqlite3_bind_text(stmt, 1, top, -1, free) != SQLITE_OK)
+			cli_fatal(ctx, "query failed: %s",
+			    sqlite3_errmsg(ctx->db));
+	} else
+		stmt = rollup_prepare(ctx, args, 1, "SELECT k.ppid, "
 	    PARENT_COMM_WINDOW ", k.n, k.procs FROM (SELECT ac_ppid AS ppid, "
 	    "sum(short_procs) AS n, sum(procs) AS procs, min(minute_first) "
 	    "AS m_first, max(minute_last) AS m_last FROM r GROUP BY "

@@ -150,6 +150,14 @@ rollup_levels_exist(struct cmd_ctx *ctx)
 	return n == 4;
 }
 
+/* 1 if the database has hour_commands and day_commands (schema 5). */
+static int
+rollup_commands_exist(struct cmd_ctx *ctx)
+{
+	return ctx->schema >= 5 && cli_table_exists(ctx, "hour_commands") &&
+	    cli_table_exists(ctx, "day_commands");
+}
+
 /*
  * 1 if the database has the rollups and the filter sets no bit outside
  * allowed (a subset of ROLLUP_FILTERS).  A schema 1 database, or a schema
@@ -190,7 +198,10 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 {
 	size_t	 i;
 
-	if (parents)
+	if (parents == ROLLUP_R_COMMANDS)
+		fputs("ac_comm, coalesce(procs, 0) AS procs, "
+		    "coalesce(short_procs, 0) AS short_procs", fp);
+	else if (parents)
 		fputs("minute AS minute_first, minute AS minute_last, "
 		    "ac_ppid, 1 AS procs, coalesce(short_procs, 0) AS "
 		    "short_procs", fp);
@@ -202,10 +213,16 @@ rollup_edge(FILE *fp, const struct filter *f, int parents, const char *s,
 		    rollup_cols[i].column);
 	fprintf(fp, " FROM rollup_rows WHERE recv_time >= %s AND "
 	    "recv_time < %s", s, e);
-	if (parents)
+	if (parents == ROLLUP_R_PARENTS)
 		fputs(" AND procs", fp);
 	rollup_where(fp, f);
 }
+
+/* The commands of each level (schema 5, levels2), for short. */
+static const char *const rollup_commands[RW__COUNT] = {
+	[RW_HOURS] = "hour_commands",
+	[RW_DAYS] = "day_commands",
+};
 
 /* The tables of each level: sums, parents, key column. */
 static const char *const rollup_table[RW__COUNT][3] = {
@@ -222,6 +239,13 @@ rollup_level(FILE *fp, const struct filter *f, int parents, int level,
 	const char	*key = rollup_table[level][2];
 	size_t		 i;
 
+	if (parents == ROLLUP_R_COMMANDS) {
+		fprintf(fp, "ac_comm, procs, short_procs FROM %s WHERE %s >= "
+		    "%s AND %s < %s", level == RW_MINUTES ? "minutes" :
+		    rollup_commands[level], key, s, key, e);
+		rollup_where(fp, f);
+		return;
+	}
 	if (parents && level == RW_MINUTES)
 		fputs("minute AS minute_first, minute AS minute_last", fp);
 	else if (parents)
@@ -256,6 +280,9 @@ rollup_sql(struct cmd_ctx *ctx, const struct filter *f, int parents)
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
+	if (parents == ROLLUP_R_COMMANDS && (top != RW_DAYS ||
+	    (f->set & FILTER_USER) || !rollup_commands_exist(ctx)))
+		parents = ROLLUP_R_SUMS;
 	fputs("WITH r AS (", fp);
 	for (level = top; level >= RW_ROWS; level--) {
 		for (side = 0; side < 2; side++) {
@@ -338,6 +365,61 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
 }
 
 /*
+ * The window's parts, non-empty ones only, coarsest first: up to
+ * ROLLUP_PARTS_MAX of them.
+ */
+size_t
+rollup_parts(struct cmd_ctx *ctx, const struct filter *f,
+    struct rollup_part *out)
+{
+	struct rollup_window	 w;
+	size_t			 n = 0;
+	int			 level, side;
+
+	rollup_window(f, rollup_oldest_minute(ctx), rollup_levels_exist(ctx),
+	    &w);
+	for (level = RW__COUNT - 1; level >= 0; level--)
+		for (side = 0; side < 2; side++) {
+			if (w.part[level][side][0] >= w.part[level][side][1])
+				continue;
+			out[n].level = level;
+			out[n].lo = w.part[level][side][0];
+			out[n].hi = w.part[level][side][1];
+			n++;
+		}
+	return n;
+}
+
+/*
+ * 1 if the buckets can be read from the totals (schema 5: minute_totals,
+ * hour_totals, day_totals, every command and user summed): wanted, no
+ * filter on command or user, the tables there.
+ */
+static int
+rollup_totals_usable(struct cmd_ctx *ctx, const struct filter *f)
+{
+	sqlite3_stmt	*stmt;
+	int		 n = 0;
+
+	if (ctx->schema < 5 || (f->set & (FILTER_COMM | FILTER_USER)))
+		return 0;
+	stmt = cli_prepare(ctx, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('minute_totals', 'hour_totals', "
+	    "'day_totals')");
+	if (cli_step(ctx, stmt))
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n == 3;
+}
+
+/* The totals of each level (levels2). */
+static const char *const rollup_totals[RW__COUNT] = {
+	[RW_MINUTES] = "minute_totals",
+	[RW_HOURS] = "hour_totals",
+	[RW_DAYS] = "day_totals",
+};
+
+/*
  * Buckets (timeline): "WITH p AS (...), r AS (...) ", where p holds the
  * parts of each bucket as rollup_split cuts it, [lo, hi) of a level l (0:
  * rows, 1: minutes, 2: hours, 3: days) for bucket b, bound as one JSON
@@ -346,7 +428,7 @@ rollup_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt, const struct filter *f)
  * p the outer loop (CROSS JOIN: else SQLite scans tasks for the rows).
  */
 char *
-rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
+rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f, int totals)
 {
 	FILE	*fp;
 	char	*sql = NULL;
@@ -356,14 +438,16 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 	if ((fp = open_memstream(&sql, &len)) == NULL)
 		cli_fatal(ctx, "out of memory");
 	top = rollup_levels_exist(ctx) ? RW_DAYS : RW_MINUTES;
+	totals = totals && top == RW_DAYS && rollup_totals_usable(ctx, f);
 	/* Not materialized: each term reads it, and SQLite then uses the
 	   key's (or tasks_recv_time's) range, not an automatic index. */
 	fputs("WITH p AS NOT MATERIALIZED (SELECT value ->> 0 AS b, "
 	    "value ->> 1 AS l, value ->> 2 AS lo, value ->> 3 AS hi FROM "
 	    "json_each(:parts)), r AS (", fp);
 	for (level = top; level >= RW_ROWS; level--) {
-		fprintf(fp, "%sSELECT p.b AS b, ac_comm, ac_uid",
-		    level < top ? " UNION ALL " : "");
+		fprintf(fp, "%sSELECT p.b AS b, %s",
+		    level < top ? " UNION ALL " : "", totals ?
+		    "NULL AS ac_comm, NULL AS ac_uid" : "ac_comm, ac_uid");
 		for (i = 0; i < RS__COUNT; i++)
 			if (level == RW_ROWS)
 				fprintf(fp, ", coalesce(%s, 0) AS %s",
@@ -375,8 +459,8 @@ rollup_buckets_sql(struct cmd_ctx *ctx, const struct filter *f)
 			    "p.lo AND recv_time < p.hi", fp);
 		else
 			fprintf(fp, " FROM p CROSS JOIN %1$s ON %2$s >= p.lo "
-			    "AND %2$s < p.hi", rollup_table[level][0],
-			    rollup_table[level][2]);
+			    "AND %2$s < p.hi", totals ? rollup_totals[level] :
+			    rollup_table[level][0], rollup_table[level][2]);
 		fprintf(fp, " WHERE p.l = %d", level);
 		rollup_where(fp, f);
 	}
@@ -410,6 +494,10 @@ rollup_buckets_bind(struct cmd_ctx *ctx, sqlite3_stmt *stmt,
 	for (b = 0; b < n; b++) {
 		lo = since + (int64_t)b * bucket;
 		hi = b + 1 == n || lo + bucket > until ? until : lo + bucket;
+		/* The first bucket may start before the window (timeline
+		   aligns its buckets to whole minutes). */
+		if ((f->set & FILTER_SINCE) && lo < f->since)
+			lo = f->since;
 		rollup_split(lo, hi, oldest, levels, &w);
 		for (level = 0; level < RW__COUNT; level++)
 			for (side = 0; side < 2; side++) {

@@ -28,16 +28,39 @@
 #define ROLLUP_FILTERS	(FILTER_COMM | FILTER_USER | FILTER_SINCE | \
 			    FILTER_UNTIL)
 
+/*
+ * What rollup_sql's "r" holds: the sums; the parents; or (schema 5, the
+ * tables hour_commands and day_commands, no filter on the user) ac_comm,
+ * procs and short_procs alone, for short (else the sums, which have them).
+ */
+enum { ROLLUP_R_SUMS, ROLLUP_R_PARENTS, ROLLUP_R_COMMANDS };
+
 int	 rollup_usable(struct cmd_ctx *, const struct filter *, unsigned int);
 char	*rollup_sql(struct cmd_ctx *, const struct filter *, int);
 void	 rollup_bind(struct cmd_ctx *, sqlite3_stmt *, const struct filter *);
+
+/*
+ * The window's non-empty parts as the SQL above reads them (for a caller
+ * that reads each part itself: short_parents.c): level ROLLUP_PART_ROWS
+ * [lo, hi) in us of rollup_rows, else [lo, hi) of the key of minutes,
+ * hours or days (and their _parents).
+ */
+enum { ROLLUP_PART_ROWS, ROLLUP_PART_MINUTES, ROLLUP_PART_HOURS,
+    ROLLUP_PART_DAYS };
+#define ROLLUP_PARTS_MAX	7
+struct rollup_part {
+	int	 level;
+	int64_t	 lo, hi;
+};
+size_t	 rollup_parts(struct cmd_ctx *, const struct filter *,
+	    struct rollup_part *);
 
 /*
  * The same for a window cut into buckets (timeline): "r" has the bucket's
  * index b first; rollup_buckets_bind binds n buckets of width bucket from
  * since (the last one cut at the filter's until) and the filters.
  */
-char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *);
+char	*rollup_buckets_sql(struct cmd_ctx *, const struct filter *, int);
 void	 rollup_buckets_bind(struct cmd_ctx *, sqlite3_stmt *,
 	    const struct filter *, int64_t, int64_t, size_t);
 
