@@ -73,6 +73,14 @@ int		 sacct_exit(struct sacct *, const struct ts_record *, int64_t,
 void		 sacct_committed(struct sacct *);
 size_t		 sacct_take(struct sacct *, struct sacct_item **);
 
+/* The table across an upgrade in place (src/sampler_save.c). */
+size_t		 sacct_save_max(const struct sacct *);
+int		 sacct_save(struct sacct *, void **, size_t *);
+int		 sacct_load(struct sacct *, const void *, size_t, char *,
+		    size_t);
+int		 sacct_handover(struct sacct *, char *, size_t);
+int		 sacct_adopt(struct sacct *, int, char *, size_t);
+
 /* The sampler thread. */
 struct sampler_opts {
 	int		 fd;		/* to the privileged child */
@@ -81,10 +89,8 @@ struct sampler_opts {
 	int64_t		 interval_us;
 	struct sacct	*acct;
 	struct metrics	*metrics;	/* counts passes; NULL: none */
-	struct queue	*wake;		/* woken after a pass: the writer */
 };
 
-struct queue;
 struct sampler;
 
 struct sampler	*sampler_start(const struct sampler_opts *);

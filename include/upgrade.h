@@ -38,6 +38,7 @@ struct upgrade_state {
 	int			 ident_fd;	/* identity reader's; -1: none */
 	pid_t			 ident_pid;
 	int			 metrics_fd;	/* -1: none */
+	int			 sacct_fd;	/* sampler's table; -1: none */
 	int64_t			 paused_ms;	/* monotonic: reading stopped */
 };
 
@@ -49,6 +50,10 @@ int	 upgrade_take(struct upgrade_state *, char *, size_t);
 int	 upgrade_fd_socket(int, int, int, int, char *, size_t);
 int	 upgrade_fd_cloexec(int, int);
 uint32_t upgrade_drops_base(int, uint32_t);
+
+/* State as a sealed memfd (src/upgrade_blob.c). */
+int	 upgrade_blob_new(const char *, const void *, size_t, char *, size_t);
+void	*upgrade_blob_map(int, size_t, size_t *, char *, size_t);
 
 int	 upgrade_self_path(char *, size_t);
 typedef void upgrade_tick_fn(void *);

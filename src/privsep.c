@@ -57,6 +57,14 @@
 
 #define CHILD_HELLO_TIMEOUT_MS	5000
 #define CHILD_GET_TIMEOUT_MS	1000
+/*
+ * A pass's messages are sent this many at a time, in one sendmmsg(2), the
+ * last batch with the pass's end: the sampler thread wakes once a batch
+ * (once a pass for up to ~500 threads), not once a message.  The socket's
+ * send buffer is raised to hold a batch.
+ */
+#define CHILD_BATCH		4
+#define CHILD_SNDBUF		(2 * CHILD_BATCH * PRIVSEP_MSG_MAX)
 
 /* What the daemon accepts from the child, by kind. */
 const struct privsep_reply_def privsep_replies[PRIVSEP__COUNT] = {
@@ -78,8 +86,12 @@ struct child {
 	int		 nlfd;
 	uint16_t	 family;
 	uint32_t	 nl_seq;
-	size_t		 outlen;
-	uint8_t		 out[PRIVSEP_MSG_MAX] __attribute__((aligned(8)));
+	int		 nout;		/* messages full in out[] */
+	size_t		 full[CHILD_BATCH]; /* their lengths */
+	size_t		 outlen;	/* bytes in out[nout] */
+	struct privsep_hdr hdr[CHILD_BATCH + 1];
+	uint8_t		 out[CHILD_BATCH][PRIVSEP_MSG_MAX - sizeof(struct privsep_hdr)]
+			    __attribute__((aligned(8)));
 	uint8_t		 nlbuf[TASKGET_BUFSZ] __attribute__((aligned(8)));
 };
 
@@ -161,14 +173,49 @@ child_send_error(struct child *c, const struct privsep_hdr *req, int e)
 		_exit(0);
 }
 
+/*
+ * Send the messages in out[] (nout full ones, then the one being filled
+ * if it holds anything), and the pass's end e if not NULL, in one
+ * sendmmsg(2).
+ */
 static void
-child_flush(struct child *c, uint32_t seq)
+child_send(struct child *c, uint32_t seq, const struct privsep_pass_end *e)
 {
-	if (c->outlen == 0)
-		return;
-	if (privsep_request(c->fd, PRIVSEP_PASS_DATA, seq, c->out,
-	    (uint32_t)c->outlen) == -1)
-		_exit(0);	/* the daemon is gone */
+	struct iovec	 iov[CHILD_BATCH + 1][2];
+	struct mmsghdr	 mm[CHILD_BATCH + 1];
+	size_t		 len;
+	int		 i, n = 0, sent = 0, r;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i <= c->nout && i < CHILD_BATCH; i++) {
+		if ((len = i < c->nout ? c->full[i] : c->outlen) == 0)
+			continue;
+		c->hdr[n] = (struct privsep_hdr){ PRIVSEP_PASS_DATA, 0, seq,
+		    (uint32_t)len, 0 };
+		iov[n][0] = (struct iovec){ &c->hdr[n], sizeof(c->hdr[n]) };
+		iov[n][1] = (struct iovec){ c->out[i], len };
+		n++;
+	}
+	if (e != NULL) {
+		c->hdr[n] = (struct privsep_hdr){ PRIVSEP_PASS_END, 0, seq,
+		    sizeof(*e), 0 };
+		iov[n][0] = (struct iovec){ &c->hdr[n], sizeof(c->hdr[n]) };
+		iov[n][1] = (struct iovec){ (void *)(uintptr_t)e, sizeof(*e) };
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		mm[i].msg_hdr.msg_iov = iov[i];
+		mm[i].msg_hdr.msg_iovlen = 2;
+	}
+	while (sent < n) {
+		if ((r = sendmmsg(c->fd, &mm[sent], (unsigned)(n - sent),
+		    MSG_NOSIGNAL)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			_exit(0);	/* the daemon is gone */
+		sent += r;
+	}
+	c->nout = 0;
 	c->outlen = 0;
 }
 
@@ -235,23 +282,28 @@ child_sample(struct child *c, uint32_t seq, uint32_t tgid, uint32_t tid)
 {
 	struct privsep_sample	 s;
 	struct timespec		 ts;
+	uint8_t			*o;
 	size_t			 len, need;
 
 	if (child_get(c, tid, &len) == -1)
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	need = sizeof(s) + PRIVSEP_ALIGN(len);
-	if (c->outlen + need > sizeof(c->out) - sizeof(struct privsep_hdr))
-		child_flush(c, seq);
+	if (c->outlen + need > sizeof(c->out[0])) {
+		c->full[c->nout++] = c->outlen;
+		c->outlen = 0;
+		if (c->nout == CHILD_BATCH)
+			child_send(c, seq, NULL);
+	}
+	o = c->out[c->nout] + c->outlen;
 	s.tid = tid;
 	s.tgid = tgid;
 	s.time = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	s.nl_seq = c->nl_seq;
 	s.nl_len = (uint32_t)len;
-	memcpy(c->out + c->outlen, &s, sizeof(s));
-	memcpy(c->out + c->outlen + sizeof(s), c->nlbuf, len);
-	memset(c->out + c->outlen + sizeof(s) + len, 0,
-	    PRIVSEP_ALIGN(len) - len);
+	memcpy(o, &s, sizeof(s));
+	memcpy(o + sizeof(s), c->nlbuf, len);
+	memset(o + sizeof(s) + len, 0, PRIVSEP_ALIGN(len) - len);
 	c->outlen += need;
 	return 0;
 }
@@ -301,6 +353,7 @@ child_pass(struct child *c, const struct privsep_hdr *req, const void *arg)
 		child_send_error(c, req, errno);
 		return 0;
 	}
+	c->nout = 0;
 	c->outlen = 0;
 	while ((de = readdir(proc)) != NULL) {
 		if ((tgid = name_id(de->d_name)) == 0)
@@ -323,11 +376,8 @@ child_pass(struct child *c, const struct privsep_hdr *req, const void *arg)
 		closedir(task);
 	}
 	closedir(proc);
-	child_flush(c, req->seq);
 	end.cpu_us = self_cpu_us() - cpu0;
-	if (privsep_request(c->fd, PRIVSEP_PASS_END, req->seq, &end,
-	    sizeof(end)) == -1)
-		_exit(0);
+	child_send(c, req->seq, &end);
 	return 0;
 }
 
@@ -481,6 +531,11 @@ child_main(int sock, pid_t daemon, const struct privdrop_user *pu)
 	prctl(PR_SET_NAME, "taskacctd-priv", 0, 0, 0);
 	if ((c.fd = privsep_child_fds(sock)) == -1)
 		_exit(1);
+	/* Room for a batch (CAP_NET_ADMIN passes wmem_max); else it waits. */
+	if (setsockopt(c.fd, SOL_SOCKET, SO_SNDBUFFORCE, &(int){ CHILD_SNDBUF },
+	    sizeof(int)) == -1)
+		(void)setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF,
+		    &(int){ CHILD_SNDBUF }, sizeof(int));
 	if (child_open(&c, hello.why, sizeof(hello.why)) == -1 ||
 	    privsep_child_drop(pu, CAP_NET_ADMIN, hello.why,
 	    sizeof(hello.why)) == -1)

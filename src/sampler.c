@@ -30,7 +30,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "privsep.h"
-#include "queue.h"
 #include "sampler.h"
 #include "sysinfo.h"
 #include "taskacct.h"
@@ -264,10 +263,13 @@ sampler_main(void *arg)
 			}
 			continue;
 		}
+		/*
+		 * The writer is not woken for the pass's rows: they ride on
+		 * its next commit, of exits or its heartbeat (at most
+		 * WRITER_HEARTBEAT_MS on an idle machine), so that a pass
+		 * wakes no thread but this one and the child.
+		 */
 		sampler_pass(sa);
-		/* The writer sleeps until there is work: its rows are. */
-		if (sa->o.wake != NULL)
-			queue_wake(sa->o.wake);
 		/* Missed intervals are skipped, not made up. */
 		next += step;
 		if ((now = now_mono_ms()) >= next)

@@ -40,15 +40,9 @@
 
 #include "log.h"
 #include "sampler.h"
+#include "sampler_acct.h"
 #include "taskacct.h"
 #include "taskstats_proto.h"
-
-#define SACCT_BUCKETS		65536		/* power of two */
-#define SACCT_SAMPLE_TOL_US	50000		/* clock reading slack */
-#define SACCT_EXIT_LATE_US	1000000		/* an exit's start estimate */
-#define SACCT_PROC_TOL_US	1000000		/* = PROC_START_TOL_US */
-#define KTHREADD_PID		2
-#define SACCT_ID_MAX		(INT64_C(1) << 52)	/* us: 142 years */
 
 const char *const sampler_counters[SAMPLER_NCOUNTERS] = {
 	"ac_utime", "ac_stime", "cpu_run_real_total", "read_bytes",
@@ -60,40 +54,11 @@ const char *const sampler_counters[SAMPLER_NCOUNTERS] = {
 	"irq_delay_total",
 };
 
-/* The identity fields read from every record. */
-enum { ID_ETIME, ID_BTIME64, ID_BTIME, ID_TGETIME, ID_TGID, ID_PPID, ID_UID,
-    ID_FLAG, ID_HIWATER_VM, ID__COUNT };
 static const char *const id_names[ID__COUNT] = {
 	[ID_ETIME] = "ac_etime", [ID_BTIME64] = "ac_btime64",
 	[ID_BTIME] = "ac_btime", [ID_TGETIME] = "ac_tgetime",
 	[ID_TGID] = "ac_tgid", [ID_PPID] = "ac_ppid", [ID_UID] = "ac_uid",
 	[ID_FLAG] = "ac_flag", [ID_HIWATER_VM] = "hiwater_vm",
-};
-
-struct sproc {
-	struct sproc	*next;
-	uint32_t	 tgid;
-	int64_t		 lstart;
-	int		 refs;		/* thread entries pointing here */
-	int		 ended, leader_comm;
-	uint64_t	 end_gen, end_pass;
-	uint64_t	 acc_pass;	/* the pass acc[] is for */
-	int		 acc_threads;
-	int64_t		 last_time;	/* of its last sample */
-	int64_t		 uid, ppid;
-	char		 comm[TS_COMM_LEN];
-	int64_t		 acc[SAMPLER_NCOUNTERS];
-};
-
-struct sthread {
-	struct sthread	*next;
-	struct sproc	*proc;
-	uint32_t	 tid;
-	int64_t		 start_lo, start_hi; /* where the true start lies */
-	int64_t		 last_time;
-	int		 sampled, exited;
-	uint64_t	 exit_gen, exit_pass;
-	int64_t		 v[SAMPLER_NCOUNTERS];
 };
 
 /* What one record says, in the table's terms. */
@@ -103,25 +68,6 @@ struct srec {
 	int		 has[ID__COUNT];
 	int64_t		 start_lo, start_hi, lstart;
 	char		 comm[TS_COMM_LEN];
-};
-
-struct sacct {
-	pthread_mutex_t	 mu;
-	struct sthread	*bucket[SACCT_BUCKETS];
-	struct sproc	*pbucket[SACCT_BUCKETS];
-	size_t		 nthreads, max_threads;
-	uint64_t	 pass;		/* passes begun */
-	uint64_t	 gen;		/* commits by the writer */
-	int		 in_pass;
-	int64_t		 pass_time;	/* when the open pass began */
-	int64_t		 born_after;	/* a new thread started after this
-					   was missed by no pass: count all */
-	int64_t		 prev_end;	/* the last pass's end */
-	int		 full_logged;
-	struct ts_plan	 plan;
-	int		 idx[SAMPLER_NCOUNTERS], id_idx[ID__COUNT], comm_idx;
-	struct sacct_item *out;		/* for the writer */
-	size_t		 nout, out_size;
 };
 
 struct sacct *
@@ -147,15 +93,14 @@ sacct_new(size_t max_threads, int64_t start)
 	return a;
 }
 
+/* Forget every thread and process (the caller holds the mutex). */
 void
-sacct_free(struct sacct *a)
+sacct_empty(struct sacct *a)
 {
 	struct sthread	*t, *tn;
 	struct sproc	*p, *pn;
 	size_t		 i;
 
-	if (a == NULL)
-		return;
 	for (i = 0; i < SACCT_BUCKETS; i++) {
 		for (t = a->bucket[i]; t != NULL; t = tn) {
 			tn = t->next;
@@ -165,7 +110,18 @@ sacct_free(struct sacct *a)
 			pn = p->next;
 			free(p);
 		}
+		a->bucket[i] = NULL;
+		a->pbucket[i] = NULL;
 	}
+	a->nthreads = 0;
+}
+
+void
+sacct_free(struct sacct *a)
+{
+	if (a == NULL)
+		return;
+	sacct_empty(a);
 	free(a->out);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
@@ -180,12 +136,6 @@ sacct_threads(struct sacct *a)
 	n = a->nthreads;
 	pthread_mutex_unlock(&a->mu);
 	return n;
-}
-
-static size_t
-hash(uint32_t id)
-{
-	return (id * 2654435761u) & (SACCT_BUCKETS - 1);
 }
 
 /*
@@ -247,7 +197,7 @@ thread_find(struct sacct *a, uint32_t tid, const struct srec *s)
 {
 	struct sthread	*t;
 
-	for (t = a->bucket[hash(tid)]; t != NULL; t = t->next)
+	for (t = a->bucket[sacct_hash(tid)]; t != NULL; t = t->next)
 		if (t->tid == tid && t->start_lo <= s->start_hi &&
 		    s->start_lo <= t->start_hi)
 			return t;
@@ -259,7 +209,7 @@ proc_find(struct sacct *a, uint32_t tgid, int64_t lstart)
 {
 	struct sproc	*p;
 
-	for (p = a->pbucket[hash(tgid)]; p != NULL; p = p->next)
+	for (p = a->pbucket[sacct_hash(tgid)]; p != NULL; p = p->next)
 		if (p->tgid == tgid && llabs(p->lstart - lstart) <=
 		    SACCT_PROC_TOL_US)
 			return p;
@@ -279,7 +229,7 @@ proc_get(struct sacct *a, uint32_t tgid, const struct srec *s)
 	p->tgid = tgid;
 	p->lstart = s->lstart;
 	p->uid = p->ppid = -1;
-	h = hash(tgid);
+	h = sacct_hash(tgid);
 	p->next = a->pbucket[h];
 	a->pbucket[h] = p;
 	return p;
@@ -307,7 +257,7 @@ thread_new(struct sacct *a, uint32_t tid, const struct srec *s,
 	t->start_hi = s->start_hi;
 	t->proc = p;
 	p->refs++;
-	h = hash(tid);
+	h = sacct_hash(tid);
 	t->next = a->bucket[h];
 	a->bucket[h] = t;
 	a->nthreads++;

@@ -1056,7 +1056,7 @@ sampling_start(struct daemon *d)
 	if ((d->sampler = sampler_start(&(struct sampler_opts){
 	    .fd = d->priv.fd, .child = d->priv.pid, .family = d->priv.family,
 	    .interval_us = d->opt.sample_us, .acct = d->acct,
-	    .metrics = d->metrics, .wake = d->queue })) == NULL)
+	    .metrics = d->metrics })) == NULL)
 		fatal("sampler thread");
 	log_info("sampling live processes every %.3g s (privileged child pid "
 	    "%d holds CAP_NET_ADMIN alone)", d->opt.sample_us / 1e6,
@@ -1113,6 +1113,28 @@ adopt_ident_reader(struct daemon *d, const struct upgrade_state *u)
 		return;
 	}
 	identcap_set_reader(d->ident, identpriv_read, d->ident_priv);
+}
+
+/*
+ * The sampler's table (src/sampler_save.c), if handed over: refused, the
+ * sampler starts empty, the threads alive now getting a new baseline.
+ */
+static void
+adopt_sampler_table(struct daemon *d, const struct upgrade_state *u)
+{
+	char	 err[512];
+
+	if (u->sacct_fd == -1)
+		return;
+	if (d->acct == NULL)
+		close(u->sacct_fd);
+	else if (sacct_adopt(d->acct, u->sacct_fd, err, sizeof(err)) == -1)
+		log_warnx("upgrade: the sampler's table was refused (%s): "
+		    "sampling starts over, the threads alive now get a new "
+		    "baseline", err);
+	else
+		log_info("upgrade: the sampler's table of %zu threads was "
+		    "handed over", sacct_threads(d->acct));
 }
 
 /* The new image's set-up: adopt what the old one handed over. */
@@ -1179,6 +1201,7 @@ adopt_setup(struct daemon *d)
 	} else if (d->opt.sample_us != 0)
 		log_warnx("upgrade: no privileged child was handed over: "
 		    "live sampling stays off until a restart");
+	adopt_sampler_table(d, u);
 }
 
 /* While the new binary is checked: go on recording. */
@@ -1220,6 +1243,7 @@ upgrade_resume(struct daemon *d, int lock_fd, int sampling)
 static void
 upgrade_collect(struct daemon *d, struct upgrade_state *u, int sampling)
 {
+	char	 err[512];
 	int	 i;
 
 	u->run_id = store_run_id(d->store);
@@ -1235,6 +1259,10 @@ upgrade_collect(struct daemon *d, struct upgrade_state *u, int sampling)
 		u->priv_fd = d->priv.fd;
 		u->priv_pid = d->priv.pid;
 		u->priv_family = d->priv.family;
+		if ((u->sacct_fd = sacct_handover(d->acct, err,
+		    sizeof(err))) == -1)
+			log_warnx("upgrade: the sampler's table is not handed "
+			    "over (%s): the next image starts it over", err);
 	}
 	if ((u->ident_fd = identpriv_fd(d->ident_priv)) != -1)
 		u->ident_pid = identpriv_pid(d->ident_priv);
@@ -1311,6 +1339,8 @@ daemon_upgrade(struct daemon *d)
 	/* Blocked across the exec, until the new image's loop handles them. */
 	upgrade_exec(d->exe, d->argv, &u, err, sizeof(err));
 	log_warnx("upgrade failed, still recording with this binary: %s", err);
+	if (u.sacct_fd != -1)
+		close(u.sacct_fd);	/* the table itself stays */
 	upgrade_resume(d, lock_fd, sampling);
 }
 

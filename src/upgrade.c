@@ -5,7 +5,8 @@
  * adopts the descriptors the kernel keeps queueing into: the registered
  * TASKSTATS sockets, the process events connector, the privileged
  * sampler child's socketpair, the metrics listener, and the database's
- * flock, so that no second recorder can take the database in between.
+ * flock, so that no second recorder can take the database in between;
+ * and the sampler's table, as a sealed memfd (src/upgrade_blob.c).
  * They are named in one environment variable (UPGRADE_ENV), with the runs
  * row to go on recording into and each socket's last drop counter; the
  * new image checks every descriptor's kind before it uses it.
@@ -59,7 +60,7 @@ upgrade_state_init(struct upgrade_state *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = s->conn.fd = s->priv_fd = s->ident_fd = -1;
-	s->metrics_fd = -1;
+	s->metrics_fd = s->sacct_fd = -1;
 }
 
 static int	put(char **, size_t *, const char *, ...)
@@ -106,6 +107,8 @@ upgrade_encode(const struct upgrade_state *s, char *buf, size_t len)
 		    (int)s->ident_pid);
 	if (s->metrics_fd != -1)
 		r |= put(&p, &left, " metrics=%d", s->metrics_fd);
+	if (s->sacct_fd != -1)
+		r |= put(&p, &left, " sacct=%d", s->sacct_fd);
 	if (s->paused_ms > 0)
 		r |= put(&p, &left, " paused=%lld", (long long)s->paused_ms);
 	return r == 0 ? 0 : -1;
@@ -212,6 +215,8 @@ decode_field(const char *key, size_t klen, const char **p,
 	}
 	if (KEY("metrics"))
 		return s->metrics_fd != -1 ? -1 : fd_num(p, " ", &s->metrics_fd);
+	if (KEY("sacct"))
+		return s->sacct_fd != -1 ? -1 : fd_num(p, " ", &s->sacct_fd);
 #undef KEY
 	return -1;
 }
@@ -220,7 +225,7 @@ decode_field(const char *key, size_t klen, const char **p,
 static int
 fds_distinct(const struct upgrade_state *s)
 {
-	int	 fds[UPGRADE_MAX_SOCKETS + 5], n = 0, i, j;
+	int	 fds[UPGRADE_MAX_SOCKETS + 6], n = 0, i, j;
 
 	fds[n++] = s->lock_fd;
 	for (i = 0; i < s->nsock; i++)
@@ -233,6 +238,8 @@ fds_distinct(const struct upgrade_state *s)
 		fds[n++] = s->ident_fd;
 	if (s->metrics_fd != -1)
 		fds[n++] = s->metrics_fd;
+	if (s->sacct_fd != -1)
+		fds[n++] = s->sacct_fd;
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			if (fds[i] == fds[j])
@@ -565,6 +572,8 @@ state_cloexec(const struct upgrade_state *s, int on)
 		upgrade_fd_cloexec(s->ident_fd, on);
 	if (s->metrics_fd != -1)
 		upgrade_fd_cloexec(s->metrics_fd, on);
+	if (s->sacct_fd != -1)
+		upgrade_fd_cloexec(s->sacct_fd, on);
 }
 
 /*

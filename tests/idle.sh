@@ -6,6 +6,13 @@
 # the machine is recorded and wakes it, so the check is skipped when rows
 # came in during the window (a busy machine); tests/unit_writer.c checks
 # the writer thread alone, whatever the machine does.
+#
+# With sampling every second, a pass wakes the sampler thread twice (its
+# timer, the child's answer in one batch) and the privileged child once,
+# and not the writer (the rows ride on its next commit): the sampler and
+# the child sleep at most 3 times a pass (before: 5, one wake per message
+# of the child), counted whatever the machine does; and with no exit in
+# the window, the loop and the writer not at all.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 
@@ -49,5 +56,55 @@ if active; then
 fi
 check "SIGHUP while idle: a new database file at the path" \
     wait_for 30 '[ -s "$T_DB" ] && [ -n "$(q "SELECT id FROM runs" 2>/dev/null)" ]'
+check "taskacctd stops" d_stop
+
+# sleeps pid name [name]: voluntary context switches (the thread went to
+# sleep) of the daemon's threads of these names (the main one: "loop"), or
+# of its children with "children".
+sleeps() {
+	if [ "$2" = children ]; then
+		for _c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+			cat /proc/"$_c"/task/*/status 2>/dev/null
+		done
+	else
+		for _t in /proc/"$1"/task/*; do
+			[ "${_t##*/}" = "$1" ] && _n=loop ||
+			    _n=$(cat "$_t/comm" 2>/dev/null)
+			[ "$_n" = "$2" ] || [ "$_n" = "${3:-}" ] &&
+			    cat "$_t/status" 2>/dev/null
+		done
+	fi | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+PASSES=$((IDLE_S + 1))	# at most, every second
+T_DB=$T_TMP/idle-sampling.db
+check "taskacctd starts, sampling every second" d_start --sample-interval 1 \
+    --no-ident
+if active; then
+	sleep "$SETTLE_S"
+	r0=$(q "SELECT coalesce(max(id), 0) FROM tasks")
+	a0=$(sleeps "$D_PID" taskacctd-write loop)
+	p0=$(sleeps "$D_PID" taskacctd)
+	c0=$(sleeps "$D_PID" children)
+	sleep "$IDLE_S"
+	a1=$(sleeps "$D_PID" taskacctd-write loop)
+	p1=$(sleeps "$D_PID" taskacctd)
+	c1=$(sleeps "$D_PID" children)
+	came=$(q "SELECT count(*) FROM tasks WHERE id > $r0")
+	diag "in $IDLE_S s: sampler thread $((p1 - p0)), child $((c1 - c0)), \
+loop and writer $((a1 - a0)) sleeps; $came rows came in"
+fi
+ok_if "sampling: sampler and child sleep at most 3 times a pass" \
+    "[ $((p1 - p0 + c1 - c0)) -le $((3 * PASSES + 3)) ] &&
+     [ $((c1 - c0)) -ge $((PASSES - 2)) ]" \
+    "$((p1 - p0)) + $((c1 - c0)) in at most $PASSES passes"
+if skipping; then
+	t_skip "sampling, idle: passes wake neither loop nor writer" "$T_SKIP"
+elif active && [ "${came:-1}" -gt 0 ]; then
+	t_skip "sampling, idle: passes wake neither loop nor writer" \
+	    "the machine is not idle: $came exits recorded in the window"
+else
+	ok_if "sampling, idle: passes wake neither loop nor writer" \
+	    "[ $((a1 - a0)) -le 1 ]" "loop and writer: $((a1 - a0))"
+fi
 check "taskacctd stops" d_stop
 t_done

@@ -331,11 +331,15 @@ if ! skipping; then
 	kill -KILL "$CHILD"
 	wait_for 10 'grep -q "privileged child.*killed by signal 9" "$T_LOG"'
 	KILLED_LOG=$?
-	P1=$(q "SELECT count(*) FROM sample_passes")
 	wl after exit 3
 	AFTER=$(kv "$T_TMP/after.out" pid)
 	wait_for 10 "exited $AFTER"
+	# Pass rows ride on the writer's next commit: this exit's carried
+	# those of every pass before the kill.
+	P1=$(q "SELECT count(*) FROM sample_passes")
 	sleep 2		# two intervals: no pass may come
+	wl after2 exit 3
+	wait_for 10 "exited $(kv "$T_TMP/after2.out" pid)"
 	P2=$(q "SELECT count(*) FROM sample_passes")
 fi
 ok_if "killing the child is logged; the daemon lives" \

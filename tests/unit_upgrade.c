@@ -3,6 +3,7 @@
  * (src/upgrade.c): what upgrade_encode() writes, upgrade_decode() reads
  * back exactly; anything else in TASKACCT_UPGRADE is refused whole, with
  * a one-line printable message; and each descriptor's kind is checked.
+ * (The sampler's table, sacct=FD, is read by tests/unit_sampler_save.c.)
  */
 #include <sys/socket.h>
 
@@ -39,6 +40,7 @@ full(struct upgrade_state *s)
 	s->priv_pid = 31337;
 	s->priv_family = 27;
 	s->metrics_fd = 7;
+	s->sacct_fd = 8;
 	s->paused_ms = 123456789;
 }
 
@@ -66,6 +68,7 @@ test_round_trip(void **state)
 	assert_int_equal(b.conn.fd, -1);
 	assert_int_equal(b.priv_fd, -1);
 	assert_int_equal(b.metrics_fd, -1);
+	assert_int_equal(b.sacct_fd, -1);
 	/* Too small a buffer is an error, never a cut value. */
 	full(&a);
 	assert_int_equal(upgrade_encode(&a, buf, 40), -1);
@@ -123,6 +126,11 @@ test_refused(void **state)
 	bad(OK " priv=6:100:65536");
 	bad(OK " priv=6:100");
 	bad(OK " metrics=x");
+	bad(OK " sacct=x");
+	bad(OK " sacct=4");				/* the lock's */
+	bad(OK " sacct=6 sacct=7");
+	bad(OK " sacct=1");
+	bad(OK " sacct=");
 	bad(OK " paused=0");
 	bad(OK " unknown=1");
 	bad(OK "  ");

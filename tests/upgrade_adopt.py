@@ -5,11 +5,15 @@
 # a generic netlink and a connector socket, names them in TASKACCT_UPGRADE
 # and execs taskacctd (the PID stays, as in a real upgrade).  MODE makes
 # the hand-over right ("good") or wrong in one way, to check that the new
-# image validates what it adopts.  Usage: DB TASKACCTD MODE [ARGS...]
+# image validates what it adopts.  The "sacct-*" modes also hand over a
+# privileged sampler child (a stand-in that answers nothing) and a sampler
+# table right or wrong in one way (tests/sample_upgrade.sh); run them with
+# --sample-interval.  Usage: DB TASKACCTD MODE [ARGS...]
 import fcntl
 import os
 import socket
 import sqlite3
+import struct
 import sys
 import time
 
@@ -49,6 +53,42 @@ env = {
     "twice": f"v=1 run={run} start={now} lock={lock} tasks={t}:0,{t}:0",
     "garbage": f"v=1 run={run} start={now} lock={lock} tasks={t}:0 x=\n\x01",
     "version": f"v=2 run={run} start={now} lock={lock} tasks={t}:0",
-}[mode]
+}.get(mode)
+if mode.startswith("sacct-"):
+    # The stand-in child: ours after the exec (the PID stays); it ends
+    # when the daemon closes its end.
+    mine, its = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    child = os.fork()
+    if child == 0:
+        os.closerange(0, its.fileno())
+        os.closerange(its.fileno() + 1, 1024)
+        while True:
+            try:
+                if not its.recv(65536):
+                    os._exit(0)
+            except OSError:
+                os._exit(0)
+    its.close()
+    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | \
+        fcntl.F_SEAL_WRITE
+
+    def table(nthreads):
+        # A header as src/sampler_save.h lays it out, with no entry.
+        return b"TASAMPLE" + struct.pack("=IIIIIIQQqqII", 1, 22, 96, 232,
+                                         0, nthreads, 1, 1, now, now, 0, 0)
+    data, sealed = {
+        "sacct-good": (table(0), seals),
+        "sacct-unsealed": (table(0), 0),
+        "sacct-garbage": (b"\x01\n" * 100, seals),
+        "sacct-huge": (table(0xffffffff), seals),
+    }[mode]
+    blob = os.memfd_create("taskacct-sampler", os.MFD_ALLOW_SEALING)
+    os.write(blob, data)
+    if sealed:
+        fcntl.fcntl(blob, fcntl.F_ADD_SEALS, sealed)
+    for fd in (mine.fileno(), blob):
+        os.set_inheritable(fd, True)
+    env = (f"v=1 run={run} start={now} lock={lock} tasks={t}:0 "
+           f"priv={mine.fileno()}:{child}:30 sacct={blob}")
 os.environ["TASKACCT_UPGRADE"] = env
 os.execv(daemon, [daemon, "-f", "-d", db] + sys.argv[4:])

@@ -10,6 +10,10 @@
 #     thread of taskacctd and of its children (the sampler's privileged
 #     child) over BENCH_IDLE_SECONDS, per second, target <= 1/s; once with
 #     --sample-interval 0 and once with the default sampling (10 s).
+#     Then, sampling every second (BENCH_IDLE_SECONDS passes), the sleeps
+#     (voluntary switches) per pass of the sampler thread and its
+#     privileged child alone, target <= 3: other load wakes the loop and
+#     the writer, not these, so this figure holds on a busy machine too.
 #
 # Every exit on the machine is recorded: other load wakes the recorder
 # (and its rows are counted and printed as "ambient exits/s"), so quote
@@ -105,6 +109,19 @@ switches() {
 		    END { print "children", n + 0 }'
 	done
 }
+# sleeps pid: voluntary switches of the sampler thread (not the loop, not
+# the writer) and of the children: the cost of passes alone.
+sleeps() {
+	for _t in /proc/"$1"/task/*; do
+		[ "${_t##*/}" = "$1" ] && continue
+		grep -q "^Name:.taskacctd-write" "$_t/status" 2>/dev/null &&
+		    continue
+		cat "$_t/status" 2>/dev/null
+	done | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+	for _q in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		cat /proc/"$_q"/task/*/status 2>/dev/null
+	done | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
 # sw_sum file key: the sum of one kind of thread (total: all).
 sw_sum() {
 	awk -v k="$2" 'k == "total" || $1 == k { n += $2 } END { print n + 0 }' \
@@ -159,8 +176,10 @@ idle_phase() {	# name [args]
 	sleep "$SETTLE_S"
 	_r0=$(rows "$_db")
 	switches "$D_PID" >"$TMP/sw0"
+	_v0=$(sleeps "$D_PID" | awk '{ n += $1 } END { print n }')
 	sleep "$IDLE"
 	switches "$D_PID" >"$TMP/sw1"
+	_v1=$(sleeps "$D_PID" | awk '{ n += $1 } END { print n }')
 	_r1=$(rows "$_db")
 	daemon_stop
 	_s0=$(sw_sum "$TMP/sw0" total) _s1=$(sw_sum "$TMP/sw1" total)
@@ -172,6 +191,15 @@ idle_phase() {	# name [args]
 	    "exits $(awk -v r=$((_r1 - _r0)) -v t="$IDLE" \
 	    'BEGIN { printf "%.1f", r / t }')/s"
 	_w=$(awk -v s=$((_s1 - _s0)) -v t="$IDLE" 'BEGIN { print s / t }')
+	if [ "$_n" = "sampling every 1 s" ]; then
+		# One pass a second.
+		_pp=$(awk -v v=$((_v1 - _v0)) -v t="$IDLE" \
+		    'BEGIN { print v / t }')
+		figure "sleeps per pass, sampler + child" "$_pp" "" 3
+		fig "sampling: sleeps per pass, sampler + child" "$_pp" "" 3 \
+		    lower "$IDLE passes, every 1 s"
+		return
+	fi
 	figure "idle wake-ups/s, $_n" "$_w" /s 1
 	# For the table: only an idle recorder's figure (no exit arrived).
 	_name="idle wake-ups, all threads"
@@ -185,6 +213,7 @@ idle_phase() {	# name [args]
 }
 idle_phase "sampling off" --sample-interval 0
 idle_phase "sampling every 10 s"
+idle_phase "sampling every 1 s" --sample-interval 1
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 awk -F '\t' -v json="$JSON" -v commit="$commit" -v kernel="$(uname -r)" \
