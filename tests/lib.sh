@@ -312,6 +312,28 @@ d_stop() {
 	[ "$D_STATUS" = 0 ]
 }
 
+# --- the identity reader ----------------------------------------------------
+
+# ident_child pid: the pid of taskacctd's identity reader (its child named
+# taskacctd-ident), if any.
+ident_child() {
+	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-ident ] &&
+		    echo "$_c"
+	done
+}
+
+# root_and_nobody_exit tok code_root code_nobody: a root and a nobody
+# /bin/sh exit (argv[0] tok-root, tok-nobody), waited for in run $RUN_ID.
+root_and_nobody_exit() {
+	active || return 0
+	/bin/sh -c "exit $2" "$1-root"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    /bin/sh -c "exit $3" "$1-nobody"
+	wait_for 10 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 AND \
+run_id = $RUN_ID AND ac_exitcode IN ($(($2 * 256)), $(($3 * 256)))\")\" -ge 2 ]"
+}
+
 # --- workload output -------------------------------------------------------
 
 # kv file key: the first value of key=value in a workload's output.
