@@ -58,16 +58,17 @@ row="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB)),
     c2.path FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id
     LEFT JOIN exes e ON e.id = t.exe_id LEFT JOIN cgroups c2 ON
     c2.id = t.cgroup_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND"
+# The same without the cgroup, for a task of the recorder's own user.
+own="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB))
+    FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id LEFT JOIN exes e
+    ON e.id = t.exe_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND"
 CG=$(q "SELECT coalesce(c2.path, '') FROM tasks t LEFT JOIN cgroups c2 ON
     c2.id = t.cgroup_id WHERE t.kind = 0 AND t.ac_exitcode = 768 AND
     t.run_id = ${RUN_ID:-0}" 2>/dev/null)
 sql_is "with the reader: a root task read whole (argv, exe, cgroup)" \
     "0|$SHEXE|1|${CG:-?}" "$row t.ac_exitcode = 768 AND c2.path <> ''"
 sql_is "with the reader: a task of the recorder's user read whole" \
-    "0|$SHEXE|1" "SELECT t.ident_src, e.path, instr(c.args,
-    CAST('/bin/sh' AS BLOB)) FROM tasks t LEFT JOIN cmdlines c ON
-    c.id = t.args_id LEFT JOIN exes e ON e.id = t.exe_id WHERE t.kind = 0
-    AND t.run_id = ${RUN_ID:-0} AND t.ac_exitcode = 1024"
+    "0|$SHEXE|1" "$own t.ac_exitcode = 1024"
 if active; then
 	kill -KILL "$CHILD"
 	root_and_nobody_exit "$TOK" 5 6
@@ -75,10 +76,7 @@ fi
 sql_is "without it: a root task hidden, nothing captured (DENIED)" \
     "3|||" "$row t.ac_exitcode = 1280"
 sql_is "without it: a task of the recorder's user still read whole" \
-    "0|$SHEXE|1" "SELECT t.ident_src, e.path, instr(c.args,
-    CAST('/bin/sh' AS BLOB)) FROM tasks t LEFT JOIN cmdlines c ON
-    c.id = t.args_id LEFT JOIN exes e ON e.id = t.exe_id WHERE t.kind = 0
-    AND t.run_id = ${RUN_ID:-0} AND t.ac_exitcode = 1536"
+    "0|$SHEXE|1" "$own t.ac_exitcode = 1536"
 if active; then
 	diag "captured under hidepid=2 (exit code: ident_src|exe|argv at|cgroup):"
 	q "SELECT (t.ac_exitcode / 256) || ': ' || t.ident_src || '|' ||
