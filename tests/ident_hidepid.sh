@@ -47,7 +47,7 @@ if active; then
 	HIDE=$(grep -c hidepid "/proc/$D_PID/mountinfo")
 	SEEN=$(nsenter -m -t "$D_PID" setpriv --reuid=nobody \
 	    --regid="$(id -g nobody)" --clear-groups ls -d /proc/1 2>&1)
-	CHILD=$(ident_child "$D_PID")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
 fi
 ok_if "its /proc hides other users' tasks" \
     '[ "$HIDE" -ge 1 ] && case "$SEEN" in *"No such file"*) true ;;

@@ -28,20 +28,15 @@ T_DB=$T_TMP/db/ident.db
 skipping || chmod 0711 "$T_TMP"
 SHEXE=$(readlink -f /bin/sh)
 
-# caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
-caps() {
-	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
-	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
-}
 
 check "taskacctd --user nobody starts" d_start --user nobody
 NOBODY=$(id -u nobody 2>/dev/null)
 ok_if "it runs as nobody" \
     "[ \"\$(stat -c %u /proc/\$D_PID)\" = \"$NOBODY\" ]"
 if active; then
-	CHILD=$(ident_child "$D_PID")
-	P_CAPS=$(caps "$D_PID")
-	C_CAPS=$(caps "$CHILD")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
+	P_CAPS=$(proc_caps "$D_PID")
+	C_CAPS=$(proc_caps "$CHILD")
 	C_FDS=$(ls "/proc/$CHILD/fd" 2>/dev/null | tr '\n' ' ')
 	# Not dumpable: its /proc files are root's though it runs as nobody.
 	C_OWNER=$(stat -c %u "/proc/$CHILD/status" 2>/dev/null)
@@ -115,7 +110,7 @@ check "taskacctd exits 0 on SIGTERM" d_stop
 # at each of the first three.)
 check "taskacctd --user nobody starts again" d_start --user nobody
 if active; then
-	CHILD=$(ident_child "$D_PID")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
 	kill -STOP "$CHILD"
 	for _c in 9 10 11 12; do
 		/bin/sh -c "sleep 0.7; exit $_c" "$TOK-stopped"

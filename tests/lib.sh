@@ -312,15 +312,21 @@ d_stop() {
 	[ "$D_STATUS" = 0 ]
 }
 
-# --- the identity reader ----------------------------------------------------
+# --- the daemon's privileged children ---------------------------------------
 
-# ident_child pid: the pid of taskacctd's identity reader (its child named
-# taskacctd-ident), if any.
-ident_child() {
+# child_named pid comm: the pid of pid's child named comm (taskacctd-priv:
+# the sampler's, taskacctd-ident: the identity reader), if any.
+child_named() {
 	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-ident ] &&
+		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = "$2" ] &&
 		    echo "$_c"
 	done
+}
+
+# proc_caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
+proc_caps() {
+	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
+	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
 }
 
 # root_and_nobody_exit tok code_root code_nobody: a root and a nobody

@@ -296,25 +296,14 @@ d_stop
 ok_if "stops cleanly with sampling on" '[ "$D_STATUS" = 0 ]'
 
 # --- the privilege split -------------------------------------------------------
-# caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
-caps() {
-	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
-	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
-}
-child_of() {	# pid: its child named taskacctd-priv
-	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-priv ] &&
-		    echo "$_c"
-	done
-}
 skipping || chmod 0711 "$T_TMP"
 T_DB=$T_TMP/priv/priv.db
 d_start --sample-interval 1 --user nobody
 NOBODY=$(id -u nobody 2>/dev/null)
 if ! skipping; then
-	CHILD=$(child_of "$D_PID")
-	P_CAPS=$(caps "$D_PID")
-	C_CAPS=$(caps "$CHILD")
+	CHILD=$(child_named "$D_PID" taskacctd-priv)
+	P_CAPS=$(proc_caps "$D_PID")
+	C_CAPS=$(proc_caps "$CHILD")
 	C_FDS=$(ls "/proc/$CHILD/fd" 2>/dev/null | tr '\n' ' ')
 fi
 ok_if "--user nobody: the daemon holds no capability" \
