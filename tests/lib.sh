@@ -25,6 +25,7 @@ T_LOG=
 D_PID=
 D_STATUS=
 RUN_ID=
+T_PIDS=		# helpers a test started: SIGTERM at exit, before the daemon stops
 
 # --- TAP -------------------------------------------------------------------
 
@@ -148,6 +149,9 @@ t_setup() {
 
 t_cleanup() {
 	_rc=$?
+	for _p in $T_PIDS; do
+		kill -TERM "$_p" 2>/dev/null
+	done
 	if [ -n "$D_PID" ] && kill -0 "$D_PID" 2>/dev/null; then
 		kill -TERM "$D_PID" 2>/dev/null
 		_i=0

@@ -23,21 +23,10 @@ N_MIB=6
 # ext4/xfs journal blocks written on the file's behalf
 META_SLACK=$MIB
 STORM=${SAMPLE_STORM:-3000}
-W_PIDS=
 
 need_daemon_env
 skipping || need_binaries "$WORK"
 t_setup sample
-
-s_cleanup() {
-	_s_rc=$?
-	for _p in $W_PIDS; do
-		kill -TERM "$_p" 2>/dev/null
-	done
-	(exit "$_s_rc")
-	t_cleanup
-}
-trap s_cleanup EXIT
 
 # work name args...: start sample_work with its stdin held open on a fifo
 # (fd 8 for the first, 9 for the second); sets W_PID.
@@ -46,7 +35,7 @@ work() {
 	mkfifo "$T_TMP/$_wn.in"
 	"$WORK" "$@" <"$T_TMP/$_wn.in" >"$T_TMP/$_wn.out" 2>&1 &
 	W_PID=$!
-	W_PIDS="$W_PIDS $W_PID"
+	T_PIDS="$T_PIDS $W_PID"
 	eval "exec $_fd>\"\$T_TMP/\$_wn.in\""
 }
 
