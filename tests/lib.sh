@@ -115,6 +115,17 @@ need_daemon_env() {
 	fi
 }
 
+# Sets T_SKIP unless taskset and a second CPU are there (tests that pin
+# the daemon and a storm to different CPUs).
+need_second_cpu() {
+	skipping && return 0
+	if ! command -v taskset >/dev/null 2>&1; then
+		T_SKIP="taskset (util-linux) not installed"
+	elif [ ! -d /sys/devices/system/cpu/cpu1 ]; then
+		T_SKIP="needs a second CPU"
+	fi
+}
+
 # Fails the whole script when the programs under test are not built.
 need_binaries() {	# [more programs the test runs]
 	for _b in "$TASKACCTD" "$WORKLOAD" "$@"; do
