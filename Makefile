@@ -28,7 +28,7 @@ LDLIBS	+= $(PKG_LIBS) -lpthread
 
 # Objects both programs use; the query tool links these and CLI_OBJS only
 # (tests/cli_link.sh checks that it carries nothing of the daemon).
-COMMON_OBJS = src/fields.o src/duration.o src/decode.o src/errf.o
+COMMON_OBJS = src/fields.o src/duration.o src/decode.o src/errf.o src/utf8.o
 DAEMON_OBJS = src/listener.o src/queue.o src/writer.o \
 	      src/store.o src/cpulist.o src/sysinfo.o src/schema.o src/log.o
 CLI_OBJS    = tools/taskacct.o tools/output.o

@@ -19,7 +19,6 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -28,16 +27,10 @@
 
 #include "listener.h"
 #include "log.h"
+#include "nlsock.h"
 #include "sysinfo.h"
 #include "taskstats_proto.h"
 #include "upgrade.h"
-
-#ifndef SO_MEMINFO
-#define SO_MEMINFO	55
-#endif
-#ifndef NETLINK_NO_ENOBUFS
-#define NETLINK_NO_ENOBUFS 5
-#endif
 
 struct listener {
 	struct nl_sock		*sk;
@@ -67,40 +60,11 @@ struct listener {
 	uint8_t			 bufs[LISTENER_BATCH][LISTENER_BUFSZ];
 };
 
-
-/*
- * Size the receive buffer.  SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed
- * net.core.rmem_max; without it fall back to SO_RCVBUF, capped, and say so.
- */
-static void
-listener_size_buffer(struct listener *l, int want)
-{
-	socklen_t	 len = sizeof(l->rcvbuf);
-
-	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
-	    sizeof(want)) == -1) {
-		log_warn("SO_RCVBUFFORCE %d (falling back to SO_RCVBUF, capped "
-		    "by net.core.rmem_max; expect drops in storms)", want);
-		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &want,
-		    sizeof(want)) == -1)
-			log_warn("SO_RCVBUF %d", want);
-	}
-	if (getsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, &len) == -1)
-		l->rcvbuf = 0;
-}
-
 static void
 listener_init_iov(struct listener *l)
 {
-	int	 i;
-
-	for (i = 0; i < LISTENER_BATCH; i++) {
-		l->iov[i].iov_base = l->bufs[i];
-		l->iov[i].iov_len = LISTENER_BUFSZ;
-		l->msgs[i].msg_hdr.msg_iov = &l->iov[i];
-		l->msgs[i].msg_hdr.msg_iovlen = 1;
-		l->msgs[i].msg_hdr.msg_name = &l->from[i];
-	}
+	nlsock_batch_init(l->msgs, l->iov, l->from, &l->bufs[0][0],
+	    LISTENER_BATCH, LISTENER_BUFSZ);
 }
 
 /*
@@ -111,7 +75,7 @@ struct listener *
 listener_open(const char *cpumask, int rcvbuf, char *err, size_t errlen)
 {
 	struct listener	*l;
-	int		 one = 1, r;
+	int		 r;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->cpumask = strdup(cpumask)) == NULL ||
@@ -134,14 +98,9 @@ listener_open(const char *cpumask, int rcvbuf, char *err, size_t errlen)
 		goto fail;
 	}
 	l->fd = nl_socket_get_fd(l->sk);
-	listener_size_buffer(l, rcvbuf);
-	/*
-	 * The drop counter, not ENOBUFS, tells us what was lost; without this
-	 * option one overrun makes the kernel drop everything until the queue
-	 * is drained empty.
-	 */
-	if (setsockopt(l->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one,
-	    sizeof(one)) == -1)
+	l->rcvbuf = nlsock_size_rcvbuf(l->fd, rcvbuf, 1);
+	/* The drop counter, not ENOBUFS, tells us what was lost. */
+	if (nlsock_no_enobufs(l->fd) == -1)
 		log_warn("NETLINK_NO_ENOBUFS");
 	if ((r = nl_socket_set_nonblocking(l->sk)) < 0) {
 		snprintf(err, errlen, "non-blocking socket: %s",
@@ -171,7 +130,6 @@ listener_adopt(const char *cpumask, int fd, uint32_t drops_raw, char *err,
 {
 	struct listener	*l;
 	struct nl_sock	*tmp = NULL;
-	socklen_t	 len = sizeof(l->rcvbuf);
 	int		 r;
 
 	if (upgrade_fd_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_GENERIC, err,
@@ -203,8 +161,7 @@ listener_adopt(const char *cpumask, int fd, uint32_t drops_raw, char *err,
 		    nl_geterror(r));
 		goto fail;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, &len) == -1)
-		l->rcvbuf = 0;
+	l->rcvbuf = nlsock_rcvbuf(fd);
 	l->drops_raw = upgrade_drops_base(fd, drops_raw);
 	nl_socket_free(tmp);
 	listener_init_iov(l);
@@ -373,42 +330,42 @@ parse_message(const uint8_t *p, size_t len, uint16_t family,
 	fn(arg, &d);
 }
 
+struct parse_ctx {
+	uint16_t		 family;
+	uint32_t		 ack_seq;
+	struct listener_parsed	*pd;
+	listener_records_fn	*fn;
+	void			*arg;
+};
+
+static void
+parse_walked(void *arg, const uint8_t *p, size_t len)
+{
+	struct parse_ctx	*c = arg;
+
+	parse_message(p, len, c->family, c->ack_seq, c->pd, c->fn, c->arg);
+}
+
 /*
  * Parse one datagram as read from the socket: every netlink message in
- * it, each bounded by the datagram.  Decoded exit records go to fn, one
- * call per message; an ACK or error answering ack_seq (when non-zero) sets
- * pd->ack_err; the rest is counted in pd.  A bad length stops the walk:
- * nothing after it can be framed.  Reads nothing outside buf[0..len).
+ * it, each bounded by the datagram (nlsock_walk()).  Decoded exit records
+ * go to fn, one call per message; an ACK or error answering ack_seq (when
+ * non-zero) sets pd->ack_err; the rest is counted in pd.  Reads nothing
+ * outside buf[0..len).
  */
 void
 listener_parse(const uint8_t *buf, size_t len, uint16_t family,
     uint32_t ack_seq, struct listener_parsed *pd, listener_records_fn *fn,
     void *arg)
 {
-	struct nlmsghdr	 nlh;
-	size_t		 off = 0, step;
+	struct parse_ctx	 c = { family, ack_seq, pd, fn, arg };
+	const char		*why;
 
 	memset(pd, 0, sizeof(*pd));
 	pd->ack_err = -1;
-	while (len - off >= sizeof(nlh)) {
-		memcpy(&nlh, buf + off, sizeof(nlh));
-		if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > len - off) {
-			pd->malformed++;
-			pd->why = "netlink message length past the datagram";
-			return;
-		}
-		parse_message(buf + off, nlh.nlmsg_len, family, ack_seq, pd,
-		    fn, arg);
-		/* The last message may end unpadded. */
-		step = NLMSG_ALIGN(nlh.nlmsg_len);
-		if (step >= len - off)
-			return;
-		off += step;
-	}
-	if (off < len) {
+	if ((why = nlsock_walk(buf, len, parse_walked, &c)) != NULL) {
 		pd->malformed++;
-		pd->why = off == 0 ? "datagram shorter than a netlink header" :
-		    "bytes after the last netlink message";
+		pd->why = why;
 	}
 }
 
@@ -460,12 +417,8 @@ listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
 	int64_t		 now;
 	int		 i, n;
 
-	for (i = 0; i < LISTENER_BATCH; i++)
-		l->msgs[i].msg_hdr.msg_namelen = sizeof(l->from[i]);
-	n = recvmmsg(l->fd, l->msgs, LISTENER_BATCH, MSG_DONTWAIT, NULL);
+	n = nlsock_recv(l->fd, l->msgs, l->from, LISTENER_BATCH);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
 		if (errno == ENOBUFS) {
 			/* Overrun; the drop counter has the exact count. */
 			l->stats.enobufs++;
@@ -487,8 +440,7 @@ listener_read(struct listener *l, struct queue *q, uint32_t ack_seq,
 			    "larger than %d bytes, truncated", LISTENER_BUFSZ);
 			continue;
 		}
-		if (mh->msg_namelen < sizeof(struct sockaddr_nl) ||
-		    l->from[i].nl_pid != 0) {
+		if (!nlsock_from_kernel(mh, &l->from[i])) {
 			l->stats.foreign++;
 			log_rate_warnx(&l->rate_foreign, "ignored a netlink "
 			    "message from port %u, not the kernel",
@@ -558,18 +510,10 @@ note_counter(struct queue *q, int64_t now, uint64_t total, uint64_t *seen,
 void
 listener_note_losses(struct listener *l, struct queue *q)
 {
-	uint32_t	 mem[SK_MEMINFO_VARS];
-	socklen_t	 len = sizeof(mem);
 	int64_t		 now = now_real_us();
 	char		 detail[64];
 
-	if (getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
-	    len >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) {
-		/* Unsigned difference: the counter may wrap. */
-		l->stats.drops += (uint32_t)(mem[SK_MEMINFO_DROPS] -
-		    l->drops_raw);
-		l->drops_raw = mem[SK_MEMINFO_DROPS];
-	}
+	l->stats.drops += nlsock_new_drops(l->fd, &l->drops_raw);
 	if (l->stats.drops != l->drops_seen) {
 		snprintf(detail, sizeof(detail), "socket drop counter, cpus %s",
 		    l->cpumask);

@@ -19,34 +19,18 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "utf8.h"
 
 /* The length of the valid UTF-8 sequence at p (1-4), or 0. */
 static size_t
 utf8_len(const unsigned char *p, size_t left)
 {
-	size_t		 n, i;
+	size_t		 n;
 	uint32_t	 c;
 
 	if (p[0] < 0x80)
 		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+	if ((n = utf8_decode(p, left, &c)) == 0)
 		return 0;
 	/* C1 controls (U+0080-U+009F) are escaped like C0 ones. */
 	if (c >= 0x80 && c <= 0x9f)

@@ -21,18 +21,11 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 
+#include "nlsock.h"
 #include "procconn.h"
 #include "sysinfo.h"
 #include "upgrade.h"
-
-#ifndef SO_MEMINFO
-#define SO_MEMINFO	55
-#endif
-#ifndef NETLINK_NO_ENOBUFS
-#define NETLINK_NO_ENOBUFS 5
-#endif
 
 /* struct proc_event: what, cpu, timestamp_ns, then the event's data. */
 #define PE_HDR		16
@@ -161,51 +154,44 @@ parse_message(const uint8_t *p, size_t len, struct procconn_parsed *pd,
 	}
 }
 
+struct parse_ctx {
+	struct procconn_parsed	*pd;
+	procconn_event_fn	*fn;
+	void			*arg;
+};
+
+static void
+parse_walked(void *arg, const uint8_t *p, size_t len)
+{
+	struct parse_ctx	*c = arg;
+
+	parse_message(p, len, c->pd, c->fn, c->arg);
+}
+
 /*
  * Parse one datagram as read from the socket: every netlink message in
- * it, each bounded by the datagram; events go to fn in order.  A bad
- * length stops the walk.  Reads nothing outside buf[0..len).
+ * it, each bounded by the datagram (nlsock_walk()); events go to fn in
+ * order.  Reads nothing outside buf[0..len).
  */
 void
 procconn_parse(const uint8_t *buf, size_t len, struct procconn_parsed *pd,
     procconn_event_fn *fn, void *arg)
 {
-	struct nlmsghdr	 nlh;
-	size_t		 off = 0, step;
+	struct parse_ctx	 c = { pd, fn, arg };
+	const char		*why;
 
 	memset(pd, 0, sizeof(*pd));
-	while (len - off >= sizeof(nlh)) {
-		memcpy(&nlh, buf + off, sizeof(nlh));
-		if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > len - off) {
-			pd->malformed++;
-			pd->why = "netlink message length past the datagram";
-			return;
-		}
-		parse_message(buf + off, nlh.nlmsg_len, pd, fn, arg);
-		step = NLMSG_ALIGN(nlh.nlmsg_len);
-		if (step >= len - off)
-			return;
-		off += step;
-	}
-	if (off < len) {
+	if ((why = nlsock_walk(buf, len, parse_walked, &c)) != NULL) {
 		pd->malformed++;
-		pd->why = off == 0 ? "datagram shorter than a netlink header" :
-		    "bytes after the last netlink message";
+		pd->why = why;
 	}
 }
 
 static void
 procconn_init_iov(struct procconn *pc)
 {
-	int	 i;
-
-	for (i = 0; i < PROCCONN_BATCH; i++) {
-		pc->iov[i].iov_base = pc->bufs[i];
-		pc->iov[i].iov_len = PROCCONN_BUFSZ;
-		pc->msgs[i].msg_hdr.msg_iov = &pc->iov[i];
-		pc->msgs[i].msg_hdr.msg_iovlen = 1;
-		pc->msgs[i].msg_hdr.msg_name = &pc->from[i];
-	}
+	nlsock_batch_init(pc->msgs, pc->iov, pc->from, &pc->bufs[0][0],
+	    PROCCONN_BATCH, PROCCONN_BUFSZ);
 }
 
 /* Open and bind the socket to the process events group; not subscribed. */
@@ -215,8 +201,6 @@ procconn_open(int rcvbuf, char *err, size_t errlen)
 	struct sockaddr_nl	 sa = { .nl_family = AF_NETLINK,
 				    .nl_groups = CN_IDX_PROC };
 	struct procconn		*pc;
-	socklen_t		 len = sizeof(int);
-	int			 one = 1;
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -230,14 +214,8 @@ procconn_open(int rcvbuf, char *err, size_t errlen)
 		free(pc);
 		return NULL;
 	}
-	if (setsockopt(pc->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-	    sizeof(rcvbuf)) == -1)
-		(void)setsockopt(pc->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
-	if (getsockopt(pc->fd, SOL_SOCKET, SO_RCVBUF, &pc->rcvbuf, &len) == -1)
-		pc->rcvbuf = 0;
-	(void)setsockopt(pc->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one,
-	    sizeof(one));
+	pc->rcvbuf = nlsock_size_rcvbuf(pc->fd, rcvbuf, 0);
+	(void)nlsock_no_enobufs(pc->fd);
 	if (bind(pc->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		snprintf(err, errlen, "binding the process events connector: "
 		    "%s", strerror(errno));
@@ -257,7 +235,6 @@ struct procconn *
 procconn_adopt(int fd, uint32_t drops_raw, char *err, size_t errlen)
 {
 	struct procconn	*pc;
-	socklen_t	 len = sizeof(int);
 
 	if (upgrade_fd_socket(fd, AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR,
 	    err, errlen) == -1)
@@ -268,8 +245,7 @@ procconn_adopt(int fd, uint32_t drops_raw, char *err, size_t errlen)
 	}
 	pc->fd = fd;
 	pc->drops_raw = upgrade_drops_base(fd, drops_raw);
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &pc->rcvbuf, &len) == -1)
-		pc->rcvbuf = 0;
+	pc->rcvbuf = nlsock_rcvbuf(fd);
 	procconn_init_iov(pc);
 	return pc;
 }
@@ -363,12 +339,8 @@ procconn_read(struct procconn *pc, procconn_event_fn *fn, void *arg)
 	struct msghdr		*mh;
 	int			 i, n;
 
-	for (i = 0; i < PROCCONN_BATCH; i++)
-		pc->msgs[i].msg_hdr.msg_namelen = sizeof(pc->from[i]);
-	n = recvmmsg(pc->fd, pc->msgs, PROCCONN_BATCH, MSG_DONTWAIT, NULL);
+	n = nlsock_recv(pc->fd, pc->msgs, pc->from, PROCCONN_BATCH);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
 		if (errno == ENOBUFS) {
 			pc->stats.enobufs++;
 			return 1;
@@ -383,8 +355,7 @@ procconn_read(struct procconn *pc, procconn_event_fn *fn, void *arg)
 			pc->last_why = "datagram truncated";
 			continue;
 		}
-		if (mh->msg_namelen < sizeof(struct sockaddr_nl) ||
-		    pc->from[i].nl_pid != 0) {
+		if (!nlsock_from_kernel(mh, &pc->from[i])) {
 			pc->stats.foreign++;
 			continue;
 		}
@@ -467,16 +438,9 @@ procconn_drain(struct procconn *pc, procconn_event_fn *fn, void *arg)
 uint64_t
 procconn_new_drops(struct procconn *pc)
 {
-	uint32_t	 mem[SK_MEMINFO_VARS];
-	socklen_t	 len = sizeof(mem);
 	uint64_t	 n;
 
-	if (getsockopt(pc->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
-	    len >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) {
-		pc->stats.drops += (uint32_t)(mem[SK_MEMINFO_DROPS] -
-		    pc->drops_raw);
-		pc->drops_raw = mem[SK_MEMINFO_DROPS];
-	}
+	pc->stats.drops += nlsock_new_drops(pc->fd, &pc->drops_raw);
 	n = pc->stats.drops - pc->drops_seen;
 	pc->drops_seen = pc->stats.drops;
 	return n;

@@ -13,12 +13,7 @@ TASKACCT=${TASKACCT:-./taskacct}
 SLEEP_MS=100
 
 need_daemon_env
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKACCT" ]; then
-	t_fail "$TASKACCT is built (run make taskacct)"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKACCT"
 t_setup cli_e2e
 unset TASKACCT_NOW TASKACCT_DB
 TZ=UTC

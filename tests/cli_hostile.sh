@@ -19,12 +19,7 @@ TASKACCT=${TASKACCT:-./taskacct}
 BLOCKED_ROWS=200000
 
 need_daemon_env
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKACCT" ]; then
-	t_fail "$TASKACCT is built"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKACCT"
 t_setup cli_hostile
 
 TA_PID= TA_READER=

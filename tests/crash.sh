@@ -32,14 +32,7 @@ KILL_AFTER_ROWS=${KILL_AFTER_ROWS:-3000}
 BYTES_PER_RECORD_MIN=1024	# the kernel charges ~1280 per exit message
 
 need_daemon_env
-if ! skipping; then
-	if ! command -v taskset >/dev/null 2>&1; then
-		T_SKIP="taskset (util-linux) not installed"
-	elif ! grep -q 1 /sys/devices/system/cpu/cpu1/online 2>/dev/null &&
-	    [ ! -d /sys/devices/system/cpu/cpu1 ]; then
-		T_SKIP="needs a second CPU"
-	fi
-fi
+need_second_cpu
 skipping || need_binaries
 t_setup crash
 

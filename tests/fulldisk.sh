@@ -25,13 +25,7 @@ FD_RCVBUF=2M
 RESUME_TIMEOUT_S=20
 
 need_daemon_env
-if ! skipping; then
-	if ! command -v taskset >/dev/null 2>&1; then
-		T_SKIP="taskset (util-linux) not installed"
-	elif [ ! -d /sys/devices/system/cpu/cpu1 ]; then
-		T_SKIP="needs a second CPU"
-	fi
-fi
+need_second_cpu
 skipping || need_binaries
 t_setup fulldisk
 

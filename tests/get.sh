@@ -20,7 +20,6 @@ MIB=1048576
 META_SLACK=$((1 * MIB))
 # /proc/PID/stat is in clock ticks; allow this many (rounding, clamps).
 TICKS_SLACK=2
-HOLD_PIDS=
 
 need_daemon_env
 if ! skipping; then
@@ -35,16 +34,6 @@ if ! skipping; then
 fi
 t_setup get
 
-get_cleanup() {
-	_g_rc=$?
-	for _p in $HOLD_PIDS; do
-		kill -TERM "$_p" 2>/dev/null
-	done
-	(exit "$_g_rc")
-	t_cleanup
-}
-trap get_cleanup EXIT
-
 # hold name args...: start holdthreads, wait for "ready PID"; sets H_PID.
 hold() {
 	_hn=$1; shift
@@ -52,7 +41,7 @@ hold() {
 	skipping && return 0
 	"$HOLD" "$@" >"$T_TMP/$_hn.hold" 2>&1 &
 	H_PID=$!
-	HOLD_PIDS="$HOLD_PIDS $H_PID"
+	T_PIDS="$T_PIDS $H_PID"
 	_i=0
 	while [ $_i -lt 300 ] && ! grep -q '^ready' "$T_TMP/$_hn.hold"; do
 		sleep 0.1
@@ -245,7 +234,7 @@ refused "--tid of a thread not running: one line" 1 "no thread .* is running" \
 if ! skipping; then
 	sh -c 'sleep 0 & echo $! >"$1"; exec sleep 30' sh "$T_TMP/zombie" &
 	Z_PARENT=$!
-	HOLD_PIDS="$HOLD_PIDS $Z_PARENT"
+	T_PIDS="$T_PIDS $Z_PARENT"
 	_i=0
 	while [ $_i -lt 50 ]; do
 		Z_PID=$(cat "$T_TMP/zombie" 2>/dev/null)

@@ -41,59 +41,42 @@ EOS
 	chmod 0755 "$T_TMP/hidepid-taskacctd"
 	TASKACCTD=$T_TMP/hidepid-taskacctd
 fi
-child_of() {	# pid: its child named taskacctd-ident
-	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-ident ] &&
-		    echo "$_c"
-	done
-}
-# execs CODE_ROOT CODE_NOBODY: a root and a nobody /bin/sh exit.
-execs() {
-	active || return 0
-	/bin/sh -c "exit $1" "$TOK-root"
-	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	    /bin/sh -c "exit $2" "$TOK-nobody"
-	wait_for 10 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 AND \
-run_id = $RUN_ID AND ac_exitcode IN ($(($1 * 256)), $(($2 * 256)))\")\" -ge 2 ]"
-}
 
 check "taskacctd --user nobody starts under hidepid=2" d_start --user nobody
 if active; then
 	HIDE=$(grep -c hidepid "/proc/$D_PID/mountinfo")
 	SEEN=$(nsenter -m -t "$D_PID" setpriv --reuid=nobody \
 	    --regid="$(id -g nobody)" --clear-groups ls -d /proc/1 2>&1)
-	CHILD=$(child_of "$D_PID")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
 fi
 ok_if "its /proc hides other users' tasks" \
     '[ "$HIDE" -ge 1 ] && case "$SEEN" in *"No such file"*) true ;;
      *) false ;; esac' "hidepid mounts: $HIDE; /proc/1 seen as nobody: $SEEN"
 ok_if "the identity reader runs" '[ -n "$CHILD" ]'
-execs 3 4
+root_and_nobody_exit "$TOK" 3 4
 row="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB)),
     c2.path FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id
     LEFT JOIN exes e ON e.id = t.exe_id LEFT JOIN cgroups c2 ON
     c2.id = t.cgroup_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND"
+# The same without the cgroup, for a task of the recorder's own user.
+own="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB))
+    FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id LEFT JOIN exes e
+    ON e.id = t.exe_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND"
 CG=$(q "SELECT coalesce(c2.path, '') FROM tasks t LEFT JOIN cgroups c2 ON
     c2.id = t.cgroup_id WHERE t.kind = 0 AND t.ac_exitcode = 768 AND
     t.run_id = ${RUN_ID:-0}" 2>/dev/null)
 sql_is "with the reader: a root task read whole (argv, exe, cgroup)" \
     "0|$SHEXE|1|${CG:-?}" "$row t.ac_exitcode = 768 AND c2.path <> ''"
 sql_is "with the reader: a task of the recorder's user read whole" \
-    "0|$SHEXE|1" "SELECT t.ident_src, e.path, instr(c.args,
-    CAST('/bin/sh' AS BLOB)) FROM tasks t LEFT JOIN cmdlines c ON
-    c.id = t.args_id LEFT JOIN exes e ON e.id = t.exe_id WHERE t.kind = 0
-    AND t.run_id = ${RUN_ID:-0} AND t.ac_exitcode = 1024"
+    "0|$SHEXE|1" "$own t.ac_exitcode = 1024"
 if active; then
 	kill -KILL "$CHILD"
-	execs 5 6
+	root_and_nobody_exit "$TOK" 5 6
 fi
 sql_is "without it: a root task hidden, nothing captured (DENIED)" \
     "3|||" "$row t.ac_exitcode = 1280"
 sql_is "without it: a task of the recorder's user still read whole" \
-    "0|$SHEXE|1" "SELECT t.ident_src, e.path, instr(c.args,
-    CAST('/bin/sh' AS BLOB)) FROM tasks t LEFT JOIN cmdlines c ON
-    c.id = t.args_id LEFT JOIN exes e ON e.id = t.exe_id WHERE t.kind = 0
-    AND t.run_id = ${RUN_ID:-0} AND t.ac_exitcode = 1536"
+    "0|$SHEXE|1" "$own t.ac_exitcode = 1536"
 if active; then
 	diag "captured under hidepid=2 (exit code: ident_src|exe|argv at|cgroup):"
 	q "SELECT (t.ac_exitcode / 256) || ': ' || t.ident_src || '|' ||

@@ -28,35 +28,15 @@ T_DB=$T_TMP/db/ident.db
 skipping || chmod 0711 "$T_TMP"
 SHEXE=$(readlink -f /bin/sh)
 
-# caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
-caps() {
-	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
-	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
-}
-child_of() {	# pid: its child named taskacctd-ident
-	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-ident ] &&
-		    echo "$_c"
-	done
-}
-# two_execs CODE_ROOT CODE_NOBODY: a root and a nobody /bin/sh exit.
-two_execs() {
-	active || return 0
-	/bin/sh -c "exit $1" "$TOK-root"
-	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	    /bin/sh -c "exit $2" "$TOK-nobody"
-	wait_for 10 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 AND \
-run_id = $RUN_ID AND ac_exitcode IN ($(($1 * 256)), $(($2 * 256)))\")\" -ge 2 ]"
-}
 
 check "taskacctd --user nobody starts" d_start --user nobody
 NOBODY=$(id -u nobody 2>/dev/null)
 ok_if "it runs as nobody" \
     "[ \"\$(stat -c %u /proc/\$D_PID)\" = \"$NOBODY\" ]"
 if active; then
-	CHILD=$(child_of "$D_PID")
-	P_CAPS=$(caps "$D_PID")
-	C_CAPS=$(caps "$CHILD")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
+	P_CAPS=$(proc_caps "$D_PID")
+	C_CAPS=$(proc_caps "$CHILD")
 	C_FDS=$(ls "/proc/$CHILD/fd" 2>/dev/null | tr '\n' ' ')
 	# Not dumpable: its /proc files are root's though it runs as nobody.
 	C_OWNER=$(stat -c %u "/proc/$CHILD/status" 2>/dev/null)
@@ -75,7 +55,7 @@ ok_if "it keeps no descriptor but its socket and /dev/null" \
 ok_if "it is not dumpable and runs at SCHED_FIFO" \
     '[ "$C_OWNER" = 0 ] && [ "$C_POLICY" = 1 ]' \
     "owner of its /proc files: $C_OWNER, policy $C_POLICY"
-two_execs 3 4
+root_and_nobody_exit "$TOK" 3 4
 row="SELECT t.ident_src, e.path, instr(c.args, CAST('/bin/sh' AS BLOB))
     FROM tasks t LEFT JOIN cmdlines c ON c.id = t.args_id LEFT JOIN exes e
     ON e.id = t.exe_id WHERE t.kind = 0 AND t.run_id = ${RUN_ID:-0} AND
@@ -111,8 +91,8 @@ fi
 # The child killed: said once, and the recorder reads /proc itself.
 if active; then
 	kill -KILL "$CHILD"
-	two_execs 5 6
-	two_execs 7 8
+	root_and_nobody_exit "$TOK" 5 6
+	root_and_nobody_exit "$TOK" 7 8
 fi
 sql_is "after the child's death: a root task's argv kept, exe refused" \
     "3||1" "$row t.ac_exitcode = 1280"
@@ -130,7 +110,7 @@ check "taskacctd exits 0 on SIGTERM" d_stop
 # at each of the first three.)
 check "taskacctd --user nobody starts again" d_start --user nobody
 if active; then
-	CHILD=$(child_of "$D_PID")
+	CHILD=$(child_named "$D_PID" taskacctd-ident)
 	kill -STOP "$CHILD"
 	for _c in 9 10 11 12; do
 		/bin/sh -c "sleep 0.7; exit $_c" "$TOK-stopped"

@@ -22,7 +22,6 @@ MIB=1048576
 # Blocks of file system metadata a writer may be charged with (ext4: the
 # inode of the file it created); a double count would add megabytes.
 META_SLACK=65536
-IO_PIDS=
 
 need_daemon_env
 if ! skipping; then
@@ -32,16 +31,6 @@ if ! skipping; then
 fi
 skipping || need_binaries "$TASKACCT"
 t_setup iotop
-
-io_cleanup() {
-	_i_rc=$?
-	for _p in $IO_PIDS; do
-		kill -TERM "$_p" 2>/dev/null
-	done
-	(exit "$_i_rc")
-	t_cleanup
-}
-trap io_cleanup EXIT
 
 # jf file pid key: key's values in the jsonl rows of pid, one a line.
 jf() {
@@ -67,7 +56,7 @@ iotop_bg() {
 	"$TASKACCT" --db "$T_DB" iotop "$@" >"$T_TMP/$_in.out" \
 	    2>"$T_TMP/$_in.err" &
 	I_PID=$!
-	IO_PIDS="$IO_PIDS $I_PID"
+	T_PIDS="$T_PIDS $I_PID"
 	wait_for 30 "[ -s '$T_TMP/$_in.out' ] || ! kill -0 $I_PID 2>/dev/null"
 }
 
@@ -151,7 +140,7 @@ if active; then
 	    iotop -b -d 1 -n 3 --format jsonl >"$T_TMP/nobody.out" \
 	    2>"$T_TMP/nobody.err" &
 	I_PID=$!
-	IO_PIDS="$IO_PIDS $I_PID"
+	T_PIDS="$T_PIDS $I_PID"
 	wait_for 30 "[ -s '$T_TMP/nobody.out' ] || [ -s '$T_TMP/nobody.err' ]"
 	wait_for 30 "[ -s '$T_TMP/nobody.out' ] || ! kill -0 $I_PID"
 	dd if=/dev/zero of="$DISK/nobody.dat" bs=1M count=16 oflag=direct \
@@ -205,7 +194,7 @@ if active; then
 	    "$TASKACCT --db $T_DB iotop -d 0.2" "$T_TMP/screen.out" \
 	    <"$T_TMP/keys" >/dev/null 2>&1 &
 	S_PID=$!
-	IO_PIDS="$IO_PIDS $S_PID"
+	T_PIDS="$T_PIDS $S_PID"
 	exec 3>"$T_TMP/keys"
 	wait_for 30 "grep -q 'WRITE/s' '$T_TMP/screen.out' 2>/dev/null"
 	printf 'w' >&3

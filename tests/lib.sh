@@ -25,6 +25,7 @@ T_LOG=
 D_PID=
 D_STATUS=
 RUN_ID=
+T_PIDS=		# helpers a test started: SIGTERM at exit, before the daemon stops
 
 # --- TAP -------------------------------------------------------------------
 
@@ -114,6 +115,17 @@ need_daemon_env() {
 	fi
 }
 
+# Sets T_SKIP unless taskset and a second CPU are there (tests that pin
+# the daemon and a storm to different CPUs).
+need_second_cpu() {
+	skipping && return 0
+	if ! command -v taskset >/dev/null 2>&1; then
+		T_SKIP="taskset (util-linux) not installed"
+	elif [ ! -d /sys/devices/system/cpu/cpu1 ]; then
+		T_SKIP="needs a second CPU"
+	fi
+}
+
 # Fails the whole script when the programs under test are not built.
 need_binaries() {	# [more programs the test runs]
 	for _b in "$TASKACCTD" "$WORKLOAD" "$@"; do
@@ -148,6 +160,9 @@ t_setup() {
 
 t_cleanup() {
 	_rc=$?
+	for _p in $T_PIDS; do
+		kill -TERM "$_p" 2>/dev/null
+	done
 	if [ -n "$D_PID" ] && kill -0 "$D_PID" 2>/dev/null; then
 		kill -TERM "$D_PID" 2>/dev/null
 		_i=0
@@ -310,6 +325,34 @@ d_stop() {
 	D_PID=
 	[ "$D_STATUS" = 0 ] || diag_file "$T_LOG"
 	[ "$D_STATUS" = 0 ]
+}
+
+# --- the daemon's privileged children ---------------------------------------
+
+# child_named pid comm: the pid of pid's child named comm (taskacctd-priv:
+# the sampler's, taskacctd-ident: the identity reader), if any.
+child_named() {
+	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = "$2" ] &&
+		    echo "$_c"
+	done
+}
+
+# proc_caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
+proc_caps() {
+	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
+	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
+}
+
+# root_and_nobody_exit tok code_root code_nobody: a root and a nobody
+# /bin/sh exit (argv[0] tok-root, tok-nobody), waited for in run $RUN_ID.
+root_and_nobody_exit() {
+	active || return 0
+	/bin/sh -c "exit $2" "$1-root"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    /bin/sh -c "exit $3" "$1-nobody"
+	wait_for 10 "[ \"\$(q \"SELECT count(*) FROM tasks WHERE kind = 0 AND \
+run_id = $RUN_ID AND ac_exitcode IN ($(($2 * 256)), $(($3 * 256)))\")\" -ge 2 ]"
 }
 
 # --- workload output -------------------------------------------------------

@@ -21,13 +21,7 @@ STORM_N=${STORM_N:-12000}	# < the default queue of 16384
 RESUME_TIMEOUT_S=15
 
 need_daemon_env
-if ! skipping; then
-	if ! command -v taskset >/dev/null 2>&1; then
-		T_SKIP="taskset (util-linux) not installed"
-	elif [ ! -d /sys/devices/system/cpu/cpu1 ]; then
-		T_SKIP="needs a second CPU"
-	fi
-fi
+need_second_cpu
 skipping || need_binaries
 t_setup locked
 

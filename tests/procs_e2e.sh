@@ -30,12 +30,7 @@ KERNEL_TOL_US=10000
 KERNEL_TOL_CSW=4
 
 need_daemon_env
-skipping || need_binaries
-if ! skipping && [ ! -x "$TASKACCT" ]; then
-	t_fail "$TASKACCT is built (run make taskacct)"
-	t_done
-	exit 1
-fi
+skipping || need_binaries "$TASKACCT"
 t_setup procs_e2e
 unset TASKACCT_NOW TASKACCT_DB
 TZ=UTC

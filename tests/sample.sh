@@ -23,21 +23,10 @@ N_MIB=6
 # ext4/xfs journal blocks written on the file's behalf
 META_SLACK=$MIB
 STORM=${SAMPLE_STORM:-3000}
-W_PIDS=
 
 need_daemon_env
 skipping || need_binaries "$WORK"
 t_setup sample
-
-s_cleanup() {
-	_s_rc=$?
-	for _p in $W_PIDS; do
-		kill -TERM "$_p" 2>/dev/null
-	done
-	(exit "$_s_rc")
-	t_cleanup
-}
-trap s_cleanup EXIT
 
 # work name args...: start sample_work with its stdin held open on a fifo
 # (fd 8 for the first, 9 for the second); sets W_PID.
@@ -46,7 +35,7 @@ work() {
 	mkfifo "$T_TMP/$_wn.in"
 	"$WORK" "$@" <"$T_TMP/$_wn.in" >"$T_TMP/$_wn.out" 2>&1 &
 	W_PID=$!
-	W_PIDS="$W_PIDS $W_PID"
+	T_PIDS="$T_PIDS $W_PID"
 	eval "exec $_fd>\"\$T_TMP/\$_wn.in\""
 }
 
@@ -296,25 +285,14 @@ d_stop
 ok_if "stops cleanly with sampling on" '[ "$D_STATUS" = 0 ]'
 
 # --- the privilege split -------------------------------------------------------
-# caps pid: CapEff CapPrm CapBnd NoNewPrivs Uid (real) of a process.
-caps() {
-	awk '/^CapEff:|^CapPrm:|^CapBnd:|^NoNewPrivs:/ { printf "%s ", $2 }
-	    /^Uid:/ { u = $2 } END { print u }' "/proc/$1/status"
-}
-child_of() {	# pid: its child named taskacctd-priv
-	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = taskacctd-priv ] &&
-		    echo "$_c"
-	done
-}
 skipping || chmod 0711 "$T_TMP"
 T_DB=$T_TMP/priv/priv.db
 d_start --sample-interval 1 --user nobody
 NOBODY=$(id -u nobody 2>/dev/null)
 if ! skipping; then
-	CHILD=$(child_of "$D_PID")
-	P_CAPS=$(caps "$D_PID")
-	C_CAPS=$(caps "$CHILD")
+	CHILD=$(child_named "$D_PID" taskacctd-priv)
+	P_CAPS=$(proc_caps "$D_PID")
+	C_CAPS=$(proc_caps "$CHILD")
 	C_FDS=$(ls "/proc/$CHILD/fd" 2>/dev/null | tr '\n' ' ')
 fi
 ok_if "--user nobody: the daemon holds no capability" \

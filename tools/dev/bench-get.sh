@@ -31,6 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+. tools/dev/benchlib.sh
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench-get: needs root (CAP_NET_ADMIN for TASKSTATS_CMD_GET)" >&2
@@ -41,14 +42,7 @@ printf '%8s %16s %16s %8s\n' threads "netlink us/thr" "procio us/thr" ratio
 echo "[" >"$JSON.tmp"
 sep=
 for n in $SIZES; do
-	"$HOLD" "$n" >"$TMP/hold.out" 2>&1 &
-	H_PID=$!
-	i=0
-	while [ $i -lt 600 ] && ! grep -q '^ready' "$TMP/hold.out"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if ! grep -q '^ready' "$TMP/hold.out"; then
+	if ! hold_start "$n"; then
 		echo "bench-get: holdthreads $n not ready:" >&2
 		cat "$TMP/hold.out" >&2
 		exit 1

@@ -39,16 +39,11 @@ TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
 TARGET_SHARE=99		# percent of exits with argv
 HZ=$(getconf CLK_TCK)
 . tools/dev/benchfig.sh
+. tools/dev/benchlib.sh
 
-die() {
-	echo "bench-ident: $*" >&2
-	exit 2
-}
-[ "$(id -u)" -eq 0 ] || die "needs root"
-command -v sqlite3 >/dev/null || die "needs sqlite3"
-for b in "$TASKACCTD" "$TASKSTORM"; do
-	[ -x "$b" ] || die "$b is not built"
-done
+need_root
+need_cmds sqlite3
+need_built "" "$TASKACCTD" "$TASKSTORM"
 DIR=$(mktemp -d /var/tmp/taskacct-bench-ident.XXXXXX) || exit 2
 chmod 0711 "$DIR"	# --user nobody creates its database directory
 trap 'rm -rf "$DIR"' EXIT

@@ -34,19 +34,11 @@ PORT=${METRICS_PORT:-$((20000 + $$ % 20000))}
 TASKACCTD=${TASKACCTD:-./taskacctd}
 TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
 SETTLE_S=1	# after the storm: the writer commits within 200 ms
+. tools/dev/benchlib.sh
 
-die() {
-	echo "bench-metrics: $*" >&2
-	exit 2
-}
-
-[ "$(id -u)" -eq 0 ] || die "needs root (CAP_NET_ADMIN for taskstats)"
-for c in sqlite3 curl; do
-	command -v $c >/dev/null || die "needs $c"
-done
-for b in "$TASKACCTD" "$TASKSTORM"; do
-	[ -x "$b" ] || die "$b is not built (make taskacctd tools/dev/taskstorm)"
-done
+need_root "CAP_NET_ADMIN for taskstats"
+need_cmds sqlite3 curl
+need_built "make taskacctd tools/dev/taskstorm" "$TASKACCTD" "$TASKSTORM"
 TMP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/taskacct-bench-metrics.XXXXXX") ||
     exit 2
 D_PID='' S_PID=''
@@ -58,27 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# CPU of all of the process's threads, microseconds (scheduler runtime).
-cpu_us() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
-	    awk '{ s += $1 } END { printf "%.0f\n", s / 1000 }'
-}
-
-daemon_start() {	# db [args]
-	_db=$1; shift
-	"$TASKACCTD" -f -d "$_db" --user root "$@" 2>"$TMP/daemon.log" &
-	D_PID=$!
-	_t=0
-	until [ -s "$_db" ] && [ -n "$(sqlite3 -cmd '.timeout 2000' "$_db" \
-	    "SELECT id FROM runs WHERE daemon_pid = $D_PID" 2>/dev/null)" ]; do
-		kill -0 "$D_PID" 2>/dev/null ||
-		    { cat "$TMP/daemon.log" >&2; die "taskacctd died"; }
-		_t=$((_t + 1))
-		[ $_t -lt 200 ] || die "taskacctd not ready after 20 s"
-		sleep 0.1
-	done
-}
 
 scraper() {
 	while :; do
@@ -92,20 +63,20 @@ phase() {
 	_db=$TMP/$1.db
 	rm -f "$_db" "$_db-wal" "$_db-shm"
 	if [ "$1" = with ]; then
-		daemon_start "$_db" --metrics "127.0.0.1:$PORT"
+		bench_daemon_start "$_db" --user root --metrics "127.0.0.1:$PORT"
 		scraper &
 		S_PID=$!
 	else
-		daemon_start "$_db"
+		bench_daemon_start "$_db" --user root
 	fi
-	_c0=$(cpu_us "$D_PID")
+	_c0=$(threads_cpu_us "$D_PID")
 	"$TASKSTORM" -m fork -w "$WORKERS" -t "$SECS" \
 	    $([ "$RATE" -gt 0 ] && echo "-r $RATE") >"$TMP/storm.out" ||
 	    echo "bench-metrics: taskstorm failed" >&2
 	# Other tasks on the machine never let the recorder idle: settle,
 	# then take its CPU and committed rows together.
 	sleep "$SETTLE_S"
-	_c1=$(cpu_us "$D_PID")
+	_c1=$(threads_cpu_us "$D_PID")
 	_rows=$(sqlite3 -cmd '.timeout 5000' "$_db" "SELECT count(*) FROM tasks")
 	if [ -n "$S_PID" ]; then
 		kill "$S_PID"
@@ -124,17 +95,17 @@ phase() {
 scrape_cost() {
 	_db=$TMP/cost.db
 	rm -f "$_db" "$_db-wal" "$_db-shm"
-	daemon_start "$_db" --metrics "127.0.0.1:$PORT"
+	bench_daemon_start "$_db" --user root --metrics "127.0.0.1:$PORT"
 	"$TASKSTORM" -m fork -w "$WORKERS" -t 2 >/dev/null
 	sleep "$SETTLE_S"
 	curl -s -o "$TMP/one.prom" "http://127.0.0.1:$PORT/metrics"
-	_b0=$(cpu_us "$D_PID")
+	_b0=$(threads_cpu_us "$D_PID")
 	_i=0
 	while [ $_i -lt 200 ]; do
 		curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"
 		_i=$((_i + 1))
 	done
-	_b1=$(cpu_us "$D_PID")
+	_b1=$(threads_cpu_us "$D_PID")
 	kill -TERM "$D_PID"
 	wait "$D_PID"
 	D_PID=

@@ -46,12 +46,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-die() {
-	echo "bench-sample: $*" >&2
-	exit 2
-}
+. tools/dev/benchlib.sh
 
-[ "$(id -u)" -eq 0 ] || die "needs root (CAP_NET_ADMIN)"
+need_root "CAP_NET_ADMIN"
 command -v sqlite3 >/dev/null || die "needs the sqlite3 tool"
 [ -x "$HOLD" ] && [ -x "$TASKACCTD" ] || die "make taskacctd $HOLD first"
 
@@ -101,14 +98,7 @@ printf '%8s %8s %12s %12s %12s %12s\n' threads passes "pass_cpu_us" \
 echo "{\"cpus\": $ncpu, \"interval_s\": $IVL, \"sizes\": [" >"$JSON.tmp"
 sep= fail=0 worst=0
 for n in $SIZES; do
-	"$HOLD" "$n" >"$TMP/hold.out" 2>&1 &
-	H_PID=$!
-	i=0
-	while [ $i -lt 600 ] && ! grep -q '^ready' "$TMP/hold.out"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q '^ready' "$TMP/hold.out" || die "holdthreads $n not ready"
+	hold_start "$n" || die "holdthreads $n not ready"
 	rm -f "$TMP/s.db"*
 	run_daemon "$TMP/s.db"
 	c0=$(( $(cpu_ticks "$D_PID") + $(cpu_ticks "$C_PID") ))

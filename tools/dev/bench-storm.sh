@@ -48,21 +48,13 @@ TASKACCTD=${TASKACCTD:-./taskacctd}
 TASKSTORM=${TASKSTORM:-tools/dev/taskstorm}
 FLOOR=${FLOOR:-tools/dev/floor}
 IDLE_TIMEOUT_S=60	# for taskacctd to catch up after a storm
+. tools/dev/benchlib.sh
 
-die() {
-	echo "bench-storm: $*" >&2
-	exit 2
-}
-
-[ "$(id -u)" -eq 0 ] || die "needs root (CAP_NET_ADMIN for taskstats)"
+need_root "CAP_NET_ADMIN for taskstats"
 command -v sqlite3 >/dev/null || die "needs the sqlite3 command-line tool"
-for b in "$TASKACCTD" "$TASKSTORM" "$FLOOR"; do
-	[ -x "$b" ] || die "$b is not built (make taskacctd tools/dev/taskstorm \
-tools/dev/floor)"
-done
-for v in "$SECONDS_D" "$SECONDS_REF" "$SECONDS_B" "$RUNS" "$WORKERS"; do
-	case $v in ''|*[!0-9]*) die "settings must be whole numbers: $v" ;; esac
-done
+need_built "make taskacctd tools/dev/taskstorm tools/dev/floor" \
+    "$TASKACCTD" "$TASKSTORM" "$FLOOR"
+need_numbers "$SECONDS_D" "$SECONDS_REF" "$SECONDS_B" "$RUNS" "$WORKERS"
 if [ "$SECONDS_D" -eq 0 ] || [ "$SECONDS_REF" -eq 0 ] || [ "$RUNS" -eq 0 ]
 then
 	die "BENCH_SECONDS, BENCH_REF_SECONDS and BENCH_RUNS must be above 0"
@@ -88,18 +80,6 @@ RESULTS=$TMP/results
 
 kv() {	# file key: value of key=value (lines or words)
 	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
-# CPU time of all of a process's threads, in microseconds: the scheduler's
-# exact runtime when available, else utime + stime in clock ticks.
-cpu_us() {
-	if [ -r "/proc/$1/schedstat" ]; then
-		cat /proc/"$1"/task/*/schedstat 2>/dev/null |
-		    awk '{ s += $1 } END { printf "%.0f\n", s / 1000 }'
-	else
-		sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$(getconf \
-		    CLK_TCK)" '{ printf "%.0f\n", ($12 + $13) * 1e6 / hz }'
-	fi
 }
 
 storm() {	# mode seconds out [pidfile]
@@ -133,34 +113,15 @@ floor_phase() {
 	F_PID=
 }
 
-# daemon_start db: taskacctd in the foreground, ready once its runs row
-# (with its pid) is committed.
-daemon_start() {
-	# shellcheck disable=SC2086
-	"$TASKACCTD" -f -d "$1" ${TASKACCTD_ARGS:-} 2>"$TMP/daemon.log" &
-	D_PID=$!
-	_t=0
-	while :; do
-		kill -0 "$D_PID" 2>/dev/null ||
-		    { cat "$TMP/daemon.log" >&2; die "taskacctd died"; }
-		[ -s "$1" ] && [ -n "$(sqlite3 -cmd '.timeout 2000' "$1" \
-		    "SELECT id FROM runs WHERE daemon_pid = $D_PID AND \
-		    stop_time IS NULL" 2>/dev/null)" ] && return 0
-		_t=$((_t + 1))
-		[ $_t -lt 200 ] || die "taskacctd not ready after 20 s"
-		sleep 0.1
-	done
-}
-
 # wait_idle: until taskacctd's CPU stops growing (it has drained and
 # committed the storm); prints the seconds that took.
 wait_idle() {
 	_t0=$(date +%s%N)
-	_prev=$(cpu_us "$D_PID")
+	_prev=$(threads_cpu_us "$D_PID")
 	_i=0
 	while [ $_i -lt $((IDLE_TIMEOUT_S * 4)) ]; do
 		sleep 0.25
-		_now=$(cpu_us "$D_PID")
+		_now=$(threads_cpu_us "$D_PID")
 		[ $((_now - _prev)) -lt 2000 ] && break
 		_prev=$_now
 		_i=$((_i + 1))
@@ -173,11 +134,12 @@ daemon_phase() {
 	_m=$1
 	_db=$TMP/$_m.db
 	rm -f "$_db" "$_db-wal" "$_db-shm"
-	daemon_start "$_db"
-	_c0=$(cpu_us "$D_PID")
+	# shellcheck disable=SC2086
+	bench_daemon_start "$_db" ${TASKACCTD_ARGS:-}
+	_c0=$(threads_cpu_us "$D_PID")
 	storm "$_m" "$SECONDS_D" "$TMP/d.out" "$TMP/d.pids"
 	_lag=$(wait_idle)
-	_c1=$(cpu_us "$D_PID")
+	_c1=$(threads_cpu_us "$D_PID")
 	_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$D_PID/status")
 	kill -TERM "$D_PID"
 	wait "$D_PID"

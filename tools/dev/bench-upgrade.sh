@@ -25,12 +25,10 @@ JSON=${BENCH_JSON:-bench-upgrade.json}
 TASKACCTD=${TASKACCTD:-./taskacctd}
 WORKLOAD=${WORKLOAD:-tests/workload}
 
-die() {
-	echo "bench-upgrade: $*" >&2
-	exit 2
-}
-[ "$(id -u)" = 0 ] || die "needs root"
-command -v sqlite3 >/dev/null || die "needs sqlite3"
+. tools/dev/benchlib.sh
+
+need_root
+need_cmds sqlite3
 [ -x "$TASKACCTD" ] && [ -x "$WORKLOAD" ] || die "make taskacctd $WORKLOAD"
 TMP=${BENCH_DIR:-$(mktemp -d /var/tmp/bench-upgrade.XXXXXX)} || exit 2
 D=

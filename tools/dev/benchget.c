@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
 #include "taskget.h"
 
 #define RUNS_MAX	101
@@ -30,10 +31,7 @@
 static double
 cpu_us(void)
 {
-	struct timespec	 t;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+	return (double)bench_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e3;
 }
 
 static size_t
@@ -78,14 +76,6 @@ pass_procio(uint32_t pid)
 	return nread;
 }
 
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -116,8 +106,8 @@ main(int argc, char **argv)
 		got = pass_procio(pid);
 		pr[i] = (cpu_us() - t0) / (double)(got ? got : 1);
 	}
-	qsort(nl, (size_t)runs, sizeof(double), dbl_cmp);
-	qsort(pr, (size_t)runs, sizeof(double), dbl_cmp);
+	qsort(nl, (size_t)runs, sizeof(double), bench_cmp_double);
+	qsort(pr, (size_t)runs, sizeof(double), bench_cmp_double);
 	printf("netlink %zu %.3f\n", threads, nl[runs / 2]);
 	printf("procio %zu %.3f\n", threads, pr[runs / 2]);
 	taskget_close(tg);

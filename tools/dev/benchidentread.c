@@ -26,32 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
 #include "ident.h"
 #include "identpriv.h"
 #include "log.h"
 #include "taskacct.h"
 
-static int64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 pct(int64_t *v, int n, int p)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp64);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_int64);
 	return v[(n - 1) * p / 100] / 1e3;
 }
 
@@ -104,14 +88,14 @@ main(int argc, char **argv)
 	}
 	usleep(100000);		/* sleep has exec'd */
 	for (i = 0; i < n; i++) {
-		t = now_ns();
+		t = bench_ns(CLOCK_MONOTONIC);
 		id = ident_read(target, 0, 0, &src);
-		here[i] = now_ns() - t;
+		here[i] = bench_ns(CLOCK_MONOTONIC) - t;
 		bad += id == NULL || src != TASKACCT_IDENT_DENIED;
 		ident_unref(id);
-		t = now_ns();
+		t = bench_ns(CLOCK_MONOTONIC);
 		id = identpriv_read(ip, target, 0, 0, &src);
-		child[i] = now_ns() - t;
+		child[i] = bench_ns(CLOCK_MONOTONIC) - t;
 		bad += id == NULL || src != TASKACCT_IDENT_EXEC;
 		ident_unref(id);
 	}

@@ -26,15 +26,14 @@
 
 #include <sqlite3.h>
 
+#include "benchtime.h"
+
 #define PROBE_MAX	100000
 
 static double
 now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)bench_ns(CLOCK_MONOTONIC) / 1e6;
 }
 
 static void
@@ -43,14 +42,6 @@ nap_us(long us)
 	struct timespec	 ts = { us / 1000000, (us % 1000000) * 1000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* One probe: the ms from its reaping to its row, or -1 past the timeout. */
@@ -128,7 +119,7 @@ main(int argc, char **argv)
 		lat[i] = v;
 		printf("%.3f\n", v);
 	}
-	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
+	qsort(lat, (size_t)n, sizeof(lat[0]), bench_cmp_double);
 	printf("probes=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f missing=%d\n",
 	    n, lat[(n - 1) / 2], lat[(int)((n - 1) * 0.99 + 0.5)],
 	    lat[n - 1], missing);
