@@ -680,12 +680,13 @@ short_fast(struct cmd_ctx *ctx, struct cmd_args *args)
 			cli_fatal(ctx, "query failed: %s",
 			    sqlite3_errmsg(ctx->db));
 	} else
-		stmt = rollup_prepare(ctx, args, 1, "SELECT k.ppid, "
-	    PARENT_COMM_WINDOW ", k.n, k.procs FROM (SELECT ac_ppid AS ppid, "
-	    "sum(short_procs) AS n, sum(procs) AS procs, min(minute_first) "
-	    "AS m_first, max(minute_last) AS m_last FROM r GROUP BY "
-	    "ac_ppid HAVING n > 0 ORDER BY n DESC, ppid LIMIT :limit) k "
-	    "ORDER BY k.n DESC, k.ppid");
+		stmt = rollup_prepare(ctx, args, ROLLUP_R_PARENTS,
+		    "SELECT k.ppid, " PARENT_COMM_WINDOW ", k.n, k.procs "
+		    "FROM (SELECT ac_ppid AS ppid, sum(short_procs) AS n, "
+		    "sum(procs) AS procs, min(minute_first) AS m_first, "
+		    "max(minute_last) AS m_last FROM r GROUP BY ac_ppid "
+		    "HAVING n > 0 ORDER BY n DESC, ppid LIMIT :limit) k "
+		    "ORDER BY k.n DESC, k.ppid");
 	cli_print(ctx, short_fast_parent_cols, sizeof(short_fast_parent_cols) /
 	    sizeof(short_fast_parent_cols[0]), stmt);
 	sqlite3_finalize(stmt);
