@@ -633,16 +633,38 @@ ptot_group(struct ptot *p, int64_t link_id)
 	p->has_pend = 0;
 	if (!had || p->pend.id != link_id)
 		return 0;
+	/* After a rollback, the end (committed before it) comes first. */
+	if (!p->init && pt_init(p, &p->pend) == -1)
+		return -1;
 	return pt_finish(p, &p->pend);
 }
 
+/*
+ * What memory held may include rows that are gone: forget it all and read
+ * the rows back as after a restart.  An end committed before the rollback
+ * whose group row was not stays pending: that row is retried first.
+ */
 void
 ptot_rollback(struct ptot *p)
 {
+	sqlite3_stmt	*s;
+	struct pt_row	 pend = p != NULL ? p->pend : (struct pt_row){ 0 };
+	int		 keep = 0;
+
 	if (p == NULL)
 		return;
+	if (p->has_pend && sqlite3_prepare_v2(p->db, "SELECT 1 FROM tasks "
+	    "WHERE id = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, pend.id);
+		keep = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_finalize(s);
+	}
 	pt_clear(p);
 	p->init = 0;
+	if (keep) {
+		p->pend = pend;
+		p->has_pend = 1;
+	}
 }
 
 int

@@ -5,7 +5,8 @@
  * in receive order, some received up to 0.9 s after their process's end
  * (another socket), PIDs reused, a few processes idle for longer than the
  * upkeep keeps them; random transactions, one rolled back and retried (as
- * the writer does), two restarts of the upkeep (processes whose first
+ * the writer does), ends whose group row comes after a failed
+ * transaction, two restarts of the upkeep (processes whose first
  * threads were stored before it: summed back from the rows), and a cap of
  * a few processes (evicted ones summed from the rows at their end).  The
  * rows written must equal the fill's, every one; the counters say each
@@ -115,7 +116,7 @@ struct fx {
 	sqlite3		*db;
 	sqlite3_stmt	*ins;
 	struct ptot	*pt;
-	int64_t		 run_id, last_end;
+	int64_t		 run_id, last_end, splits;
 	struct ptot_stats sum;
 };
 
@@ -128,9 +129,15 @@ set(int64_t *v, uint8_t *nul, const char *name, int64_t x)
 	nul[i] = 0;
 }
 
-/* Insert event e's row (and its group row) and tell the upkeep. */
+static void exec_ok(sqlite3 *, const char *);
+
+/*
+ * Insert event e's row (and its group row) and tell the upkeep.  split:
+ * the end's transaction commits before its group row, and another one
+ * (a sampler's, a heartbeat's) fails between them.
+ */
 static void
-put(struct fx *f, const struct ev *e, int64_t *id)
+put(struct fx *f, const struct ev *e, int64_t *id, int split)
 {
 	int64_t		 v[TS_FIELDS_MAX];
 	uint8_t		 nul[TS_FIELDS_MAX];
@@ -188,6 +195,14 @@ put(struct fx *f, const struct ev *e, int64_t *id)
 	assert_int_equal(ptot_thread(f->pt, &r), 0);
 	if (!e->end)
 		return;
+	if (split) {
+		exec_ok(f->db, "COMMIT");
+		exec_ok(f->db, "BEGIN");
+		exec_ok(f->db, "ROLLBACK");
+		ptot_rollback(f->pt);
+		exec_ok(f->db, "BEGIN");
+		f->splits++;
+	}
 	++*id;
 	sqlite3_bind_int64(s, 1, *id);
 	sqlite3_bind_int(s, 4, 1);
@@ -299,14 +314,14 @@ test_upkeep_equals_fill(void **state)
 			exec_ok(f.db, "BEGIN");
 			id0 = id;
 			for (j = i; j < i + 40 && j < n; j++)
-				put(&f, &e[j], &id);
+				put(&f, &e[j], &id, 0);
 			exec_ok(f.db, "ROLLBACK");
 			ptot_rollback(f.pt);
 			id = id0;
 			redo = 1;
 			exec_ok(f.db, "BEGIN");
 		}
-		put(&f, &e[i], &id);
+		put(&f, &e[i], &id, i % 97 == 0);
 		if (++txn >= 1 + rnd() % 50) {
 			exec_ok(f.db, "COMMIT");
 			exec_ok(f.db, "BEGIN");
@@ -322,6 +337,7 @@ test_upkeep_equals_fill(void **state)
 	assert_true(f.sum.updated > 0);
 	assert_true(f.sum.fallbacks > 0);
 	assert_true(f.sum.evicted > 0);
+	assert_true(f.splits > 0);
 	assert_int_equal(int_of(f.db, "SELECT count(*) FROM proc_totals"),
 	    NPROCS);
 
