@@ -89,8 +89,10 @@ struct sampler_opts {
 	int64_t		 interval_us;
 	struct sacct	*acct;
 	struct metrics	*metrics;	/* counts passes; NULL: none */
+	struct queue	*wake;		/* woken after a pass: the writer */
 };
 
+struct queue;
 struct sampler;
 
 struct sampler	*sampler_start(const struct sampler_opts *);

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privsep.h"
+#include "queue.h"
 #include "sampler.h"
 #include "sysinfo.h"
 #include "taskacct.h"
@@ -263,13 +264,15 @@ sampler_main(void *arg)
 			}
 			continue;
 		}
-		/*
-		 * The writer is not woken for the pass's rows: they ride on
-		 * its next commit, of exits or its heartbeat (at most
-		 * WRITER_HEARTBEAT_MS on an idle machine), so that a pass
-		 * wakes no thread but this one and the child.
-		 */
 		sampler_pass(sa);
+		/*
+		 * The writer sleeps until there is work: the pass's rows are,
+		 * and `taskacct top` should see them now, not at the next
+		 * exit or heartbeat.  One wake-up a pass (0.1/s at the
+		 * default 10 s).
+		 */
+		if (sa->o.wake != NULL)
+			queue_wake(sa->o.wake);
 		/* Missed intervals are skipped, not made up. */
 		next += step;
 		if ((now = now_mono_ms()) >= next)

@@ -1056,7 +1056,7 @@ sampling_start(struct daemon *d)
 	if ((d->sampler = sampler_start(&(struct sampler_opts){
 	    .fd = d->priv.fd, .child = d->priv.pid, .family = d->priv.family,
 	    .interval_us = d->opt.sample_us, .acct = d->acct,
-	    .metrics = d->metrics })) == NULL)
+	    .metrics = d->metrics, .wake = d->queue })) == NULL)
 		fatal("sampler thread");
 	log_info("sampling live processes every %.3g s (privileged child pid "
 	    "%d holds CAP_NET_ADMIN alone)", d->opt.sample_us / 1e6,
