@@ -49,7 +49,7 @@ INSERT INTO tasks (run_id, recv_time, kind, task_id, ts_len, version,
     ac_exitcode, ac_flag, ac_comm, ac_uid, ac_pid, ac_ppid, ac_tgid,
     ac_etime, ac_tgetime, write_bytes, ac_btime64)
 VALUES (1, 1700000330000000, 0, 3000, 560, 16, 0, 32,
-    CAST(X'1B5B324A3C7363726970743E2622270AFF' AS TEXT), 0, 3000, 1, 3000, 1000,
+    CAST(X'1B5B324A3C7363726970743E2622270AFFF58080' AS TEXT), 0, 3000, 1, 3000, 1000,
     1000, 512, 1700000330);
 -- Outside the window.
 INSERT INTO tasks (run_id, recv_time, kind, task_id, ts_len, version,
@@ -101,7 +101,7 @@ crafted_ok $? "--group command --top 1: sh, and (other) with the rest"
 tl json --by io --buckets 1 --group command
 python3 -c 'import json,sys; r = json.load(open(sys.argv[1]));
 assert len(r) == 3, r
-assert [x["comm"] for x in r] == ["sh", "db", "\x1b[2J<script>&\"\x27\n\xff"], r
+assert [x["comm"] for x in r] == ["sh", "db", "\x1b[2J<script>&\"\x27\n\xff\xf5\x80\x80"], r
 assert set(r[0]) == {"bucket_start", "bucket_us", "comm", "exits", "io"}
 '  "$TMP/out"
 crafted_ok $? "json: valid, its keys, the hostile name kept as text"

@@ -15,11 +15,13 @@
  */
 #include <langinfo.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "chart.h"
+#include "utf8.h"
 
 /* U+2581 .. U+2588: one to eight eighths of a cell. */
 static const char *const eighths[] = {
@@ -277,7 +279,9 @@ static void
 svg_text(FILE *fp, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + strlen(s);
 	size_t			 n, k;
+	uint32_t		 cp;
 
 	while (*p != '\0') {
 		if (*p < 0x80) {
@@ -298,18 +302,15 @@ svg_text(FILE *fp, const char *s)
 			p++;
 			continue;
 		}
-		n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 :
-		    *p >= 0xc2 && *p <= 0xdf ? 2 : 0;
-		for (k = 1; k < n && (p[k] & 0xc0) == 0x80; k++)
-			;
-		/* Overlongs and surrogates: 3-byte E0 80..9F, ED A0..BF. */
-		if (n == 0 || k < n || (p[0] == 0xe0 && p[1] < 0xa0) ||
-		    (p[0] == 0xed && p[1] >= 0xa0) ||
-		    (p[0] == 0xf0 && p[1] < 0x90) ||
-		    (p[0] == 0xf4 && p[1] >= 0x90) ||
-		    (p[0] == 0xef && p[1] == 0xbf && n == 3 && p[2] >= 0xbe)) {
+		/* Not UTF-8, or U+FFFE/U+FFFF (not XML characters): one
+		 * U+FFFD for the lead byte and its continuation bytes. */
+		if ((n = utf8_decode(p, (size_t)(end - p), &cp)) == 0 ||
+		    cp == 0xfffe || cp == 0xffff) {
 			fputs("\xef\xbf\xbd", fp);
-			p += k > 0 ? k : 1;
+			for (k = 1; k < 4 && p + k < end &&
+			    (p[k] & 0xc0) == 0x80; k++)
+				;
+			p += k;
 			continue;
 		}
 		fwrite(p, 1, n, fp);
