@@ -40,20 +40,12 @@ TASKACCTD=${TASKACCTD:-./taskacctd}
 LATPROBE=${LATPROBE:-tools/dev/latprobe}
 SETTLE_S=2	# after start-up, before counting: the first commits
 . tools/dev/benchfig.sh
+. tools/dev/benchlib.sh
 
-die() {
-	echo "bench-latency: $*" >&2
-	exit 2
-}
-
-[ "$(id -u)" -eq 0 ] || die "needs root (CAP_NET_ADMIN for taskstats)"
-command -v sqlite3 >/dev/null || die "needs the sqlite3 command-line tool"
-for b in "$TASKACCTD" "$LATPROBE"; do
-	[ -x "$b" ] || die "$b is not built (make taskacctd tools/dev/latprobe)"
-done
-for v in "$PROBES" "$GAP" "$IDLE"; do
-	case $v in ''|*[!0-9]*) die "settings must be whole numbers: $v" ;; esac
-done
+need_root "CAP_NET_ADMIN for taskstats"
+need_cmds sqlite3
+need_built "make taskacctd tools/dev/latprobe" "$TASKACCTD" "$LATPROBE"
+need_numbers "$PROBES" "$GAP" "$IDLE"
 [ "$PROBES" -gt 0 ] && [ "$IDLE" -gt 0 ] ||
     die "BENCH_PROBES and BENCH_IDLE_SECONDS must be above 0"
 TMP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/taskacct-bench-latency.XXXXXX") ||
@@ -71,18 +63,7 @@ trap 'exit 130' INT TERM
 daemon_start() {
 	_db=$1; shift
 	# shellcheck disable=SC2086
-	"$TASKACCTD" -f -d "$_db" --user root "$@" ${TASKACCTD_ARGS:-} \
-	    2>"$TMP/daemon.log" &
-	D_PID=$!
-	_t=0
-	until [ -s "$_db" ] && [ -n "$(sqlite3 -cmd '.timeout 2000' "$_db" \
-	    "SELECT id FROM runs WHERE daemon_pid = $D_PID" 2>/dev/null)" ]; do
-		kill -0 "$D_PID" 2>/dev/null ||
-		    { cat "$TMP/daemon.log" >&2; die "taskacctd died"; }
-		_t=$((_t + 1))
-		[ $_t -lt 200 ] || die "taskacctd not ready after 20 s"
-		sleep 0.1
-	done
+	bench_daemon_start "$_db" --user root "$@" ${TASKACCTD_ARGS:-}
 }
 
 daemon_stop() {
