@@ -13,6 +13,16 @@
 #include "fields.h"
 #include "rollup_def.h"
 
+/*
+ * A sum of the rollups: wraps past int64 (a hostile record's counters near
+ * 2^63) instead of undefined behaviour.
+ */
+static inline int64_t
+rollup_sum_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 struct rollup_minute {
 	int64_t		 minute;
 	int64_t		 uid;

@@ -8,6 +8,8 @@
 #ifndef TASKSTATS_PROTO_H
 #define TASKSTATS_PROTO_H
 
+#include <stdint.h>
+
 #define TS_FAMILY_NAME		"TASKSTATS"
 #define TS_GENL_VERSION		1
 
@@ -63,5 +65,21 @@ enum {
  */
 #define TS_DELAY_MAX_NS(etime_us)	((etime_us) * 1010 + 1000000)
 #define TS_DELAY_MAX_SQL		"X.ac_etime * 1010 + 1000000"
+
+/*
+ * delay <= TS_DELAY_MAX_NS(etime_us) as SQLite computes it: where the bound
+ * overflows int64, SQLite goes on in floating point, past every int64 on
+ * the side of etime_us's sign.
+ */
+static inline int
+ts_delay_possible(int64_t delay, int64_t etime_us)
+{
+	int64_t	 bound;
+
+	if (__builtin_mul_overflow(etime_us, 1010, &bound) ||
+	    __builtin_add_overflow(bound, 1000000, &bound))
+		return etime_us > 0;
+	return delay <= bound;
+}
 
 #endif

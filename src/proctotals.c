@@ -222,6 +222,23 @@ pt_get(const struct pt_src *src, int i, int64_t *v)
 	return 1;
 }
 
+/*
+ * Wrapping int64 arithmetic: a hostile record's counters near 2^63 must not
+ * be undefined behaviour (SQLite would go on in floating point; the totals
+ * of such a process are meaningless either way, the writer must not crash).
+ */
+static inline int64_t
+pt_wadd(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static inline int64_t
+pt_wsub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
 /* A delay where possible (TS_DELAY_MAX_NS), as PROCS_DELAY. */
 static int
 pt_delay(const struct pt_src *src, int i, int64_t *v)
@@ -229,7 +246,7 @@ pt_delay(const struct pt_src *src, int i, int64_t *v)
 	int64_t	 etime;
 
 	return pt_get(src, i, v) && pt_get(src, F_ETIME, &etime) &&
-	    *v <= TS_DELAY_MAX_NS(etime);
+	    ts_delay_possible(*v, etime);
 }
 
 static void
@@ -254,12 +271,12 @@ pt_fill(struct pt_row *r, const struct pt_src *src, int64_t id,
 		r->has |= 1u << PT_BLKIO_DELAY;
 	for (d = F_SWAPIN_D; d <= F_WPCOPY_D; d++)
 		if (pt_delay(src, d, &a))
-			r->v[PT_MEM_DELAY] += a;
+			r->v[PT_MEM_DELAY] = pt_wadd(r->v[PT_MEM_DELAY], a);
 	r->has |= 1u << PT_MEM_DELAY;
 	if (pt_get(src, F_RSS, &r->v[PT_RSS]))
 		r->has |= 1u << PT_RSS;
 	if (pt_get(src, F_NVCSW, &a) && pt_get(src, F_NIVCSW, &b)) {
-		r->v[PT_CSW] = a + b;
+		r->v[PT_CSW] = pt_wadd(a, b);
 		r->has |= 1u << PT_CSW;
 	}
 	r->has_tgid = pt_get(src, F_TGID, &r->tgid);
@@ -268,8 +285,9 @@ pt_fill(struct pt_row *r, const struct pt_src *src, int64_t id,
 		return;
 	if (!pt_get(src, F_ETIME, &etime) || !pt_get(src, F_TGETIME, &tgetime))
 		return;
-	a = (btime + etime / 1000000 + 1) * 1000000 - 1;
-	r->lstart = (recv < a ? recv : a) - tgetime;
+	a = pt_wsub((int64_t)((uint64_t)pt_wadd(pt_wadd(btime, etime / 1000000),
+	    1) * 1000000u), 1);
+	r->lstart = pt_wsub(recv < a ? recv : a, tgetime);
 	r->has_lstart = 1;
 }
 
@@ -306,7 +324,7 @@ pt_add(int64_t *v, unsigned *has, const int64_t *sv, unsigned shas)
 		else if (i == PT_RSS)
 			v[i] = sv[i] > v[i] ? sv[i] : v[i];
 		else
-			v[i] += sv[i];
+			v[i] = pt_wadd(v[i], sv[i]);
 		*has |= 1u << i;
 	}
 }
@@ -314,7 +332,7 @@ pt_add(int64_t *v, unsigned *has, const int64_t *sv, unsigned shas)
 static int
 pt_near(int64_t a, int64_t b)
 {
-	return a - b <= PT_TOL_US && b - a <= PT_TOL_US;
+	return pt_wsub(a, b) <= PT_TOL_US && pt_wsub(b, a) <= PT_TOL_US;
 }
 
 static struct pt_ent **
@@ -519,10 +537,11 @@ pt_finish(struct ptot *p, const struct pt_row *g)
 		*ep = e->next;
 		p->n--;
 	}
-	if (g->lstart <= p->ev_lstart + PT_TOL_US) {
+	if (g->lstart <= pt_wadd(p->ev_lstart, PT_TOL_US)) {
 		/* Its sums may have been evicted: all its rows, stored. */
-		if (pt_sum_rows(p, g, g->lstart - PT_TOL_US, g->recv_time +
-		    PT_SLACK_US, INT64_MAX, &threads, v, &has) == -1)
+		if (pt_sum_rows(p, g, pt_wsub(g->lstart, PT_TOL_US),
+		    g->recv_time + PT_SLACK_US, INT64_MAX, &threads, v,
+		    &has) == -1)
 			goto fail;
 	} else {
 		threads = 1;
@@ -532,8 +551,8 @@ pt_finish(struct ptot *p, const struct pt_row *g)
 			threads += e->threads;
 			pt_add(v, &has, e->v, e->has);
 		}
-		if (g->lstart - PT_TOL_US <= p->old_recv &&
-		    pt_sum_rows(p, g, g->lstart - PT_TOL_US,
+		if (pt_wsub(g->lstart, PT_TOL_US) <= p->old_recv &&
+		    pt_sum_rows(p, g, pt_wsub(g->lstart, PT_TOL_US),
 		    g->recv_time + PT_SLACK_US < p->old_recv ?
 		    g->recv_time + PT_SLACK_US : p->old_recv, p->old_max,
 		    &threads, v, &has) == -1)

@@ -342,7 +342,7 @@ rollup_add(struct rollup *r, const struct ts_record *rec,
 		if (rollup_cols[i].agg == ROLLUP_AGG_MAX)
 			m->sum[i] = t[i] > m->sum[i] ? t[i] : m->sum[i];
 		else
-			m->sum[i] += t[i];
+			m->sum[i] = rollup_sum_add(m->sum[i], t[i]);
 	}
 	if (!t[RS_PROCS])
 		return 0;
@@ -389,7 +389,7 @@ level_add_minute(struct table *t, const struct rollup_minute *m, int64_t per)
 			e->sum[i] = m->sum[i] > e->sum[i] ? m->sum[i] :
 			    e->sum[i];
 		else
-			e->sum[i] += m->sum[i];
+			e->sum[i] = rollup_sum_add(e->sum[i], m->sum[i]);
 	return 0;
 }
 

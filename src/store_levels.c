@@ -148,7 +148,8 @@ totals_fold(const struct rollup_minute *m, size_t n, int bycomm,
 				t->sum[j] = t->sum[j] > m[i].sum[j] ?
 				    t->sum[j] : m[i].sum[j];
 			else
-				t->sum[j] += m[i].sum[j];
+				t->sum[j] = rollup_sum_add(t->sum[j],
+				    m[i].sum[j]);
 	}
 	return f;
 }
