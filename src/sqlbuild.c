@@ -89,24 +89,27 @@ sql_task_insert(void)
 	return sbuf_close(&b);
 }
 
-/* An upsert adding to (or raising) the sums of a level's row. */
-char *
-sql_level_upsert(const char *table, const char *key)
+/*
+ * An upsert adding to (or raising) the sums of a row keyed by key, and by
+ * command and user too when by_comm (a level's row; else a totals row).
+ */
+static char *
+sums_upsert(const char *table, const char *key, int by_comm)
 {
+	const char	*more = by_comm ? ", ac_comm, ac_uid" : "";
 	struct sbuf	 b;
 	const char	*c;
 	size_t		 i;
 
 	if (sbuf_open(&b) == -1)
 		return NULL;
-	fprintf(b.fp, "INSERT INTO %s (%s, ac_comm, ac_uid", table, key);
+	fprintf(b.fp, "INSERT INTO %s (%s%s", table, key, more);
 	for (i = 0; i < RS__COUNT; i++)
 		fprintf(b.fp, ", %s", rollup_cols[i].column);
-	fputs(") VALUES (?, ?, ?", b.fp);
+	fputs(by_comm ? ") VALUES (?, ?, ?" : ") VALUES (?", b.fp);
 	for (i = 0; i < RS__COUNT; i++)
 		fputs(", ?", b.fp);
-	fprintf(b.fp, ") ON CONFLICT (%s, ac_comm, ac_uid) DO UPDATE SET ",
-	    key);
+	fprintf(b.fp, ") ON CONFLICT (%s%s) DO UPDATE SET ", key, more);
 	for (i = 0; i < RS__COUNT; i++) {
 		c = rollup_cols[i].column;
 		fprintf(b.fp, rollup_cols[i].agg == ROLLUP_AGG_MAX ?
@@ -114,6 +117,12 @@ sql_level_upsert(const char *table, const char *key)
 		    i ? ", " : "", c, c, c);
 	}
 	return sbuf_close(&b);
+}
+
+char *
+sql_level_upsert(const char *table, const char *key)
+{
+	return sums_upsert(table, key, 1);
 }
 
 char *
@@ -185,30 +194,11 @@ totals_fill(FILE *fp, const char *table, const char *from, const char *key,
 	fprintf(fp, " FROM %s%s GROUP BY %s; ", from, where, key);
 }
 
-/* An upsert adding to (or raising) the sums of a totals row (levels2). */
+/* The same for a totals row (levels2): every command and user summed. */
 char *
 sql_totals_upsert(const char *table, const char *key)
 {
-	struct sbuf	 b;
-	const char	*c;
-	size_t		 i;
-
-	if (sbuf_open(&b) == -1)
-		return NULL;
-	fprintf(b.fp, "INSERT INTO %s (%s", table, key);
-	for (i = 0; i < RS__COUNT; i++)
-		fprintf(b.fp, ", %s", rollup_cols[i].column);
-	fputs(") VALUES (?", b.fp);
-	for (i = 0; i < RS__COUNT; i++)
-		fputs(", ?", b.fp);
-	fprintf(b.fp, ") ON CONFLICT (%s) DO UPDATE SET ", key);
-	for (i = 0; i < RS__COUNT; i++) {
-		c = rollup_cols[i].column;
-		fprintf(b.fp, rollup_cols[i].agg == ROLLUP_AGG_MAX ?
-		    "%s%s = max(%s, excluded.%s)" : "%s%s = %s + excluded.%s",
-		    i ? ", " : "", c, c, c);
-	}
-	return sbuf_close(&b);
+	return sums_upsert(table, key, 0);
 }
 
 /* An upsert adding to the counts of a row of hour_ or day_commands. */
